@@ -1,0 +1,30 @@
+# Every target sets up .venv itself: a fresh machine needs only python3 and make.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: install test scenario bench certs clean
+
+install: $(STAMP)
+
+# Re-installs only when pyproject.toml changes, so repeated `make test` is quick.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+test: install
+	$(BIN)/python -m pytest -n auto
+
+scenario: install
+	$(BIN)/python scenarios/demo_push.py
+
+bench: install
+	$(BIN)/python bench/run.py $(NAME)
+
+certs: install
+	$(BIN)/hecharness certs --out certs
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache scenario-results bench/out
