@@ -15,7 +15,7 @@ def main() -> None:
 
 def _register() -> None:
     # Each command lives in its own module; importing registers it on `main`.
-    from hecharness.cli import serve  # noqa: F401
+    import hecharness.cli.serve  # noqa: F401
 
 
 _register()

@@ -1,0 +1,1 @@
+"""`hecharness serve`: run the fake HEC until interrupted."""
