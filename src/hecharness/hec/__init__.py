@@ -1,0 +1,19 @@
+"""The fake Splunk HTTP Event Collector: routes, answers, tokens, acks and the journal."""
+
+from hecharness.hec.journal import DeliveryReport, Event, Journal, JournalTruncated, RequestRecord
+from hecharness.hec.server import FakeHEC
+from hecharness.hec.settings import HECSettings, SettingsError
+from hecharness.hec.tokens import Token, TokenStore
+
+__all__ = [
+    "FakeHEC",
+    "HECSettings",
+    "SettingsError",
+    "Token",
+    "TokenStore",
+    "Journal",
+    "Event",
+    "RequestRecord",
+    "DeliveryReport",
+    "JournalTruncated",
+]

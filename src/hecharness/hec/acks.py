@@ -1,0 +1,62 @@
+"""Indexer acknowledgement: ackIds per channel, each reported true once and then forgotten."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+__all__ = ["AckLedger"]
+
+
+@dataclass
+class _Channel:
+    next_id: int = 0
+    ready_at: dict[int, float] = field(default_factory=dict)  # issued, not yet reported true
+
+
+class AckLedger:
+    """Issues ackIds from 0 on each channel and answers polls the way splunkd does.
+
+    An id reads true once its ready time has come, then reads false forever after (Splunk drops
+    it once reported). Ids never issued, or issued on another channel, read false.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._channels: dict[str, _Channel] = {}
+
+    def issue(self, channel: str, ready_at: float) -> int:
+        with self._lock:
+            state = self._channels.setdefault(_canonical(channel), _Channel())
+            ack_id = state.next_id
+            state.next_id += 1
+            state.ready_at[ack_id] = ready_at
+            return ack_id
+
+    def poll(self, channel: str, ack_ids: Iterable[int], now: float) -> dict[str, bool]:
+        with self._lock:
+            state = self._channels.get(_canonical(channel))
+            answer: dict[str, bool] = {}
+            for ack_id in ack_ids:
+                ready = state is not None and state.ready_at.get(ack_id, now + 1) <= now
+                if ready:
+                    del state.ready_at[ack_id]  # type: ignore[union-attr]
+                answer[str(ack_id)] = ready
+            return answer
+
+    def pending(self, channel: str) -> list[int]:
+        """Ids issued on `channel` and not yet reported true."""
+        with self._lock:
+            state = self._channels.get(_canonical(channel))
+            return sorted(state.ready_at) if state else []
+
+    def clear(self) -> None:
+        with self._lock:
+            self._channels.clear()
+
+
+def _canonical(channel: str) -> str:
+    # The same GUID written with braces, a urn prefix or other case is the same channel.
+    return str(uuid.UUID(channel))

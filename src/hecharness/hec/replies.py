@@ -1,0 +1,73 @@
+"""What the collector puts on the wire, byte for byte the way splunkd does.
+
+Splunkd answers with compact JSON (no spaces, no trailing newline) in the key order `text`, `code`,
+`invalid-event-number`, `ackId`, and the same four headers on every reply. Unsupported encodings
+(415) and oversized bodies (413) get an HTML page instead of JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import orjson
+from starlette.responses import Response
+
+from hecharness import codes
+from hecharness.codes import HECCode
+
+__all__ = ["hec_reply", "json_reply", "html_reply", "options_reply", "not_found_reply", "SPLUNK_HEADERS"]
+
+SPLUNK_HEADERS: dict[str, str] = {
+    "Server": "Splunkd",
+    "Vary": "Authorization",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "SAMEORIGIN",
+}
+JSON_TYPE = "application/json; charset=UTF-8"
+HTML_TYPE = "text/html; charset=UTF-8"
+
+
+def hec_body(
+    code: HECCode, *, invalid_event_number: int | None = None, ack_id: int | None = None, text: str | None = None
+) -> dict[str, object]:
+    body: dict[str, object] = {"text": code.text if text is None else text, "code": code.code}
+    if invalid_event_number is not None:
+        body["invalid-event-number"] = invalid_event_number
+    if ack_id is not None:
+        body["ackId"] = ack_id
+    return body
+
+
+def json_reply(body: object, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+    return Response(
+        orjson.dumps(body), status_code=status, headers={**SPLUNK_HEADERS, **(headers or {})}, media_type=JSON_TYPE
+    )
+
+
+def hec_reply(
+    code: HECCode,
+    *,
+    invalid_event_number: int | None = None,
+    ack_id: int | None = None,
+    status: int | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    body = hec_body(code, invalid_event_number=invalid_event_number, ack_id=ack_id)
+    return json_reply(body, code.status if status is None else status, headers)
+
+
+def not_found_reply(status: int = 404, headers: Mapping[str, str] | None = None) -> Response:
+    # Splunkd uses the same body, with code 404, for unknown paths and for wrong methods (405).
+    return json_reply({"text": codes.NOT_FOUND_TEXT, "code": 404}, status, headers)
+
+
+def html_reply(status: int, title: str, message: str) -> Response:
+    page = (
+        '<!doctype html><html><head><meta http-equiv="content-type" content="text/html; charset=UTF-8">'
+        f"<title>{status} {title}</title></head><body><h1>{title}</h1><p>{message}</p></body></html>"
+    )
+    return Response(page.encode(), status_code=status, headers=dict(SPLUNK_HEADERS), media_type=HTML_TYPE)
+
+
+def options_reply(methods: str) -> Response:
+    return Response(b"", status_code=200, headers={**SPLUNK_HEADERS, "Allow": methods})

@@ -1,0 +1,297 @@
+"""`FakeHEC`: the collector running in a background thread, ready when `start()` returns.
+
+    with FakeHEC() as hec:
+        httpx.post(hec.url + "/services/collector/raw", content=b"hello",
+                   headers={"Authorization": f"Splunk {hec.token}"})
+        assert hec.journal.events[0].raw == "hello"
+
+The sockets are bound before the server thread starts, so port 0 never races another process
+for a port, and the object knows its port at once. uvicorn serves on its own asyncio loop (uvloop
+when installed); the admin API listens on a second socket of the same loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import ssl
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import uvicorn
+
+from hecharness.clock import Clock
+from hecharness.hec.collector import Collector
+from hecharness.hec.journal import Journal
+from hecharness.hec.settings import HECSettings
+from hecharness.hec.tokens import Token, TokenStore, new_token_value
+
+__all__ = ["FakeHEC", "Listener"]
+
+log = logging.getLogger("hecharness.hec")
+
+LOOPBACK = "127.0.0.1"
+_START_TIMEOUT = 10.0
+_STOP_TIMEOUT = 5.0
+
+
+@dataclass
+class Listener:
+    """One listening socket and what it serves: the HEC (in a TLS mode or plain) or the admin API."""
+
+    name: str
+    socket: socket.socket
+    app: Any
+    ssl_context: ssl.SSLContext | None = None
+
+    @property
+    def port(self) -> int:
+        return self.socket.getsockname()[1]
+
+    @property
+    def host(self) -> str:
+        return self.socket.getsockname()[0]
+
+    @property
+    def url(self) -> str:
+        scheme = "https" if self.ssl_context is not None else "http"
+        host = self.host
+        if ":" in host:
+            host = f"[{host}]"
+        return f"{scheme}://{host}:{self.port}"
+
+
+class FakeHEC:
+    """A fake Splunk HTTP Event Collector, started and stopped from Python.
+
+    `tokens` are `Token`s or plain token values; with none, one token is made up and exposed as
+    `.token`. `port=0` picks a free port. `admin_port=None` turns the admin API off.
+    """
+
+    def __init__(
+        self,
+        tokens: Iterable[Token | str] | None = None,
+        *,
+        host: str = LOOPBACK,
+        port: int = 0,
+        admin_port: int | None = 0,
+        settings: HECSettings | None = None,
+        clock: Clock | None = None,
+        admin_token: str | None = None,
+    ) -> None:
+        token_list = [Token(t) if isinstance(t, str) else t for t in (tokens or [new_token_value()])]
+        if not token_list:
+            raise ValueError("a fake HEC needs at least one token")
+        self._initial_tokens = tuple(token_list)
+        self._initial_settings = settings or HECSettings()
+        self.collector = Collector(TokenStore.of(token_list), self._initial_settings, clock=clock)
+        self.host = host
+        self.port = port
+        self.admin_port = admin_port
+        self.admin_token = admin_token
+        self._listeners: list[Listener] = []
+        self._servers: list[uvicorn.Server] = []
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._ready = threading.Event()
+        self._failure: BaseException | None = None
+
+    # -- what tests use ---------------------------------------------------------------------------
+
+    @property
+    def journal(self) -> Journal:
+        return self.collector.journal
+
+    @property
+    def tokens(self) -> TokenStore:
+        return self.collector.tokens
+
+    @property
+    def token(self) -> str:
+        """The value of the first token, the one to send unless a test says otherwise."""
+        return self._initial_tokens[0].value
+
+    @property
+    def settings(self) -> HECSettings:
+        return self.collector.settings
+
+    @property
+    def clock(self) -> Clock:
+        return self.collector.clock
+
+    @property
+    def errors(self) -> list[str]:
+        """Tracebacks of errors raised inside the server (each also answered 500, code 8)."""
+        return list(self.collector.errors)
+
+    @property
+    def url(self) -> str:
+        """Base URL of the HEC, e.g. `http://127.0.0.1:54321`; paths start with /services/collector."""
+        return self._hec_listener().url
+
+    @property
+    def admin_url(self) -> str | None:
+        for listener in self._listeners:
+            if listener.name == "admin":
+                return listener.url
+        return None
+
+    @property
+    def listeners(self) -> list[Listener]:
+        return list(self._listeners)
+
+    def configure(self, **changes: Any) -> HECSettings:
+        """Change settings at run time, e.g. `hec.configure(health="queues-full")`."""
+        settings = self.collector.settings.updated(changes)
+        self.collector.settings = settings
+        journal = self.collector.journal
+        journal.max_events, journal.max_requests, journal.count_only = (
+            settings.max_events,
+            settings.max_requests,
+            settings.count_only,
+        )
+        return settings
+
+    def reset(self) -> None:
+        """Back to the state after start: empty journal, no acks, initial tokens and settings."""
+        self.collector.tokens.replace_all(self._initial_tokens)
+        self.collector.acks.clear()
+        self.collector.errors.clear()
+        self.configure(**self._initial_settings.to_dict())
+        self.journal.clear()
+
+    def client(self, token: str | None = None, **kwargs: Any) -> httpx.Client:
+        """An httpx client with the base URL and `Authorization: Splunk <token>` set."""
+        headers = {"Authorization": f"Splunk {token or self.token}", **kwargs.pop("headers", {})}
+        return httpx.Client(base_url=self.url, headers=headers, **kwargs)
+
+    # -- lifecycle --------------------------------------------------------------------------------
+
+    def start(self) -> FakeHEC:
+        if self._thread is not None:
+            raise RuntimeError("this FakeHEC is already started")
+        self._listeners = self._bind()
+        self._thread = threading.Thread(target=self._run, name=f"fake-hec-{self._listeners[0].port}", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(_START_TIMEOUT) or self._failure is not None:
+            self.stop()
+            raise RuntimeError(f"the fake HEC did not start: {self._failure!r}")
+        return self
+
+    def stop(self) -> None:
+        thread, loop = self._thread, self._loop
+        if thread is None:
+            return
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._request_exit)
+        thread.join(_STOP_TIMEOUT)
+        if thread.is_alive() and loop is not None and not loop.is_closed():
+            # Connections that will not finish on their own (hung clients) must not keep us here.
+            loop.call_soon_threadsafe(self._force_exit)
+            thread.join(_STOP_TIMEOUT)
+        for listener in self._listeners:
+            listener.socket.close()
+        self._thread = None
+
+    def __enter__(self) -> FakeHEC:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = self.url if self._listeners else "not started"
+        return f"<FakeHEC {state}>"
+
+    # -- inside ------------------------------------------------------------------------------------
+
+    def _hec_listener(self) -> Listener:
+        for listener in self._listeners:
+            if listener.name != "admin":
+                return listener
+        raise RuntimeError("the fake HEC is not started")
+
+    def _bind(self) -> list[Listener]:
+        listeners = [Listener("plain", _bind_socket(self.host, self.port), self.collector.app)]
+        if self.admin_port is not None:
+            from hecharness.hec.admin import admin_app
+
+            admin_host = self.host if self.host in (LOOPBACK, "::1", "localhost") else LOOPBACK
+            listeners.append(Listener("admin", _bind_socket(admin_host, self.admin_port), admin_app(self)))
+        return listeners
+
+    def _run(self) -> None:
+        try:
+            loop = _new_event_loop()
+            self._loop = loop
+            asyncio.set_event_loop(loop)
+            loop.run_until_complete(self._serve())
+        except BaseException as error:  # noqa: BLE001 - reported to start()
+            self._failure = error
+            self._ready.set()
+        finally:
+            if self._loop is not None:
+                self._loop.close()
+
+    async def _serve(self) -> None:
+        self._servers = [uvicorn.Server(_uvicorn_config(listener)) for listener in self._listeners]
+        serving = [asyncio.ensure_future(server.serve(sockets=[l.socket])) for server, l in zip(self._servers, self._listeners)]
+        while not all(server.started for server in self._servers):
+            done = [task for task in serving if task.done()]
+            if done:
+                done[0].result()  # a server that ended before starting: raise why
+                raise RuntimeError("a listener stopped while starting")
+            await asyncio.sleep(0.005)
+        self._ready.set()
+        await asyncio.gather(*serving)
+
+    def _request_exit(self) -> None:
+        for server in self._servers:
+            server.should_exit = True
+
+    def _force_exit(self) -> None:
+        for server in self._servers:
+            server.force_exit = True
+
+
+def _bind_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        raise OSError(error.errno, f"cannot listen on {host}:{port}: {error.strerror}") from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _uvicorn_config(listener: Listener) -> uvicorn.Config:
+    context = listener.ssl_context
+    return uvicorn.Config(
+        listener.app,
+        lifespan="off",
+        http="httptools",
+        log_config=None,
+        log_level="warning",
+        access_log=False,
+        server_header=False,  # the app sends Splunkd's own Server header
+        backlog=2048,
+        timeout_keep_alive=30,
+        timeout_graceful_shutdown=1,
+        ssl_context_factory=(lambda config, default: context) if context is not None else None,
+    )
+
+
+def _new_event_loop() -> asyncio.AbstractEventLoop:
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()

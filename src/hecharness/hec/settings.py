@@ -1,0 +1,83 @@
+"""Collector settings that are not per token: limits, raw line splitting, journal caps, health."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+from hecharness import codes
+from hecharness.codes import HECCode
+
+__all__ = ["HECSettings", "HEALTH_STATES", "RAW_SPLIT_MODES", "FLAVORS", "SettingsError"]
+
+# What /services/collector/health answers in each state.
+HEALTH_STATES: dict[str, HECCode] = {
+    "healthy": codes.HEALTHY,
+    "queues-full": codes.UNHEALTHY_QUEUES_FULL,
+    "ack-unavailable": codes.UNHEALTHY_ACK_UNAVAILABLE,
+    "queues-full-ack-unavailable": codes.UNHEALTHY_QUEUES_FULL_ACK_UNAVAILABLE,
+}
+# "line": every non-blank line of a /raw body is one event (Splunk with SHOULD_LINEMERGE=false,
+# as the Cloudflare add-on's sourcetypes set it); "body": the whole body is one event.
+RAW_SPLIT_MODES = ("line", "body")
+# "enterprise" answers like Splunk Enterprise 10.x; "cloud" like Splunk Cloud, which says code 28
+# for a missing channel and refuses bodies over ~5 MB with code 6 instead of 413.
+FLAVORS = ("enterprise", "cloud")
+CLOUD_MAX_CONTENT_LENGTH = 5_242_881
+
+
+class SettingsError(ValueError):
+    """A setting with a bad name or value; the message names it."""
+
+
+@dataclass
+class HECSettings:
+    max_content_length: int = 838_860_800  # Splunk's default since 7.1
+    max_event_size: int = 5_242_880  # inputs.conf maxEventSize, per /event object
+    raw_split: str = "line"
+    max_events: int = 100_000  # events kept for reading; counters stay exact past it
+    max_requests: int = 100_000
+    count_only: bool = False
+    health: str = "healthy"
+    flavor: str = "enterprise"
+    ack_delay: float = 0.0  # logical seconds before an issued ackId reads true
+
+    def __post_init__(self) -> None:
+        for name, least in (("max_content_length", 1), ("max_event_size", 1), ("max_events", 0), ("max_requests", 0)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
+                raise SettingsError(f"{name} must be a whole number >= {least}, got {value!r}")
+        _one_of("raw_split", self.raw_split, RAW_SPLIT_MODES)
+        _one_of("health", self.health, HEALTH_STATES)
+        _one_of("flavor", self.flavor, FLAVORS)
+        if not isinstance(self.count_only, bool):
+            raise SettingsError(f"count_only must be true or false, got {self.count_only!r}")
+        if isinstance(self.ack_delay, bool) or not isinstance(self.ack_delay, (int, float)) or self.ack_delay < 0:
+            raise SettingsError(f"ack_delay must be a number of seconds >= 0, got {self.ack_delay!r}")
+
+    @property
+    def health_code(self) -> HECCode:
+        return HEALTH_STATES[self.health]
+
+    @property
+    def body_limit(self) -> int:
+        if self.flavor == "cloud":
+            return min(self.max_content_length, CLOUD_MAX_CONTENT_LENGTH)
+        return self.max_content_length
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def updated(self, changes: Mapping[str, Any]) -> HECSettings:
+        """A copy with `changes` applied, naming any unknown setting."""
+        known = {f.name for f in fields(self)}
+        for name in changes:
+            if name not in known:
+                raise SettingsError(f"unknown setting {name!r}; known: {', '.join(sorted(known))}")
+        return HECSettings(**{**self.to_dict(), **changes})
+
+
+def _one_of(name: str, value: Any, allowed: Any) -> None:
+    if value not in allowed:
+        raise SettingsError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
