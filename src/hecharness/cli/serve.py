@@ -1,1 +1,142 @@
-"""`hecharness serve`: run the fake HEC until interrupted."""
+"""`hecharness serve`: run the fake HEC until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+import click
+
+from hecharness.cli import main
+from hecharness.hec import FakeHEC, HECSettings, Token
+from hecharness.hec.config import ConfigError, load_config
+from hecharness.hec.journal import RequestRecord
+from hecharness.hec.settings import FLAVORS, RAW_SPLIT_MODES, SettingsError
+from hecharness.hec.tokens import new_token_value
+from hecharness.masking import mask_token
+
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8088, show_default=True, type=click.IntRange(0, 65535), help="HEC port (0: any free port).")
+@click.option("--admin-port", default=0, show_default=True, type=click.IntRange(0, 65535), help="Admin API port (0: any free port).")
+@click.option("--no-admin", is_flag=True, help="Do not start the admin API.")
+@click.option("--admin-token", default=None, help="Require 'Authorization: Bearer <this>' on the admin API.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="TOML file with [[tokens]] and server settings.")
+@click.option("--token", "token_values", multiple=True, help="Accept this token (repeatable). Default: make one up.")
+@click.option("--ack/--no-ack", default=False, help="Turn indexer acknowledgement on for --token tokens.")
+@click.option("--raw-split", type=click.Choice(RAW_SPLIT_MODES), default=None, help="How /raw bodies become events.")
+@click.option("--max-content-length", type=click.IntRange(1), default=None, help="Largest body accepted (bytes).")
+@click.option("--max-events", type=click.IntRange(0), default=None, help="Events kept in the journal; counters stay exact.")
+@click.option("--count-only", is_flag=True, default=None, help="Keep counters only (for load runs).")
+@click.option("--flavor", type=click.Choice(FLAVORS), default=None, help="Answer like Splunk Enterprise or Splunk Cloud.")
+@click.option("--ready-file", type=click.Path(dir_okay=False, path_type=Path), help="Write URLs and tokens here as JSON once listening.")
+@click.option("--show-tokens", is_flag=True, help="Print token values in full in logs.")
+@click.option("--quiet", is_flag=True, help="Do not log each request.")
+def serve(
+    host: str,
+    port: int,
+    admin_port: int,
+    no_admin: bool,
+    admin_token: str | None,
+    config_path: Path | None,
+    token_values: tuple[str, ...],
+    ack: bool,
+    raw_split: str | None,
+    max_content_length: int | None,
+    max_events: int | None,
+    count_only: bool | None,
+    flavor: str | None,
+    ready_file: Path | None,
+    show_tokens: bool,
+    quiet: bool,
+) -> None:
+    """Run a fake Splunk HTTP Event Collector."""
+    settings, tokens = HECSettings(), []
+    if config_path is not None:
+        try:
+            config = load_config(config_path)
+        except ConfigError as error:
+            raise click.BadParameter(str(error), param_hint="--config") from None
+        settings, tokens = config.settings, config.tokens
+    overrides = {
+        "raw_split": raw_split,
+        "max_content_length": max_content_length,
+        "max_events": max_events,
+        "count_only": count_only,
+        "flavor": flavor,
+    }
+    try:
+        settings = settings.updated({k: v for k, v in overrides.items() if v is not None})
+        tokens += [Token(value, ack=ack) for value in token_values]
+    except (SettingsError, ValueError) as error:
+        raise click.UsageError(str(error)) from None
+    made_up = not tokens
+    if made_up:
+        tokens = [Token(new_token_value(), name="default", ack=ack)]
+    if host not in LOOPBACK_HOSTS:
+        click.secho(f"warning: listening on {host}, reachable from other machines, not only this one", fg="yellow", err=True)
+
+    hec = FakeHEC(tokens, host=host, port=port, admin_port=None if no_admin else admin_port, settings=settings, admin_token=admin_token)
+    try:
+        hec.start()
+    except (OSError, RuntimeError) as error:
+        raise click.ClickException(str(error)) from None
+    if not quiet:
+        hec.collector.on_request.append(_request_logger(show_tokens))
+
+    click.echo(f"fake HEC listening on {hec.url}")
+    if hec.admin_url:
+        click.echo(f"admin API on {hec.admin_url}")
+    for token in tokens:
+        shown = token.value if (show_tokens or made_up) else mask_token(token.value)
+        flags = ", ".join(f for f, on in (("ack", token.ack), ("query auth", token.query_auth), ("disabled", not token.enabled)) if on)
+        click.echo(f"token {token.name}: {shown}" + (f" ({flags})" if flags else ""))
+    if ready_file is not None:
+        _write_ready_file(ready_file, hec)
+    click.echo("Ctrl-C to stop", err=True)
+
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    while not stop.wait(0.5):
+        pass
+    hec.stop()
+    click.echo(f"stopped; {hec.journal.counters.requests} requests, {hec.journal.counters.events} events", err=True)
+
+
+def _request_logger(show_tokens: bool):
+    def log(record: RequestRecord) -> None:
+        line = f"{record.method} {record.path} {record.status}"
+        if record.code is not None:
+            line += f" code={record.code}"
+        if record.events:
+            line += f" events={record.events}"
+        if record.token_name:
+            line += f" token={record.token_name}"
+        if record.note:
+            line += f" ({record.note})"
+        click.echo(line, err=True)
+
+    return log
+
+
+def _write_ready_file(path: Path, hec: FakeHEC) -> None:
+    # The ready file hands tokens to other processes, so it holds them in full and is private.
+    data = {
+        "url": hec.url,
+        "admin_url": hec.admin_url,
+        "tokens": [token.describe(show_value=True) for token in hec.tokens.all()],
+        "pid": os.getpid(),
+    }
+    temporary = path.with_name(path.name + ".tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(data, handle, indent=2)
+    os.replace(temporary, path)  # readers never see a half-written file

@@ -61,6 +61,8 @@ class Collector:
         self.acks = AckLedger()
         # Tracebacks of errors raised inside the server, so a test can fail with them.
         self.errors: list[str] = []
+        # Called with each finished request after it is journaled (request logs, waiters).
+        self.on_request: list[Callable[[RequestRecord], None]] = []
         self.app = Starlette(routes=self._routes())
         self.app.router.redirect_slashes = False
 
@@ -121,6 +123,8 @@ class Collector:
         record.status = response.status_code
         record.duration = time.perf_counter() - started
         self.journal.record(record, batch)
+        for observer in self.on_request:
+            observer(record)
         return response
 
     def _new_record(self, request: Request) -> RequestRecord:

@@ -79,5 +79,5 @@ class HECSettings:
 
 
 def _one_of(name: str, value: Any, allowed: Any) -> None:
-    if value not in allowed:
+    if not isinstance(value, str) or value not in allowed:
         raise SettingsError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")

@@ -1,0 +1,189 @@
+"""The admin API: JSON over HTTP on its own port, for other processes and non-Python senders.
+
+It lives on a separate listener so the HEC's own paths answer exactly as Splunk's do, 404s
+included. With an admin token set, every call needs `Authorization: Bearer <admin token>`.
+
+    GET    /journal                  counters, requests and events
+    GET    /journal/counters         exact counters
+    GET    /journal/requests         ?path= &status= &code= &channel= &limit=
+    GET    /journal/events           ?offset= &limit=
+    POST   /journal/delivery         {"records": [...], "key": "RayID"}  or  {"lines": [...]}
+    POST   /journal/clear            empty the journal
+    POST   /reset                    journal, acks, tokens and settings back to their start
+    GET    /tokens                   ?show=1 reveals the values
+    POST   /tokens                   {"value": ..., "name": ..., "ack": true, ...}
+    PATCH  /tokens/{name}            {"enabled": false}
+    DELETE /tokens/{name}
+    GET    /settings
+    PATCH  /settings                 {"health": "queues-full"}
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from hecharness.hec.journal import JournalTruncated
+from hecharness.hec.settings import SettingsError
+from hecharness.hec.tokens import Token
+
+if TYPE_CHECKING:
+    from hecharness.hec.server import FakeHEC
+
+__all__ = ["admin_app"]
+
+
+class BadRequest(Exception):
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _json(data: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(data, default=str), status, media_type="application/json")
+
+
+def admin_app(hec: FakeHEC) -> Starlette:
+    def handler(function: Callable[[Request], Awaitable[Any]]) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            try:
+                _check_admin_token(request, hec.admin_token)
+                return _json(await function(request))
+            except BadRequest as error:
+                return _json({"error": str(error)}, error.status)
+
+        return endpoint
+
+    async def journal(request: Request) -> Any:
+        return hec.journal.export()
+
+    async def counters(request: Request) -> Any:
+        return hec.journal.counters.to_dict()
+
+    async def requests(request: Request) -> Any:
+        query = request.query_params
+        records = hec.journal.requests(
+            path=query.get("path"),
+            status=_int(query, "status"),
+            code=_int(query, "code"),
+            channel=query.get("channel"),
+            fault=query.get("fault"),
+        )
+        return [r.to_dict() for r in _window(records, request)]
+
+    async def events(request: Request) -> Any:
+        return [e.to_dict() for e in _window(hec.journal.events, request)]
+
+    async def delivery(request: Request) -> Any:
+        body = await _body(request)
+        if ("records" in body) == ("lines" in body):
+            raise BadRequest('give either "records" (with an optional "key") or "lines"')
+        expected = body.get("records", body.get("lines"))
+        if not isinstance(expected, list):
+            raise BadRequest('"records" / "lines" must be a list')
+        key = body.get("key") if "records" in body else None
+        if key is not None and not isinstance(key, str):
+            raise BadRequest(f'"key" must be a field name, got {key!r}')
+        try:
+            return hec.journal.delivery(expected, key=key).to_dict()
+        except JournalTruncated as error:
+            raise BadRequest(str(error), 409) from None
+
+    async def clear(request: Request) -> Any:
+        hec.journal.clear()
+        return {"cleared": True}
+
+    async def reset(request: Request) -> Any:
+        hec.reset()
+        return {"reset": True}
+
+    async def tokens(request: Request) -> Any:
+        if request.method == "POST":
+            try:
+                token = hec.tokens.add(Token.from_mapping(await _body(request)))
+            except (ValueError, TypeError) as error:
+                raise BadRequest(str(error)) from None
+            return token.describe()
+        show = request.query_params.get("show") in ("1", "true", "yes")
+        return [token.describe(show_value=show) for token in hec.tokens.all()]
+
+    async def token(request: Request) -> Any:
+        name = request.path_params["name"]
+        try:
+            if request.method == "DELETE":
+                return {"removed": hec.tokens.remove(name).describe()}
+            changes = await _body(request)
+            if "value" in changes:
+                raise BadRequest("a token's value cannot change; remove it and add a new one")
+            Token.from_mapping({"value": "x", **changes})  # same checks as for a new token
+            return hec.tokens.update(name, **changes).describe()
+        except KeyError as error:
+            raise BadRequest(error.args[0], 404) from None
+        except (ValueError, TypeError) as error:
+            raise BadRequest(str(error)) from None
+
+    async def settings(request: Request) -> Any:
+        if request.method == "PATCH":
+            try:
+                return hec.configure(**await _body(request)).to_dict()
+            except SettingsError as error:
+                raise BadRequest(str(error)) from None
+        return hec.settings.to_dict()
+
+    routes = [
+        Route("/journal", handler(journal), methods=["GET"]),
+        Route("/journal/counters", handler(counters), methods=["GET"]),
+        Route("/journal/requests", handler(requests), methods=["GET"]),
+        Route("/journal/events", handler(events), methods=["GET"]),
+        Route("/journal/delivery", handler(delivery), methods=["POST"]),
+        Route("/journal/clear", handler(clear), methods=["POST"]),
+        Route("/reset", handler(reset), methods=["POST"]),
+        Route("/tokens", handler(tokens), methods=["GET", "POST"]),
+        Route("/tokens/{name}", handler(token), methods=["PATCH", "DELETE"]),
+        Route("/settings", handler(settings), methods=["GET", "PATCH"]),
+    ]
+    return Starlette(routes=routes)
+
+
+def _check_admin_token(request: Request, expected: str | None) -> None:
+    if expected is None:
+        return
+    given = request.headers.get("authorization", "")
+    scheme, _, value = given.partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), expected.encode()):
+        raise BadRequest("the admin API needs 'Authorization: Bearer <admin token>'", 401)
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    try:
+        body = orjson.loads(await request.body())
+    except orjson.JSONDecodeError as error:
+        raise BadRequest(f"body is not JSON: {error}") from None
+    if not isinstance(body, dict):
+        raise BadRequest("body must be a JSON object")
+    return body
+
+
+def _int(query: Any, name: str) -> int | None:
+    value = query.get(name)
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise BadRequest(f"{name} must be a whole number, got {value!r}") from None
+
+
+def _window(items: list[Any], request: Request) -> list[Any]:
+    offset = _int(request.query_params, "offset") or 0
+    limit = _int(request.query_params, "limit")
+    if offset < 0 or (limit is not None and limit < 0):
+        raise BadRequest("offset and limit must be >= 0")
+    return items[offset : None if limit is None else offset + limit]
