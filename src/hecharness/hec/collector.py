@@ -133,7 +133,7 @@ class Collector:
             headers["authorization"] = mask_authorization(headers["authorization"])
         query = request.scope["query_string"].decode("latin-1")
         if "token=" in query:
-            query = urlencode([(k, mask_token(v) if k == "token" else v) for k, v in parse_qsl(query, True)])
+            query = urlencode([(k, mask_token(v) if k == "token" else v) for k, v in parse_qsl(query, True)], safe="*")
         client = request.client
         return RequestRecord(
             id=self.journal.next_request_id(),

@@ -1,0 +1,3 @@
+from hecharness.cli import main
+
+main()

@@ -1,0 +1,229 @@
+"""The journal: request records, caps, count-only mode and delivery accounting."""
+
+from __future__ import annotations
+
+import threading
+
+import orjson
+import pytest
+
+from hecharness.hec import FakeHEC, HECSettings, JournalTruncated
+from hecharness.hec.journal import Journal
+from tests.hec.conftest import CHANNEL, auth
+
+
+def ndjson(records) -> bytes:
+    return b"".join(orjson.dumps(r) + b"\n" for r in records)
+
+
+def records(n: int, start: int = 0) -> list[dict]:
+    return [{"RayID": f"ray{i:05d}", "n": i} for i in range(start, start + n)]
+
+
+def test_request_record_has_everything_and_masks_the_token(client, hec):
+    client.post(
+        "/services/collector/raw",
+        params={"channel": CHANNEL, "sourcetype": "st"},
+        content=b"a\nb",
+        headers=auth("ack-token"),
+    )
+    record = hec.journal.requests()[-1]
+    assert (record.method, record.path, record.status, record.code, record.text) == (
+        "POST",
+        "/services/collector/raw",
+        200,
+        0,
+        "Success",
+    )
+    assert (record.events, record.bytes_in, record.bytes_decoded) == (2, 3, 3)
+    assert (record.channel, record.token_name, record.ack_id) == (CHANNEL, "acker", 0)
+    assert record.headers["authorization"] == "Splunk ack-****"
+    assert "ack-token" not in repr(record)
+    assert record.remote.startswith("127.0.0.1:")
+    assert record.duration >= 0 and record.time > 0
+
+
+def test_query_token_is_masked_in_the_record(client, hec):
+    client.post("/services/collector/raw?token=query-token&sourcetype=x", content=b"a")
+    record = hec.journal.requests()[-1]
+    assert "query-token" not in record.query
+    assert "token=quer****" in record.query and "sourcetype=x" in record.query
+
+
+def test_refused_requests_are_journaled_with_their_code(client, hec):
+    client.post("/services/collector/raw", content=b"a", headers=auth("nope"))
+    client.get("/nowhere")
+    bad, missing = hec.journal.requests()
+    assert (bad.status, bad.code, bad.token_name) == (403, 4, None)
+    assert (missing.status, missing.code) == (404, 404)
+
+
+def test_requests_filter_by_path_status_code_and_channel(client, hec):
+    client.post("/services/collector/raw", content=b"a", headers=auth())
+    client.post("/services/collector/event", content=b'{"event":1}', headers=auth())
+    client.post("/services/collector/event", content=b'{"event":1}', headers={**auth("ack-token"), "X-Splunk-Request-Channel": CHANNEL})
+    client.post("/services/collector/event", content=b"", headers=auth())
+    journal = hec.journal
+    assert len(journal.requests(path="/services/collector/raw")) == 1
+    assert len(journal.requests(path="/services/collector/event")) == 3
+    assert len(journal.requests(status=400)) == 1
+    assert len(journal.requests(code=5)) == 1
+    assert len(journal.requests(channel=CHANNEL)) == 1
+
+
+def test_counters_are_exact(client, hec):
+    client.post("/services/collector/raw", content=b"a\nb\nc", headers=auth())
+    client.post("/services/collector/event", content=b'{"event":1}{"event":', headers=auth())
+    client.post("/services/collector/raw", content=b"x", headers=auth("nope"))
+    counters = hec.journal.counters
+    assert (counters.requests, counters.events) == (3, 4)
+    assert counters.by_status == {200: 1, 400: 1, 403: 1}
+    assert counters.by_code == {0: 1, 6: 1, 4: 1}
+
+
+def test_event_cap_keeps_the_newest_and_counters_exact(client, hec):
+    hec.configure(max_events=5)
+    for batch in range(3):
+        client.post("/services/collector/raw", content=b"\n".join(b"e%d-%d" % (batch, i) for i in range(3)), headers=auth())
+    journal = hec.journal
+    assert [e.raw for e in journal.events] == ["e1-1", "e1-2", "e2-0", "e2-1", "e2-2"]
+    counters = journal.counters
+    assert (counters.events, counters.events_dropped_from_store) == (9, 4)
+    with pytest.raises(JournalTruncated, match="max_events=5"):
+        journal.delivery([])
+
+
+def test_request_cap():
+    journal = Journal(max_requests=2)
+    from hecharness.hec.journal import RequestRecord
+
+    for i in range(5):
+        journal.record(RequestRecord(i, 0.0, "POST", "/", "", {}, "", status=200))
+    assert [r.id for r in journal.requests()] == [3, 4]
+    assert journal.counters.requests == 5
+
+
+def test_count_only_mode_stores_nothing(client, hec):
+    hec.configure(count_only=True)
+    client.post("/services/collector/raw", content=b"a\nb", headers=auth())
+    assert hec.journal.events == [] and hec.journal.requests() == []
+    assert (hec.journal.counters.requests, hec.journal.counters.events) == (1, 2)
+
+
+def test_bad_caps_are_refused():
+    with pytest.raises(ValueError, match="max_events"):
+        Journal(max_events=-1)
+
+
+def test_delivery_by_key_finds_missing_duplicated_and_unexpected(client, hec):
+    sent = records(10)
+    client.post("/services/collector/raw", content=ndjson(sent[:6]), headers=auth())
+    client.post("/services/collector/raw", content=ndjson(sent[4:6] + [{"RayID": "stranger"}]), headers=auth())
+    report = hec.journal.delivery(sent, key="RayID")
+    assert (report.expected, report.received, report.delivered) == (10, 9, 6)
+    assert report.missing == ["ray00006", "ray00007", "ray00008", "ray00009"]
+    assert report.duplicated == {"ray00004": 1, "ray00005": 1}
+    assert report.unexpected == ["stranger"]
+    assert not report.complete
+    summary = report.summary()
+    assert "missing 4" in summary and "first missing: 'ray00006'" in summary and "'ray00004' x2" in summary
+
+
+def test_delivery_complete_when_each_record_arrived_once(client, hec):
+    sent = records(50)
+    client.post("/services/collector/raw", content=ndjson(sent[:25]), headers=auth())
+    client.post("/services/collector/raw", content=ndjson(sent[25:]), headers=auth())
+    report = hec.journal.delivery(sent, key="RayID")
+    assert report.complete and report.delivered == 50
+
+
+def test_delivery_by_line_without_a_key(client, hec):
+    client.post("/services/collector/raw", content=b"alpha\nbeta\nbeta\n", headers=auth())
+    report = hec.journal.delivery(["alpha", "beta", "gamma"])
+    assert (report.delivered, report.missing, report.duplicated) == (2, ["gamma"], {"beta": 1})
+
+
+def test_delivery_reads_event_endpoint_payloads(client, hec):
+    body = b"".join(orjson.dumps({"event": r}) for r in records(3))
+    client.post("/services/collector/event", content=body, headers=auth())
+    assert hec.journal.delivery(records(3), key="RayID").complete
+
+
+def test_delivery_with_a_key_function(client, hec):
+    client.post("/services/collector/raw", content=ndjson(records(3)), headers=auth())
+    report = hec.journal.delivery(records(3), key=lambda record: record["n"])
+    assert report.complete
+
+
+def test_partially_accepted_events_are_the_only_ones_counted(client, hec):
+    body = b'{"event":{"RayID":"a"}}{"event":{"RayID":"b"}}{"event":'
+    client.post("/services/collector/event", content=body, headers=auth())
+    report = hec.journal.delivery([{"RayID": k} for k in "abc"], key="RayID")
+    assert (report.delivered, report.missing) == (2, ["c"])
+
+
+def test_reading_from_another_thread_while_the_server_writes(hec):
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def reader():
+        try:
+            while not stop.is_set():
+                events = hec.journal.events
+                assert all(e.raw for e in events)
+                hec.journal.requests()
+                hec.journal.counters
+        except BaseException as error:  # noqa: BLE001
+            errors.append(error)
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    with hec.client() as c:
+        for i in range(100):
+            c.post("/services/collector/raw", content=b"line-%d\nmore-%d" % (i, i))
+    stop.set()
+    thread.join(10)
+    assert not errors
+    assert hec.journal.event_count == 200
+
+
+def test_wait_for_events(hec):
+    with hec.client() as c:
+        c.post("/services/collector/raw", content=b"a\nb")
+    assert hec.journal.wait_for_events(2, timeout=1)
+    assert not hec.journal.wait_for_events(3, timeout=0.05)
+
+
+def test_errors_inside_the_server_are_500_code_8_and_kept(hec, monkeypatch):
+    def explode(data):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(hec.collector, "_split", explode)
+    with hec.client() as c:
+        response = c.post("/services/collector/raw", content=b"a")
+    assert (response.status_code, response.json()) == (500, {"text": "Internal server error", "code": 8})
+    assert "RuntimeError: boom" in hec.errors[-1]
+    assert hec.journal.event_count == 0
+
+
+def test_export_is_json_ready(client, hec):
+    client.post("/services/collector/raw", content=b"a", headers=auth())
+    exported = orjson.loads(orjson.dumps(hec.journal.export()))
+    assert exported["counters"]["events"] == 1
+    assert exported["events"][0]["raw"] == "a"
+    assert exported["requests"][0]["headers"]["authorization"] == "Splunk good****"
+
+
+def test_settings_object_validates():
+    with pytest.raises(ValueError, match="raw_split must be one of line, body; got 'words'"):
+        HECSettings(raw_split="words")
+    with pytest.raises(ValueError, match="max_content_length must be a whole number >= 1"):
+        HECSettings(max_content_length=0)
+    with pytest.raises(ValueError, match="unknown setting 'colour'"):
+        HECSettings().updated({"colour": "red"})
+
+
+def test_two_servers_side_by_side_get_their_own_ports():
+    with FakeHEC(admin_port=None) as one, FakeHEC(admin_port=None) as two:
+        assert one.url != two.url
+        assert one.token != two.token
