@@ -27,12 +27,14 @@ class AckLedger:
         self._lock = threading.Lock()
         self._channels: dict[str, _Channel] = {}
 
-    def issue(self, channel: str, ready_at: float) -> int:
+    def issue(self, channel: str, ready_at: float, remember: bool = True) -> int:
+        """A new ackId on `channel`, true from `ready_at`; with `remember=False` it is lost at once."""
         with self._lock:
             state = self._channels.setdefault(_canonical(channel), _Channel())
             ack_id = state.next_id
             state.next_id += 1
-            state.ready_at[ack_id] = ready_at
+            if remember:
+                state.ready_at[ack_id] = ready_at
             return ack_id
 
     def poll(self, channel: str, ack_ids: Iterable[int], now: float) -> dict[str, bool]:

@@ -7,6 +7,7 @@ the request and the events it delivered are written to the journal before the an
 
 from __future__ import annotations
 
+import asyncio
 import time
 import traceback
 import uuid
@@ -22,7 +23,9 @@ from starlette.routing import Route
 from hecharness import codes
 from hecharness.clock import Clock, RealClock
 from hecharness.codes import HECCode
-from hecharness.hec import replies
+from hecharness.faults import AckFault, Close, Decision, FaultSet, Hang, Partial, Reply, RequestFacts, Reset
+from hecharness.faults.rules import NO_FAULT
+from hecharness.hec import connection, replies
 from hecharness.hec.acks import AckLedger
 from hecharness.hec.body import Body, TooLarge, UnsupportedEncoding, read_body
 from hecharness.hec.events import Defaults, epoch_seconds, parse_event_body
@@ -37,6 +40,13 @@ EVENT_PATHS = ("/services/collector", "/services/collector/event", "/services/co
 RAW_PATHS = ("/services/collector/raw", "/services/collector/raw/1.0")
 HEALTH_PATHS = ("/services/collector/health", "/services/collector/health/1.0")
 ACK_PATHS = ("/services/collector/ack", "/services/collector/ack/1.0")
+
+ENDPOINT_OF = {
+    **dict.fromkeys(EVENT_PATHS, "event"),
+    **dict.fromkeys(RAW_PATHS, "raw"),
+    **dict.fromkeys(HEALTH_PATHS, "health"),
+    **dict.fromkeys(ACK_PATHS, "ack"),
+}
 
 Batch = _RawBatch | _EventBatch
 Handler = Callable[[Request, RequestRecord], Awaitable[tuple[Response, Batch | None]]]
@@ -59,6 +69,9 @@ class Collector:
             self.settings.max_events, self.settings.max_requests, self.settings.count_only
         )
         self.acks = AckLedger()
+        self.faults = FaultSet(self.clock)
+        # Futures that hung requests wait on; set when the server stops so no client stays stuck.
+        self._hangs: set[asyncio.Future[None]] = set()
         # Tracebacks of errors raised inside the server, so a test can fail with them.
         self.errors: list[str] = []
         # Called with each finished request after it is journaled (request logs, waiters).
@@ -99,9 +112,20 @@ class Collector:
     async def _serve(self, request: Request, handler: Handler) -> Response:
         started = time.perf_counter()
         record = self._new_record(request)
+        decision = self.faults.decide(self._facts(request)) if len(self.faults) else NO_FAULT
+        record.fault = decision.label
+        request.state.decision = decision
         batch: Batch | None = None
         try:
-            response, batch = await handler(request, record)
+            if decision.delay:
+                await self.clock.sleep(decision.delay)
+            if _runs_normally(decision.outcome):
+                response, batch = await handler(request, record)
+                if isinstance(decision.outcome, Reply) and record.code == codes.SUCCESS.code:
+                    # A 2xx fault answer (e.g. code 24, queue near capacity) still took the events.
+                    response = self._fault_reply(record, decision.outcome, ack_id=record.ack_id)
+            else:
+                response = await self._misbehave(request, record, decision.outcome)
         except Rejected as refusal:
             response = self._answer(record, refusal.code, invalid_event_number=refusal.invalid_event_number)
             record.note = refusal.note
@@ -120,12 +144,95 @@ class Collector:
             self.errors.append(traceback.format_exc())
             response = self._answer(record, codes.INTERNAL_SERVER_ERROR)
             record.note = "error inside the fake HEC; see FakeHEC.errors"
-        record.status = response.status_code
+        record.status = response.status_code if response is not None else 0
         record.duration = time.perf_counter() - started
         self.journal.record(record, batch)
         for observer in self.on_request:
             observer(record)
+        if response is None:
+            return replies.NO_ANSWER  # the connection is gone; uvicorn sends nothing
+        if decision.slow_body:
+            return replies.DribbledResponse(response, decision.slow_body, self.clock)
         return response
+
+    def _facts(self, request: Request) -> RequestFacts:
+        headers = request.headers
+        query = request.query_params
+        token = self.tokens.identify(headers.get("authorization"), query.get("token"))
+        path = request.url.path
+        return RequestFacts(
+            path=path,
+            endpoint=ENDPOINT_OF.get(path, "other"),
+            token_name=token.name if token else None,
+            token_value=token.value if token else None,
+            channel=headers.get("x-splunk-request-channel") or query.get("channel"),
+            sourcetype=query.get("sourcetype"),
+            headers=headers,
+        )
+
+    async def _misbehave(self, request: Request, record: RequestRecord, outcome: object) -> Response | None:
+        """Carry out a fault outcome that replaces the normal exchange; None when nothing is answered."""
+        if isinstance(outcome, Reply):
+            await self._drain(request, record)
+            return self._fault_reply(record, outcome)
+        transport = connection.transport_of(request.scope)
+        if isinstance(outcome, Reset):
+            if outcome.after_body:
+                await self._drain(request, record)
+            record.note = f"connection reset {'after' if outcome.after_body else 'before'} reading the body"
+            await connection.reset(transport)
+        elif isinstance(outcome, Close):
+            record.note = "connection closed without an answer"
+            transport.close()
+            await connection.settle()
+        elif isinstance(outcome, Hang):
+            record.note = await self._hang(transport, outcome.seconds)
+            transport.abort()
+            await connection.settle()
+        else:
+            raise TypeError(f"no way to carry out fault outcome {outcome!r}")
+        return None
+
+    async def _drain(self, request: Request, record: RequestRecord) -> None:
+        """Read the body as a real server would before answering, without accepting anything."""
+        try:
+            body = await read_body(request, self.settings.body_limit)
+        except (TooLarge, UnsupportedEncoding, Rejected):
+            return
+        record.bytes_in, record.bytes_decoded = body.wire_bytes, len(body.data)
+
+    async def _hang(self, transport: asyncio.Transport, seconds: float) -> str:
+        release: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._hangs.add(release)
+        deadline = self.clock.now() + seconds
+        try:
+            while True:
+                if release.done():
+                    return "hung until the server stopped"
+                if transport.is_closing():
+                    return "hung until the client gave up"
+                if self.clock.now() >= deadline:
+                    return f"hung for the maximum of {seconds:g}s, then closed"
+                await asyncio.wait([release], timeout=0.05)
+        finally:
+            self._hangs.discard(release)
+
+    def release_hangs(self) -> None:
+        """End every hung request (the server is stopping). Call on the server's loop."""
+        for release in list(self._hangs):
+            if not release.done():
+                release.set_result(None)
+
+    def _fault_reply(self, record: RequestRecord, reply: Reply, ack_id: int | None = None) -> Response:
+        headers = dict(reply.headers)
+        if reply.retry_after is not None:
+            headers["Retry-After"] = f"{reply.retry_after:g}"
+        if reply.code is not None and reply.status is None:
+            return self._answer(
+                record, reply.code, invalid_event_number=reply.invalid_event_number, ack_id=ack_id, headers=headers
+            )
+        record.code, record.text = None, None
+        return replies.raw_reply(reply.http_status, reply.body or b"", reply.content_type, headers)
 
     def _new_record(self, request: Request) -> RequestRecord:
         headers = dict(request.headers)
@@ -145,12 +252,19 @@ class Collector:
             remote=f"{client.host}:{client.port}" if client else "",
         )
 
-    def _answer(self, record: RequestRecord, code: HECCode, **extra: int | None) -> Response:
+    def _answer(
+        self,
+        record: RequestRecord,
+        code: HECCode,
+        invalid_event_number: int | None = None,
+        ack_id: int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
         record.code = code.code
         record.text = code.text
-        record.invalid_event_number = extra.get("invalid_event_number")
-        record.ack_id = extra.get("ack_id")
-        return replies.hec_reply(code, **extra)
+        record.invalid_event_number = invalid_event_number
+        record.ack_id = ack_id
+        return replies.hec_reply(code, invalid_event_number=invalid_event_number, ack_id=ack_id, headers=headers)
 
     # -- the steps every data request takes -----------------------------------------------------
 
@@ -181,10 +295,26 @@ class Collector:
             raise Rejected(codes.NO_DATA)
         return body.data
 
-    def _ack_id(self, token: Token, channel: str | None) -> int | None:
+    def _ack_id(self, request: Request, token: Token, channel: str | None) -> int | None:
         if not token.ack or channel is None:
             return None
-        return self.acks.issue(channel, self.clock.now() + self.settings.ack_delay)
+        ready_at = self.clock.now() + self.settings.ack_delay
+        fault: AckFault | None = request.state.decision.ack
+        if fault is not None and fault.mode == "never":
+            ready_at = float("inf")
+        elif fault is not None and fault.mode == "delay":
+            ready_at = self.clock.now() + fault.seconds
+        return self.acks.issue(channel, ready_at, remember=fault is None or fault.mode != "lost")
+
+    def _partial(self, request: Request, record: RequestRecord, accepted: int, ack_id: int | None) -> Response | None:
+        """The refusal a partial-acceptance fault gives when the request held more than it accepts."""
+        outcome = request.state.decision.outcome
+        if not isinstance(outcome, Partial) or record.events <= outcome.accepted:
+            return None
+        record.events = accepted
+        record.note = f"fault accepted {accepted} events and refused the rest"
+        headers = {"Retry-After": f"{outcome.retry_after:g}"} if outcome.retry_after is not None else None
+        return self._answer(record, outcome.code, invalid_event_number=accepted, ack_id=ack_id, headers=headers)
 
     def _host(self, request: Request) -> str:
         server = request.scope.get("server")
@@ -198,11 +328,18 @@ class Collector:
         data = await self._body(request, record)
         defaults = Defaults(record.id, channel, self._host(request), token)
         parsed = parse_event_body(data, defaults, self.settings.max_event_size)
-        record.events = len(parsed.events)
+        events = parsed.events
+        record.events = len(events)
+        limit = _accept_limit(request)
+        if limit is not None and len(events) > limit:
+            events = events[:limit]
         record.note = parsed.note
-        batch = _EventBatch(parsed.events) if parsed.events else None
+        batch = _EventBatch(events) if events else None
         # An indexed prefix is acknowledged even when the rest of the body was refused.
-        ack_id = self._ack_id(token, channel) if parsed.events else None
+        ack_id = self._ack_id(request, token, channel) if events else None
+        partial = self._partial(request, record, len(events), ack_id)
+        if partial is not None:
+            return partial, batch
         if parsed.error is not None:
             record.note = parsed.error.note
             code, number = parsed.error.code, parsed.error.invalid_event_number
@@ -223,6 +360,10 @@ class Collector:
                 raise Rejected(codes.INVALID_DATA_FORMAT, note=f"time={query['time']!r} is not a number")
         data = await self._body(request, record)
         lines = self._split(data)
+        record.events = len(lines)
+        limit = _accept_limit(request)
+        if limit is not None and len(lines) > limit:
+            lines = lines[:limit]
         batch = _RawBatch(
             record.id,
             channel,
@@ -233,8 +374,11 @@ class Collector:
             moment,
             lines,
         )
-        record.events = len(lines)
-        return self._answer(record, codes.SUCCESS, ack_id=self._ack_id(token, channel)), batch
+        ack_id = self._ack_id(request, token, channel) if lines else None
+        partial = self._partial(request, record, len(lines), ack_id)
+        if partial is not None:
+            return partial, batch if lines else None
+        return self._answer(record, codes.SUCCESS, ack_id=ack_id), batch
 
     def _split(self, data: bytes) -> list[bytes]:
         if self.settings.raw_split == "body":
@@ -267,6 +411,16 @@ class Collector:
         record.code = 404
         record.text = codes.NOT_FOUND_TEXT
         return replies.not_found_reply(404), None
+
+
+def _runs_normally(outcome: object) -> bool:
+    """Outcomes that let the request take its normal path: none, partial, or a 2xx answer."""
+    return outcome is None or isinstance(outcome, Partial) or (isinstance(outcome, Reply) and outcome.accepts)
+
+
+def _accept_limit(request: Request) -> int | None:
+    outcome = request.state.decision.outcome
+    return outcome.accepted if isinstance(outcome, Partial) else None
 
 
 def _options(allowed: str) -> Handler:

@@ -11,8 +11,10 @@ from collections.abc import Mapping
 
 import orjson
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from hecharness import codes
+from hecharness.clock import Clock
 from hecharness.codes import HECCode
 
 __all__ = ["hec_reply", "json_reply", "html_reply", "options_reply", "not_found_reply", "SPLUNK_HEADERS"]
@@ -71,3 +73,48 @@ def html_reply(status: int, title: str, message: str) -> Response:
 
 def options_reply(methods: str) -> Response:
     return Response(b"", status_code=200, headers={**SPLUNK_HEADERS, "Allow": methods})
+
+
+def raw_reply(status: int, body: bytes, content_type: str, headers: Mapping[str, str] | None = None) -> Response:
+    """Any status and body, still with splunkd's headers (for custom fault answers)."""
+    return Response(body, status_code=status, headers={**SPLUNK_HEADERS, **(headers or {})}, media_type=content_type)
+
+
+class DribbledResponse(Response):
+    """Another response's status, headers and body, with the body sent in pieces over `seconds`."""
+
+    PIECES = 10
+
+    def __init__(self, inner: Response, seconds: float, clock: Clock) -> None:
+        self.status_code = inner.status_code
+        self.body = inner.body
+        self.raw_headers = inner.raw_headers  # keeps Content-Length, so clients wait for all of it
+        self.background = None
+        self._seconds = seconds
+        self._clock = clock
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        body = bytes(self.body)
+        pieces = max(1, min(self.PIECES, len(body)))
+        step = -(-len(body) // pieces)
+        for start in range(0, max(len(body), 1), step or 1):
+            await self._clock.sleep(self._seconds / pieces)
+            await send({"type": "http.response.body", "body": body[start : start + step], "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+class _NoAnswer(Response):
+    """Returned when a fault already closed the connection: there is nobody to answer."""
+
+    def __init__(self) -> None:
+        self.status_code = 0
+        self.body = b""
+        self.raw_headers = []
+        self.background = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        return None
+
+
+NO_ANSWER = _NoAnswer()

@@ -174,6 +174,14 @@ class TokenStore:
             raise Rejected(codes.TOKEN_REQUIRED)
         return self._known(_credential(authorization))
 
+    def identify(self, authorization: str | None, query_token: str | None) -> Token | None:
+        """The known token a request names, enabled or not, without judging it (for fault scopes)."""
+        try:
+            value = query_token if query_token is not None else _credential(authorization or "")
+        except Rejected:
+            return None
+        return self.tokens.get(value)
+
     def _known(self, value: str) -> Token:
         token = self.tokens.get(value)
         if token is None:

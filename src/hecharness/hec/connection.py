@@ -1,0 +1,50 @@
+"""Reaching the connection under a request, for faults that act on the socket itself.
+
+ASGI hides the transport from applications; socket-level faults (reset, close, hang) need it.
+uvicorn builds each request's scope in `on_message_begin`, so a subclass adds the transport to the
+scope's extensions there. This is the one place hecharness relies on uvicorn's internals.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import struct
+from typing import Any
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+__all__ = ["TransportExposingProtocol", "transport_of", "reset", "TRANSPORT_KEY"]
+
+TRANSPORT_KEY = "hecharness.transport"
+
+
+class TransportExposingProtocol(HttpToolsProtocol):
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self.scope["extensions"] = {TRANSPORT_KEY: self.transport}  # type: ignore[typeddict-unknown-key]
+
+
+def transport_of(scope: dict[str, Any]) -> asyncio.Transport:
+    transport = scope.get("extensions", {}).get(TRANSPORT_KEY)
+    if transport is None:
+        raise RuntimeError("socket-level faults need the collector to run inside FakeHEC")
+    return transport
+
+
+async def reset(transport: asyncio.Transport) -> None:
+    """Send a TCP RST instead of a FIN: linger on with a zero timeout, then abort."""
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass  # already gone: the client hung up first
+    transport.abort()
+    await settle()
+
+
+async def settle() -> None:
+    # Let the protocol see its connection go before the app returns, so uvicorn sends nothing.
+    for _ in range(2):
+        await asyncio.sleep(0)
