@@ -16,6 +16,10 @@ included. With an admin token set, every call needs `Authorization: Bearer <admi
     DELETE /tokens/{name}
     GET    /settings
     PATCH  /settings                 {"health": "queues-full"}
+    GET    /faults                   the rules, with how often each matched and fired
+    POST   /faults                   {"spec": "error:9 first=3"}  or  {"action": "error:9", "first": 3}
+    DELETE /faults/{name}
+    DELETE /faults                   remove them all
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from hecharness.faults import FaultSpecError
 from hecharness.hec.journal import JournalTruncated
 from hecharness.hec.settings import SettingsError
 from hecharness.hec.tokens import Token
@@ -137,6 +142,26 @@ def admin_app(hec: FakeHEC) -> Starlette:
                 raise BadRequest(str(error)) from None
         return hec.settings.to_dict()
 
+    async def faults(request: Request) -> Any:
+        rules = hec.collector.faults
+        if request.method == "POST":
+            body = await _body(request)
+            spec = body["spec"] if set(body) == {"spec"} else body
+            try:
+                return rules.add(spec).describe()
+            except FaultSpecError as error:
+                raise BadRequest(str(error)) from None
+        if request.method == "DELETE":
+            rules.clear()
+            return {"cleared": True}
+        return [fault.describe() for fault in rules.list()]
+
+    async def fault(request: Request) -> Any:
+        try:
+            return {"removed": hec.collector.faults.remove(request.path_params["name"]).describe()}
+        except KeyError as error:
+            raise BadRequest(error.args[0], 404) from None
+
     routes = [
         Route("/journal", handler(journal), methods=["GET"]),
         Route("/journal/counters", handler(counters), methods=["GET"]),
@@ -148,6 +173,8 @@ def admin_app(hec: FakeHEC) -> Starlette:
         Route("/tokens", handler(tokens), methods=["GET", "POST"]),
         Route("/tokens/{name}", handler(token), methods=["PATCH", "DELETE"]),
         Route("/settings", handler(settings), methods=["GET", "PATCH"]),
+        Route("/faults", handler(faults), methods=["GET", "POST", "DELETE"]),
+        Route("/faults/{name}", handler(fault), methods=["DELETE"]),
     ]
     return Starlette(routes=routes)
 
