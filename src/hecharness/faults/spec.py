@@ -30,6 +30,7 @@ from typing import Any
 from hecharness import codes
 from hecharness.faults.actions import Action, FaultSpecError, Partial, Reply, parse_action, parse_seconds
 from hecharness.faults.rules import ENDPOINTS, Fault
+from hecharness.files import read_text
 
 __all__ = ["parse_fault", "load_plan", "FaultSpecError"]
 
@@ -105,11 +106,9 @@ def load_plan(path: str | Path) -> list[Fault]:
     """Faults from a TOML (`[[faults]]` tables) or JSON (a list, or {"faults": [...]}) file."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise FaultSpecError(f"cannot read fault plan {path}: {error.strerror}") from None
-    except UnicodeDecodeError:
-        raise FaultSpecError(f"fault plan {path} is not UTF-8 text") from None
+        text = read_text(path, "fault plan")
+    except ValueError as error:
+        raise FaultSpecError(str(error)) from None
     try:
         data: Any = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
     except (json.JSONDecodeError, tomllib.TOMLDecodeError) as error:

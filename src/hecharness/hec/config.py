@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hecharness.files import read_text
 from hecharness.hec.settings import HECSettings, SettingsError
 from hecharness.hec.tokens import Token
 
@@ -35,13 +36,10 @@ class CollectorConfig:
 
 
 def load_config(path: str | Path) -> CollectorConfig:
-    path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ConfigError(f"cannot read config {path}: {error.strerror}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"config {path} is not UTF-8 text") from None
+        text = read_text(path, "config")
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
     return parse_config(text, source=str(path))
 
 
