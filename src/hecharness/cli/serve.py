@@ -18,6 +18,7 @@ from hecharness.hec.journal import RequestRecord
 from hecharness.hec.settings import FLAVORS, RAW_SPLIT_MODES, SettingsError
 from hecharness.hec.tokens import new_token_value
 from hecharness.masking import mask_token
+from hecharness.tls import TLS_MODES, parse_modes
 
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 
@@ -36,6 +37,10 @@ LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 @click.option("--max-events", type=click.IntRange(0), default=None, help="Events kept in the journal; counters stay exact.")
 @click.option("--count-only", is_flag=True, default=None, help="Keep counters only (for load runs).")
 @click.option("--flavor", type=click.Choice(FLAVORS), default=None, help="Answer like Splunk Enterprise or Splunk Cloud.")
+@click.option("--tls", "tls", default="plain", show_default=True, metavar="MODES", help=f"Comma-separated TLS modes, one port each: {', '.join(TLS_MODES)}.")
+@click.option("--tls-name", "tls_names", multiple=True, metavar="NAME", help="Extra host name or IP address for the certificates (repeatable).")
+@click.option("--client-cert-required", is_flag=True, help="Require a client certificate from the test CA (mutual TLS).")
+@click.option("--certs-dir", type=click.Path(file_okay=False, path_type=Path), help="Serve the certificates in this directory (written there first if missing).")
 @click.option("--ready-file", type=click.Path(dir_okay=False, path_type=Path), help="Write URLs and tokens here as JSON once listening.")
 @click.option("--show-tokens", is_flag=True, help="Print token values in full in logs.")
 @click.option("--quiet", is_flag=True, help="Do not log each request.")
@@ -53,6 +58,10 @@ def serve(
     max_events: int | None,
     count_only: bool | None,
     flavor: str | None,
+    tls: str,
+    tls_names: tuple[str, ...],
+    client_cert_required: bool,
+    certs_dir: Path | None,
     ready_file: Path | None,
     show_tokens: bool,
     quiet: bool,
@@ -80,10 +89,28 @@ def serve(
     made_up = not tokens
     if made_up:
         tokens = [Token(new_token_value(), name="default", ack=ack)]
+    try:
+        modes = parse_modes(tls)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--tls") from None
     if host not in LOOPBACK_HOSTS:
         click.secho(f"warning: listening on {host}, reachable from other machines, not only this one", fg="yellow", err=True)
 
-    hec = FakeHEC(tokens, host=host, port=port, admin_port=None if no_admin else admin_port, settings=settings, admin_token=admin_token)
+    try:
+        hec = FakeHEC(
+            tokens,
+            host=host,
+            port=port,
+            admin_port=None if no_admin else admin_port,
+            settings=settings,
+            admin_token=admin_token,
+            tls=modes,
+            tls_names=tls_names,
+            client_cert_required=client_cert_required,
+            certs_dir=certs_dir,
+        )
+    except (OSError, ValueError) as error:
+        raise click.ClickException(str(error)) from None
     try:
         hec.start()
     except (OSError, RuntimeError) as error:
@@ -91,7 +118,12 @@ def serve(
     if not quiet:
         hec.collector.on_request.append(_request_logger(show_tokens))
 
-    click.echo(f"fake HEC listening on {hec.url}")
+    for mode, url in hec.urls.items():
+        click.echo(f"fake HEC listening on {url} ({mode})")
+    if hec.certificates is not None:
+        click.echo(f"CA bundle: {hec.certificates.ca_bundle}")
+        if client_cert_required:
+            click.echo(f"client certificate required; one is in {hec.certificates.client_cert} {hec.certificates.client_key}")
     if hec.admin_url:
         click.echo(f"admin API on {hec.admin_url}")
     for token in tokens:
@@ -131,6 +163,10 @@ def _write_ready_file(path: Path, hec: FakeHEC) -> None:
     # The ready file hands tokens to other processes, so it holds them in full and is private.
     data = {
         "url": hec.url,
+        "urls": hec.urls,
+        "ca_bundle": str(hec.ca_path) if hec.ca_path is not None else None,
+        "client_cert": str(hec.certificates.client_cert) if hec.client_cert_required and hec.certificates else None,
+        "client_key": str(hec.certificates.client_key) if hec.client_cert_required and hec.certificates else None,
         "admin_url": hec.admin_url,
         "tokens": [token.describe(show_value=True) for token in hec.tokens.all()],
         "pid": os.getpid(),

@@ -8,17 +8,27 @@
 The sockets are bound before the server thread starts, so port 0 never races another process
 for a port, and the object knows its port at once. uvicorn serves on its own asyncio loop (uvloop
 when installed); the admin API listens on a second socket of the same loop.
+
+`tls=` picks the certificate the HEC presents (see `hecharness.tls`); several modes mean one port
+each, all served by the same collector:
+
+    with FakeHEC(tls=["valid", "splunk-default"]) as hec:
+        hec.urls["splunk-default"]      # https://127.0.0.1:<port>
+        hec.ca_path                     # the CA bundle to give a client
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import socket
 import ssl
+import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -29,6 +39,7 @@ from hecharness.hec.collector import Collector
 from hecharness.hec.journal import Journal
 from hecharness.hec.settings import HECSettings
 from hecharness.hec.tokens import Token, TokenStore, new_token_value
+from hecharness.tls import CertificateAuthority, CertificateFiles, parse_modes
 
 __all__ = ["FakeHEC", "Listener"]
 
@@ -70,6 +81,12 @@ class FakeHEC:
 
     `tokens` are `Token`s or plain token values; with none, one token is made up and exposed as
     `.token`. `port=0` picks a free port. `admin_port=None` turns the admin API off.
+
+    `tls` is one of `hecharness.tls.TLS_MODES`, several as a list or comma-separated; the first
+    listens on `port`, the others on free ports. `tls_names` adds host names to the certificates,
+    `client_cert_required` asks every TLS client for a certificate from the test CA, and
+    `certs_dir` keeps the certificates in a directory (reused if already there) instead of a
+    temporary one.
     """
 
     def __init__(
@@ -82,6 +99,10 @@ class FakeHEC:
         settings: HECSettings | None = None,
         clock: Clock | None = None,
         admin_token: str | None = None,
+        tls: str | Sequence[str] = "plain",
+        tls_names: Iterable[str] = (),
+        client_cert_required: bool = False,
+        certs_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         token_list = [Token(t) if isinstance(t, str) else t for t in (tokens or [new_token_value()])]
         if not token_list:
@@ -93,6 +114,15 @@ class FakeHEC:
         self.port = port
         self.admin_port = admin_port
         self.admin_token = admin_token
+        self.tls_modes = parse_modes(tls)
+        self.client_cert_required = client_cert_required
+        self.authority: CertificateAuthority | None = None
+        self.certificates: CertificateFiles | None = None
+        self._temporary_certs: tempfile.TemporaryDirectory[str] | None = None
+        if any(mode != "plain" for mode in self.tls_modes):
+            self._make_certificates(tls_names, certs_dir)
+        elif client_cert_required:
+            raise ValueError("client certificates need a TLS mode; plain HTTP has none")
         self._listeners: list[Listener] = []
         self._servers: list[uvicorn.Server] = []
         self._thread: threading.Thread | None = None
@@ -134,6 +164,22 @@ class FakeHEC:
         return self._hec_listener().url
 
     @property
+    def urls(self) -> dict[str, str]:
+        """Base URL per TLS mode, in the order the modes were given."""
+        return {listener.name: listener.url for listener in self._listeners if listener.name != "admin"}
+
+    @property
+    def ca_path(self) -> Path | None:
+        """The CA bundle a client must trust for every mode served; None when serving plain HTTP only."""
+        return self.certificates.ca_bundle if self.certificates is not None else None
+
+    def ssl_context(self) -> ssl.SSLContext:
+        """A client context trusting `ca_path`, with the client certificate when one is required."""
+        if self.authority is None:
+            raise RuntimeError("this FakeHEC serves plain HTTP only; there is no CA to trust")
+        return self.authority.client_context(client_cert=self.client_cert_required)
+
+    @property
     def admin_url(self) -> str | None:
         for listener in self._listeners:
             if listener.name == "admin":
@@ -164,10 +210,16 @@ class FakeHEC:
         self.configure(**self._initial_settings.to_dict())
         self.journal.clear()
 
-    def client(self, token: str | None = None, **kwargs: Any) -> httpx.Client:
-        """An httpx client with the base URL and `Authorization: Splunk <token>` set."""
+    def client(self, token: str | None = None, *, mode: str | None = None, **kwargs: Any) -> httpx.Client:
+        """An httpx client with the base URL (of `mode`, default the first) and `Authorization: Splunk <token>` set.
+
+        When TLS is served the client trusts `ca_path` (and presents the client certificate if required).
+        """
         headers = {"Authorization": f"Splunk {token or self.token}", **kwargs.pop("headers", {})}
-        return httpx.Client(base_url=self.url, headers=headers, **kwargs)
+        if self.authority is not None:
+            kwargs.setdefault("verify", self.ssl_context())
+        base_url = self.url if mode is None else self._url_of(mode)
+        return httpx.Client(base_url=base_url, headers=headers, **kwargs)
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -215,13 +267,42 @@ class FakeHEC:
                 return listener
         raise RuntimeError("the fake HEC is not started")
 
-    def _bind(self) -> list[Listener]:
-        listeners = [Listener("plain", _bind_socket(self.host, self.port), self.collector.app)]
-        if self.admin_port is not None:
-            from hecharness.hec.admin import admin_app
+    def _url_of(self, mode: str) -> str:
+        urls = self.urls
+        if mode not in urls:
+            raise ValueError(f"TLS mode {mode!r} is not served here; served: {', '.join(urls) or 'none (not started)'}")
+        return urls[mode]
 
-            admin_host = self.host if self.host in (LOOPBACK, "::1", "localhost") else LOOPBACK
-            listeners.append(Listener("admin", _bind_socket(admin_host, self.admin_port), admin_app(self)))
+    def _make_certificates(self, names: Iterable[str], certs_dir: str | os.PathLike[str] | None) -> None:
+        if certs_dir is None:
+            # Clients such as curl take the CA as a file, so even throwaway certificates go to disk.
+            self._temporary_certs = tempfile.TemporaryDirectory(prefix="hecharness-certs-")
+            self.authority = CertificateAuthority(names)
+            self.certificates = self.authority.write(self._temporary_certs.name)
+        else:
+            # Absolute, because the paths travel to other processes through the ready file.
+            directory = Path(certs_dir).absolute()
+            self.authority = CertificateAuthority.load_or_create(directory, names)
+            self.certificates = CertificateFiles(directory)
+
+    def _bind(self) -> list[Listener]:
+        listeners: list[Listener] = []
+        try:
+            for index, mode in enumerate(self.tls_modes):
+                context = None
+                if self.authority is not None and mode != "plain":
+                    context = self.authority.server_context(mode, require_client_cert=self.client_cert_required)
+                port = self.port if index == 0 else 0
+                listeners.append(Listener(mode, _bind_socket(self.host, port), self.collector.app, context))
+            if self.admin_port is not None:
+                from hecharness.hec.admin import admin_app
+
+                admin_host = self.host if self.host in (LOOPBACK, "::1", "localhost") else LOOPBACK
+                listeners.append(Listener("admin", _bind_socket(admin_host, self.admin_port), admin_app(self)))
+        except OSError:
+            for listener in listeners:  # a port that is taken must not leave the others bound
+                listener.socket.close()
+            raise
         return listeners
 
     def _run(self) -> None:
