@@ -1,0 +1,49 @@
+"""Synthetic Logpush records: every field of five datasets, seeded, fast, in Logpush's formats.
+
+    from hecharness.generate import records, Encoder, OutputOptions
+
+    for record in records("http_requests", seed=1, count=3, rate=5000):
+        print(record["RayID"], record["EdgeStartTimestamp"])
+
+    encoder = Encoder("http_requests", "fields=RayID,EdgeStartTimestamp&timestamps=rfc3339")
+    body = encoder.encode_batch(records("http_requests", seed=1, count=100))
+
+- `records` / `timed_records`: endless (or `count`-long) streams of dicts, timestamps in ns.
+- `Encoder`: records to the exact bytes a job with given output options uploads.
+- `batches` / `encoded_stream`: generation and encoding in one, several times faster.
+- `OutputOptions`: a job's ``output_options`` object or ``logpull_options`` string, checked.
+- `get_dataset`: fields, types, allowed values and the natural `key` of each dataset.
+
+Datasets: http_requests, firewall_events, dns_logs, spectrum_events (IBM: range_events) and
+network_analytics_logs.
+"""
+
+from hecharness.generate.catalog import ALIASES, DATASET_NAMES, PROFILES, Dataset, Field, get_dataset
+from hecharness.generate.encode import Encoder
+from hecharness.generate.errors import GenerateError, OutputOptionsError, UnknownDatasetError
+from hecharness.generate.options import OUTPUT_TYPES, OutputOptions
+from hecharness.generate.render import TIMESTAMP_FORMATS
+from hecharness.generate.stream import DEFAULT_RATE, batches, encoded_stream, records, timed_records
+from hecharness.generate.timeline import DEFAULT_START
+
+__all__ = [
+    "ALIASES",
+    "DATASET_NAMES",
+    "DEFAULT_RATE",
+    "DEFAULT_START",
+    "OUTPUT_TYPES",
+    "PROFILES",
+    "TIMESTAMP_FORMATS",
+    "Dataset",
+    "Encoder",
+    "Field",
+    "GenerateError",
+    "OutputOptions",
+    "OutputOptionsError",
+    "UnknownDatasetError",
+    "batches",
+    "encoded_stream",
+    "get_dataset",
+    "records",
+    "timed_records",
+]

@@ -1,0 +1,171 @@
+"""Datasets and their fields, as a Logpush job sees them.
+
+A *profile* decides which fields exist: ``"cloudflare"`` offers every field Cloudflare documents,
+``"ibm-cis"`` only those in IBM Cloud Internet Services' table (and IBM's dataset names, such as
+``range_events`` for ``spectrum_events``).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass, field as dataclass_field
+
+from hecharness.generate import fieldfacts
+from hecharness.generate.errors import OutputOptionsError, UnknownDatasetError
+
+__all__ = [
+    "ALIASES",
+    "DATASET_NAMES",
+    "PROFILES",
+    "Dataset",
+    "Field",
+    "get_dataset",
+]
+
+PROFILES = ("cloudflare", "ibm-cis")
+TIMESTAMP = "int or string"
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str
+    description: str
+    values: tuple[str, ...] = ()
+    deprecated: bool = False
+    ibm_cis: bool = True
+    optional: bool = False  # an enumeration that is empty when it does not apply
+
+    @property
+    def is_timestamp(self) -> bool:
+        return self.type == TIMESTAMP
+
+    def allows(self, value: object) -> bool:
+        """Whether `value` is one of the field's allowed values (any value when none are listed)."""
+        return not self.values or value in self.values or (self.optional and value == "")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One Logpush dataset.
+
+    `key` is the field that identifies a record within one generated stream (never repeated),
+    which is what delivery accounting should key on. `event_time` is the timestamp field that
+    advances at the stream's rate.
+    """
+
+    name: str
+    fields: tuple[Field, ...]
+    key: str
+    event_time: str
+    scope: str
+    ibm_name: str | None
+    _by_name: dict[str, Field] = dataclass_field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_name", {f.name: f for f in self.fields})
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+    @property
+    def timestamp_fields(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.is_timestamp)
+
+    def field(self, name: str) -> Field:
+        return self._by_name[name]
+
+    def has(self, name: str) -> bool:
+        return name in self._by_name
+
+    def available(self, profile: str = "cloudflare") -> tuple[Field, ...]:
+        """Fields a job on this profile may select, deprecated ones included."""
+        _check_profile(profile)
+        if profile == "ibm-cis":
+            return tuple(f for f in self.fields if f.ibm_cis)
+        return self.fields
+
+    def default_fields(self, profile: str = "cloudflare") -> tuple[str, ...]:
+        """What ``all`` means: every non-deprecated field of the profile, in the documented order."""
+        return tuple(f.name for f in self.available(profile) if not f.deprecated)
+
+    def select(self, fields: str | Iterable[str] | None, profile: str = "cloudflare") -> tuple[str, ...]:
+        """Check a field selection and return it as a tuple, in the order given.
+
+        None, ``"all"`` and ``["all"]`` select the defaults. A string is a comma-separated list,
+        as in ``logpull_options``. Deprecated fields are only included when named.
+        """
+        if fields is None:
+            return self.default_fields(profile)
+        names = [n.strip() for n in fields.split(",")] if isinstance(fields, str) else list(fields)
+        if names == ["all"]:
+            return self.default_fields(profile)
+        if not names:
+            raise OutputOptionsError("field_names: at least one field is required")
+        offered = {f.name for f in self.available(profile)}
+        seen: set[str] = set()
+        for name in names:
+            if not isinstance(name, str):
+                raise OutputOptionsError(f"field_names: field names must be strings, got {name!r}")
+            if name not in self._by_name:
+                raise OutputOptionsError(f"field_names: unknown field {name!r} for {self.name}{_hint(name, self._by_name)}")
+            if name not in offered:
+                raise OutputOptionsError(f"field_names: {name!r} is not offered by IBM CIS for {self.ibm_name or self.name}")
+            if name in seen:
+                raise OutputOptionsError(f"field_names: {name!r} is listed twice")
+            seen.add(name)
+        return tuple(names)
+
+
+def _hint(name: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    if not close:
+        lowered = {k.lower(): k for k in known}
+        if name.lower() in lowered:
+            close = [lowered[name.lower()]]
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _check_profile(profile: str) -> None:
+    if profile not in PROFILES:
+        raise UnknownDatasetError(f"unknown profile {profile!r} (known: {', '.join(PROFILES)})")
+
+
+# Network Analytics says these hold a value "if any": packets nothing mitigated leave them empty.
+_OPTIONAL = {"MitigationReason", "MitigationScope", "ProtocolState"}
+
+
+def _fields(rows: tuple[fieldfacts.Row, ...], optional: frozenset[str] = frozenset()) -> tuple[Field, ...]:
+    return tuple(
+        Field(name, type_, description, values, deprecated, ibm, name in optional)
+        for name, type_, deprecated, ibm, values, description in rows
+    )
+
+
+_DATASETS = {
+    d.name: d
+    for d in (
+        Dataset("http_requests", _fields(fieldfacts.HTTP_REQUESTS), "RayID", "EdgeStartTimestamp", "zone", "http_requests"),
+        Dataset("firewall_events", _fields(fieldfacts.FIREWALL_EVENTS), "RayID", "Datetime", "zone", "firewall_events"),
+        Dataset("dns_logs", _fields(fieldfacts.DNS_LOGS), "Timestamp", "Timestamp", "zone", "dns_logs"),
+        Dataset("spectrum_events", _fields(fieldfacts.SPECTRUM_EVENTS), "Timestamp", "Timestamp", "zone", "range_events"),
+        Dataset("network_analytics_logs", _fields(fieldfacts.NETWORK_ANALYTICS_LOGS, frozenset(_OPTIONAL)), "Datetime", "Datetime", "account", None),
+    )
+}
+
+DATASET_NAMES = tuple(_DATASETS)
+ALIASES = {"range_events": "spectrum_events"}
+
+
+def get_dataset(name: str, profile: str = "cloudflare") -> Dataset:
+    """Look a dataset up by its Cloudflare name or its IBM CIS alias."""
+    _check_profile(profile)
+    dataset = _DATASETS.get(ALIASES.get(name, name))
+    if dataset is None:
+        known = ", ".join([*DATASET_NAMES, *ALIASES])
+        raise UnknownDatasetError(f"unknown dataset {name!r}{_hint(name, [*DATASET_NAMES, *ALIASES])} (known: {known})")
+    if profile == "ibm-cis" and dataset.ibm_name is None:
+        raise UnknownDatasetError(f"dataset {name!r} is not offered by IBM CIS")
+    return dataset
