@@ -1,0 +1,194 @@
+"""Record streams and encoded batches: the generator's public entry points.
+
+Every stream is a pure function of its arguments: the same seed and options give the same records
+and byte-identical output, whatever the machine or the wall clock. Streams are lazy and endless
+unless given a `count`, and memory stays flat however many records are drawn.
+
+Three properties hold between streams of the same seed, which tests and simulators can lean on:
+
+- choosing fields does not change values: ``records(fields=F)`` is ``records()`` projected on F;
+- sampling keeps a subset: ``records(sample_rate=0.1)`` is a sub-sequence of ``records()``;
+- jitter only reorders: with ``jitter > 0`` the same records come out in availability order.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
+
+from hecharness.generate import builders
+from hecharness.generate.blueprint import Blueprint, Plan
+from hecharness.generate.catalog import get_dataset
+from hecharness.generate.encode import Encoder
+from hecharness.generate.errors import GenerateError
+from hecharness.generate.options import OutputOptions, check_sample_rate
+from hecharness.generate.timeline import DEFAULT_START, Rate, Reorder, Timeline, seconds_to_ns
+
+__all__ = ["DEFAULT_RATE", "batches", "encoded_stream", "records", "timed_records"]
+
+DEFAULT_RATE = 1000.0
+_CHUNK = 1000
+
+Options = OutputOptions | Mapping[str, Any] | str | None
+
+
+def records(
+    dataset: str,
+    *,
+    seed: int = 0,
+    count: int | None = None,
+    start: float = DEFAULT_START,
+    rate: Rate = DEFAULT_RATE,
+    fields: str | Iterable[str] | None = None,
+    profile: str = "cloudflare",
+    sample_rate: float = 1.0,
+    jitter: float = 0.0,
+) -> Iterator[dict[str, Any]]:
+    """Generate records of `dataset` as dicts, fields in the order selected.
+
+    - `count`: how many records to yield (after sampling); None for an endless stream.
+    - `start`, `rate`: event times begin at `start` (epoch seconds, as `hecharness.clock`
+      reports them) and advance at `rate` records per second, or follow a list of
+      ``(seconds, rate)`` steps.
+    - `fields`: a list of names, a comma-separated string, ``"all"`` or None (every
+      non-deprecated field of the profile); deprecated fields only when named.
+    - `profile`: ``"cloudflare"`` or ``"ibm-cis"`` (IBM's field table and dataset names).
+    - `sample_rate`: keep this fraction of records, as a job's ``sample_rate`` does.
+    - `jitter`: up to this many seconds of processing delay; records then come out in the
+      order they became available rather than in event order.
+
+    Timestamps are integer nanoseconds. Each dataset's `key` field (`get_dataset(name).key`:
+    RayID for http_requests and firewall_events, the event timestamp for the others) never
+    repeats within a stream. Records share nested lists and dicts with one another: copy them
+    before mutating.
+    """
+    return (record for _, record in timed_records(dataset, seed=seed, count=count, start=start, rate=rate, fields=fields,
+                                                    profile=profile, sample_rate=sample_rate, jitter=jitter))
+
+
+def timed_records(
+    dataset: str,
+    *,
+    seed: int = 0,
+    count: int | None = None,
+    start: float = DEFAULT_START,
+    rate: Rate = DEFAULT_RATE,
+    fields: str | Iterable[str] | None = None,
+    profile: str = "cloudflare",
+    sample_rate: float = 1.0,
+    jitter: float = 0.0,
+) -> Iterator[tuple[float, dict[str, Any]]]:
+    """Like `records`, paired with when each record becomes available to Logpush.
+
+    Availability is the record's event time plus its processing delay (see `jitter`), in epoch
+    seconds, and never decreases along the stream: a simulator advancing its clock can take
+    every record available "now" and batch them as Logpush does, by processing time.
+    """
+    chosen = get_dataset(dataset, profile)
+    selection = chosen.select(fields, profile)
+    blueprint, timed = _plans(chosen.name, seed, count, start, rate, sample_rate, jitter)
+    materialize = blueprint.materializer(selection)
+    return ((available / 1e9, materialize(plan)) for available, plan in timed)
+
+
+def batches(
+    dataset: str,
+    options: Options = None,
+    *,
+    seed: int = 0,
+    count: int | None = None,
+    start: float = DEFAULT_START,
+    rate: Rate = DEFAULT_RATE,
+    profile: str = "cloudflare",
+    jitter: float = 0.0,
+    batch_size: int = _CHUNK,
+) -> Iterator[bytes]:
+    """Encoded batches of up to `batch_size` records, as a job with `options` would upload them.
+
+    `options` is an `OutputOptions`, an ``output_options`` mapping or a ``logpull_options``
+    string; its fields, formats and `sample_rate` all apply. The records are the same as
+    ``records(...)`` with the same arguments would give.
+    """
+    _check_count("batch_size", batch_size, minimum=1)
+    encoder, render, timed = _encoding(dataset, options, seed, count, start, rate, profile, jitter)
+    plans = (plan for _, plan in timed)
+    chunks = iter(lambda: list(itertools.islice(plans, batch_size)), [])
+    return (b"".join(encoder.join_lines([[render(plan) for plan in chunk]])) for chunk in chunks)
+
+
+def encoded_stream(
+    dataset: str,
+    options: Options = None,
+    *,
+    seed: int = 0,
+    count: int | None = None,
+    start: float = DEFAULT_START,
+    rate: Rate = DEFAULT_RATE,
+    profile: str = "cloudflare",
+    jitter: float = 0.0,
+    batch_size: int = 100_000,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[bytes]:
+    """The bytes of consecutive batches, in pieces of about a thousand records.
+
+    Joined, the pieces equal the concatenation of ``batches(...)`` with the same arguments, but
+    a batch never has to fit in memory. `progress`, when given, is called with the number of
+    records in each piece as it is produced.
+    """
+    _check_count("batch_size", batch_size, minimum=1)
+    encoder, render, timed = _encoding(dataset, options, seed, count, start, rate, profile, jitter)
+    return _pieces(encoder, render, (plan for _, plan in timed), batch_size, progress)
+
+
+def _pieces(encoder: Encoder, render: Callable[[Plan], bytes], plans: Iterator[Plan], batch_size: int,
+            progress: Callable[[int], None] | None) -> Iterator[bytes]:
+    def one_batch(first: list[Plan]) -> Iterator[list[bytes]]:
+        chunk, left = first, batch_size
+        while chunk:
+            left -= len(chunk)
+            yield [render(plan) for plan in chunk]
+            if progress is not None:
+                progress(len(chunk))
+            chunk = list(itertools.islice(plans, min(_CHUNK, left))) if left else []
+
+    while first := list(itertools.islice(plans, min(_CHUNK, batch_size))):
+        yield from encoder.join_lines(one_batch(first))
+
+
+def _encoding(dataset, options, seed, count, start, rate, profile, jitter):
+    encoder = Encoder(dataset, options, profile=profile)
+    blueprint, timed = _plans(encoder.dataset.name, seed, count, start, rate, encoder.options.sample_rate, jitter)
+    return encoder, blueprint.renderer(encoder.layout), timed
+
+
+def _plans(dataset: str, seed: int, count: int | None, start: float, rate: Rate, sample_rate: float,
+           jitter: float) -> tuple[Blueprint, Iterator[tuple[int, Plan]]]:
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise GenerateError(f"seed: expected an integer, got {seed!r}")
+    if count is not None:
+        _check_count("count", count, minimum=0)
+    check_sample_rate("sample_rate", sample_rate)
+    reorder = Reorder(jitter, seed)
+    timeline = Timeline(start, rate)
+    source = builders.source(dataset, seed, seconds_to_ns(start))
+    event = source.blueprint.event_index
+    timed: Iterator[tuple[int, Plan]] = ((plan[0][event], plan) for plan in source.plans(timeline.times()))
+    if sample_rate < 1:
+        timed = _sampled(timed, sample_rate, seed)
+    timed = reorder(timed)
+    if count is not None:
+        timed = itertools.islice(timed, count)
+    return source.blueprint, timed
+
+
+def _sampled(timed: Iterator[tuple[int, Plan]], rate: float, seed: int) -> Iterator[tuple[int, Plan]]:
+    # Its own random stream, so that the records kept are exactly a subset of the unsampled ones.
+    draw = random.Random(f"hecharness:sample:{seed}").random
+    return (item for item in timed if draw() < rate)
+
+
+def _check_count(name: str, value: Any, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise GenerateError(f"{name}: expected a whole number of at least {minimum}, got {value!r}")
