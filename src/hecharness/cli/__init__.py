@@ -17,6 +17,7 @@ def _register() -> None:
     # Each command lives in its own module; importing registers it on `main`.
     import hecharness.cli.serve  # noqa: F401
     import hecharness.cli.certs  # noqa: F401
+    import hecharness.cli.generate  # noqa: F401
 
 
 _register()
