@@ -112,3 +112,38 @@ def test_wide_bind_warns(tmp_path):
     process, ready = start(tmp_path, "--host", "0.0.0.0", "--no-admin")
     code, out, err = stop(process)
     assert "warning: listening on 0.0.0.0" in err
+
+
+def test_serve_with_faults(tmp_path):
+    plan = tmp_path / "plan.toml"
+    plan.write_text('[[faults]]\naction = "error:8"\nfirst = 1\nname = "planned"\n')
+    process, ready = start(tmp_path, "--fault", "error:9 first=1 name=busy", "--faults", str(plan))
+    token = ready["tokens"][0]["value"]
+    send = lambda: httpx.post(ready["url"] + "/services/collector/raw", content=b"x", headers={"Authorization": f"Splunk {token}"})
+    assert [send().json()["code"] for _ in range(3)] == [9, 8, 0]
+    listed = httpx.get(ready["admin_url"] + "/faults").json()
+    assert [f["name"] for f in listed] == ["busy", "planned"]
+    code, out, err = stop(process)
+    assert "fault busy: error:9 first=1 name=busy" in out
+    assert "code=9 fault=busy=error:9" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--fault", "error:99"], "Invalid value for --fault: 'error:99': unknown HEC code 99"),
+        (["--fault", "error:9 every=zero"], "every must be a whole number >= 1, got 'zero'"),
+        (["--faults", "/nonexistent/plan.toml"], "cannot read fault plan"),
+    ],
+)
+def test_bad_fault_gets_a_one_line_error(args, message):
+    run = subprocess.run([*CLI, "serve", "--port", "0", *args], capture_output=True, text=True, timeout=30)
+    assert run.returncode == 2
+    assert message in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_loopback_range_does_not_warn(tmp_path):
+    process, ready = start(tmp_path, "--host", "127.0.0.2", "--no-admin")
+    code, out, err = stop(process)
+    assert "warning" not in err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import signal
@@ -12,6 +13,7 @@ from pathlib import Path
 import click
 
 from hecharness.cli import main
+from hecharness.faults import Fault, FaultSpecError, load_plan, parse_fault
 from hecharness.hec import FakeHEC, HECSettings, Token
 from hecharness.hec.config import ConfigError, load_config
 from hecharness.hec.journal import RequestRecord
@@ -20,7 +22,6 @@ from hecharness.hec.tokens import new_token_value
 from hecharness.masking import mask_token
 from hecharness.tls import TLS_MODES, parse_modes
 
-LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 
 
 @main.command()
@@ -41,6 +42,8 @@ LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 @click.option("--tls-name", "tls_names", multiple=True, metavar="NAME", help="Extra host name or IP address for the certificates (repeatable).")
 @click.option("--client-cert-required", is_flag=True, help="Require a client certificate from the test CA (mutual TLS).")
 @click.option("--certs-dir", type=click.Path(file_okay=False, path_type=Path), help="Serve the certificates in this directory (written there first if missing).")
+@click.option("--fault", "fault_specs", multiple=True, metavar="SPEC", help="Inject a fault, e.g. 'error:9 first=3' (repeatable; see README).")
+@click.option("--faults", "fault_plan", type=click.Path(dir_okay=False, path_type=Path), help="TOML ([[faults]]) or JSON plan of faults.")
 @click.option("--ready-file", type=click.Path(dir_okay=False, path_type=Path), help="Write URLs and tokens here as JSON once listening.")
 @click.option("--show-tokens", is_flag=True, help="Print token values in full in logs.")
 @click.option("--quiet", is_flag=True, help="Do not log each request.")
@@ -59,6 +62,8 @@ def serve(
     count_only: bool | None,
     flavor: str | None,
     tls: str,
+    fault_specs: tuple[str, ...],
+    fault_plan: Path | None,
     tls_names: tuple[str, ...],
     client_cert_required: bool,
     certs_dir: Path | None,
@@ -93,7 +98,8 @@ def serve(
         modes = parse_modes(tls)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--tls") from None
-    if host not in LOOPBACK_HOSTS:
+    faults = _faults(fault_specs, fault_plan)
+    if not _is_loopback(host):
         click.secho(f"warning: listening on {host}, reachable from other machines, not only this one", fg="yellow", err=True)
 
     try:
@@ -117,6 +123,9 @@ def serve(
         raise click.ClickException(str(error)) from None
     if not quiet:
         hec.collector.on_request.append(_request_logger(show_tokens))
+    for fault in faults:
+        hec.faults.add(fault)
+        click.echo(f"fault {fault.name}: {fault}")
 
     for mode, url in hec.urls.items():
         click.echo(f"fake HEC listening on {url} ({mode})")
@@ -143,6 +152,31 @@ def serve(
     click.echo(f"stopped; {hec.journal.counters.requests} requests, {hec.journal.counters.events} events", err=True)
 
 
+def _faults(specs: tuple[str, ...], plan: Path | None) -> list[Fault]:
+    """Every fault parsed before anything starts, so a bad one stops `serve` with its reason."""
+    faults = []
+    for spec in specs:
+        try:
+            faults.append(parse_fault(spec))
+        except FaultSpecError as error:
+            raise click.BadParameter(f"{spec!r}: {error}", param_hint="--fault") from None
+    if plan is not None:
+        try:
+            faults.extend(load_plan(plan))
+        except FaultSpecError as error:
+            raise click.BadParameter(str(error), param_hint="--faults") from None
+    return faults
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _request_logger(show_tokens: bool):
     def log(record: RequestRecord) -> None:
         line = f"{record.method} {record.path} {record.status}"
@@ -152,6 +186,8 @@ def _request_logger(show_tokens: bool):
             line += f" events={record.events}"
         if record.token_name:
             line += f" token={record.token_name}"
+        if record.fault:
+            line += f" fault={record.fault}"
         if record.note:
             line += f" ({record.note})"
         click.echo(line, err=True)

@@ -170,11 +170,14 @@ class FaultSet:
         self._faults: list[Fault] = []
         self._count = 0
 
-    def add(self, fault: Fault | str | Mapping[str, Any]) -> Fault:
+    def add(self, fault: Fault | str | Mapping[str, Any], name: str | None = None) -> Fault:
+        """Add a rule after the others; returns it, so `fault.remove()` takes it out again."""
         if not isinstance(fault, Fault):
             from hecharness.faults.spec import parse_fault
 
             fault = parse_fault(fault)
+        if name is not None:
+            fault.name = name
         with self._lock:
             self._count += 1
             if not fault.name:
@@ -199,6 +202,7 @@ class FaultSet:
             for fault in self._faults:
                 fault._owner = None
             self._faults.clear()
+            self._count = 0
 
     def list(self) -> list[Fault]:
         with self._lock:

@@ -26,7 +26,7 @@ import socket
 import ssl
 import tempfile
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,8 +35,10 @@ import httpx
 import uvicorn
 
 from hecharness.clock import Clock
+from hecharness.faults import FaultSet
 from hecharness.hec.collector import Collector
-from hecharness.hec.journal import Journal
+from hecharness.hec.connection import TransportExposingProtocol
+from hecharness.hec.journal import Journal, RequestRecord
 from hecharness.hec.settings import HECSettings
 from hecharness.hec.tokens import Token, TokenStore, new_token_value
 from hecharness.tls import CertificateAuthority, CertificateFiles, parse_modes
@@ -154,6 +156,11 @@ class FakeHEC:
         return self.collector.clock
 
     @property
+    def faults(self) -> FaultSet:
+        """The fault rules: `hec.faults.add("error:9 first=3")`, `.during(...)`, `.clear()`."""
+        return self.collector.faults
+
+    @property
     def errors(self) -> list[str]:
         """Tracebacks of errors raised inside the server (each also answered 500, code 8)."""
         return list(self.collector.errors)
@@ -207,6 +214,7 @@ class FakeHEC:
         self.collector.tokens.replace_all(self._initial_tokens)
         self.collector.acks.clear()
         self.collector.errors.clear()
+        self.collector.faults.clear()
         self.configure(**self._initial_settings.to_dict())
         self.journal.clear()
 
@@ -292,6 +300,7 @@ class FakeHEC:
                 context = None
                 if self.authority is not None and mode != "plain":
                     context = self.authority.server_context(mode, require_client_cert=self.client_cert_required)
+                    context.sni_callback = self._handshake_guard(mode)
                 port = self.port if index == 0 else 0
                 listeners.append(Listener(mode, _bind_socket(self.host, port), self.collector.app, context))
             if self.admin_port is not None:
@@ -330,7 +339,33 @@ class FakeHEC:
         self._ready.set()
         await asyncio.gather(*serving)
 
+    def _handshake_guard(self, mode: str) -> Callable[..., int | None]:
+        """An SNI callback, which OpenSSL runs early in every handshake: where `tls-abort` acts."""
+
+        def guard(ssl_object: ssl.SSLObject, server_name: str | None, context: ssl.SSLContext) -> int | None:
+            label = self.collector.faults.abort_handshake()
+            if label is None:
+                return None
+            self.journal.record(
+                RequestRecord(
+                    id=self.journal.next_request_id(),
+                    time=self.clock.now(),
+                    method="TLS",
+                    path="(handshake)",
+                    query="",
+                    headers={},
+                    remote=mode,
+                    fault=label,
+                    note=f"TLS handshake aborted on the {mode} listener",
+                )
+            )
+            return ssl.ALERT_DESCRIPTION_HANDSHAKE_FAILURE
+
+        return guard
+
     def _request_exit(self) -> None:
+        # Hung requests would hold the shutdown until their maximum; let them go first.
+        self.collector.release_hangs()
         for server in self._servers:
             server.should_exit = True
 
@@ -358,7 +393,7 @@ def _uvicorn_config(listener: Listener) -> uvicorn.Config:
     return uvicorn.Config(
         listener.app,
         lifespan="off",
-        http="httptools",
+        http=TransportExposingProtocol,  # httptools, plus the transport for socket-level faults
         log_config=None,
         log_level="warning",
         access_log=False,
