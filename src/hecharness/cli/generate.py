@@ -141,7 +141,7 @@ def _hint(message: str) -> str:
 def _write(pieces, out: str) -> None:
     stream: BinaryIO
     if out == "-":
-        stream = click.get_binary_stream("stdout")
+        stream = sys.stdout.buffer
         try:
             for piece in pieces:
                 stream.write(piece)

@@ -134,7 +134,7 @@ def _check_profile(profile: str) -> None:
 
 
 # Network Analytics says these hold a value "if any": packets nothing mitigated leave them empty.
-_OPTIONAL = {"MitigationReason", "MitigationScope", "ProtocolState"}
+_OPTIONAL = {"MitigationReason", "MitigationScope", "ProtocolState", "RulesetID"}
 
 
 def _fields(rows: tuple[fieldfacts.Row, ...], optional: frozenset[str] = frozenset()) -> tuple[Field, ...]:
