@@ -75,6 +75,10 @@ class Blueprint:
         if unowned:
             raise AssertionError(f"{dataset.name}: nobody builds {unowned}")
         self.event_index = self.dynamic.index(dataset.event_time)
+        # Pre-rendering every entry for a layout takes a noticeable fraction of a second, and
+        # a simulator asks for the same layout batch after batch.
+        self._materializers: dict[tuple[str, ...], Callable[[Plan], dict[str, Any]]] = {}
+        self._renderers: dict[tuple, Callable[[Plan], bytes]] = {}
 
     def _own(self, name: str, owner: tuple[str, int]) -> None:
         if name in self.owner or not self.dataset.has(name):
@@ -83,6 +87,18 @@ class Blueprint:
 
     def materializer(self, fields: tuple[str, ...]) -> Callable[[Plan], dict[str, Any]]:
         """A function turning a plan into a dict holding `fields`, in that order."""
+        if fields not in self._materializers:
+            self._materializers[fields] = self._materializer(fields)
+        return self._materializers[fields]
+
+    def renderer(self, layout: Layout) -> Callable[[Plan], bytes]:
+        """A function turning a plan straight into one encoded record (CVE replacement aside)."""
+        key = (layout.fields, layout.options)
+        if key not in self._renderers:
+            self._renderers[key] = self._renderer(layout)
+        return self._renderers[key]
+
+    def _materializer(self, fields: tuple[str, ...]) -> Callable[[Plan], dict[str, Any]]:
         selected = set(fields)
         base = dict.fromkeys(fields)
         active = []
@@ -105,8 +121,7 @@ class Blueprint:
 
         return materialize
 
-    def renderer(self, layout: Layout) -> Callable[[Plan], bytes]:
-        """A function turning a plan straight into one encoded record (CVE replacement aside)."""
+    def _renderer(self, layout: Layout) -> Callable[[Plan], bytes]:
         # Walk the layout, merging neighbouring fields that come from the same slot into one
         # fragment, so a record is a handful of pre-rendered pieces plus its dynamic fields.
         items: list[list[Any]] = [["const", layout.head]]

@@ -70,21 +70,21 @@ def _unix(value: Any) -> Any:
 
 class _Rfc3339:
     # Records arrive in time order, so consecutive values mostly share a second: remember the
-    # last one instead of formatting a date per record.
-    __slots__ = ("nano", "_second", "_text")
+    # last one instead of formatting a date per record. One tuple, swapped whole, so that
+    # threads sharing a converter never pair a second with another second's text.
+    __slots__ = ("nano", "_last")
 
     def __init__(self, nano: bool) -> None:
         self.nano = nano
-        self._second: int | None = None
-        self._text = ""
+        self._last: tuple[int | None, str] = (None, "")
 
     def __call__(self, value: Any) -> Any:
         if type(value) is not int:
             return value
         second, fraction = divmod(value, _NS)
-        if second != self._second:
-            self._second = second
-            self._text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        last = self._last
+        if last[0] != second:
+            last = self._last = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
         if self.nano and fraction:
-            return f"{self._text}.{fraction:09d}".rstrip("0") + "Z"
-        return self._text + "Z"
+            return f"{last[1]}.{fraction:09d}".rstrip("0") + "Z"
+        return last[1] + "Z"

@@ -64,8 +64,10 @@ def records(
     repeats within a stream. Records share nested lists and dicts with one another: copy them
     before mutating.
     """
-    return (record for _, record in timed_records(dataset, seed=seed, count=count, start=start, rate=rate, fields=fields,
-                                                    profile=profile, sample_rate=sample_rate, jitter=jitter))
+    chosen = get_dataset(dataset, profile)
+    selection = chosen.select(fields, profile)
+    blueprint, plans = _plans(chosen.name, seed, count, start, rate, sample_rate, jitter)
+    return map(blueprint.materializer(selection), plans)
 
 
 def timed_records(
@@ -88,7 +90,7 @@ def timed_records(
     """
     chosen = get_dataset(dataset, profile)
     selection = chosen.select(fields, profile)
-    blueprint, timed = _plans(chosen.name, seed, count, start, rate, sample_rate, jitter)
+    blueprint, timed = _plans(chosen.name, seed, count, start, rate, sample_rate, jitter, timed=True)
     materialize = blueprint.materializer(selection)
     return ((available / 1e9, materialize(plan)) for available, plan in timed)
 
@@ -112,8 +114,7 @@ def batches(
     ``records(...)`` with the same arguments would give.
     """
     _check_count("batch_size", batch_size, minimum=1)
-    encoder, render, timed = _encoding(dataset, options, seed, count, start, rate, profile, jitter)
-    plans = (plan for _, plan in timed)
+    encoder, render, plans = _encoding(dataset, options, seed, count, start, rate, profile, jitter)
     chunks = iter(lambda: list(itertools.islice(plans, batch_size)), [])
     return (b"".join(encoder.join_lines([[render(plan) for plan in chunk]])) for chunk in chunks)
 
@@ -138,8 +139,8 @@ def encoded_stream(
     records in each piece as it is produced.
     """
     _check_count("batch_size", batch_size, minimum=1)
-    encoder, render, timed = _encoding(dataset, options, seed, count, start, rate, profile, jitter)
-    return _pieces(encoder, render, (plan for _, plan in timed), batch_size, progress)
+    encoder, render, plans = _encoding(dataset, options, seed, count, start, rate, profile, jitter)
+    return _pieces(encoder, render, plans, batch_size, progress)
 
 
 def _pieces(encoder: Encoder, render: Callable[[Plan], bytes], plans: Iterator[Plan], batch_size: int,
@@ -159,12 +160,13 @@ def _pieces(encoder: Encoder, render: Callable[[Plan], bytes], plans: Iterator[P
 
 def _encoding(dataset, options, seed, count, start, rate, profile, jitter):
     encoder = Encoder(dataset, options, profile=profile)
-    blueprint, timed = _plans(encoder.dataset.name, seed, count, start, rate, encoder.options.sample_rate, jitter)
-    return encoder, blueprint.renderer(encoder.layout), timed
+    blueprint, plans = _plans(encoder.dataset.name, seed, count, start, rate, encoder.options.sample_rate, jitter)
+    return encoder, blueprint.renderer(encoder.layout), plans
 
 
-def _plans(dataset: str, seed: int, count: int | None, start: float, rate: Rate, sample_rate: float,
-           jitter: float) -> tuple[Blueprint, Iterator[tuple[int, Plan]]]:
+def _plans(dataset: str, seed: int, count: int | None, start: float, rate: Rate, sample_rate: float, jitter: float,
+           timed: bool = False) -> tuple[Blueprint, Iterator[Any]]:
+    """Plans in delivery order; with `timed`, as (available_ns, plan) pairs."""
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise GenerateError(f"seed: expected an integer, got {seed!r}")
     if count is not None:
@@ -173,20 +175,20 @@ def _plans(dataset: str, seed: int, count: int | None, start: float, rate: Rate,
     reorder = Reorder(jitter, seed)
     timeline = Timeline(start, rate)
     source = builders.source(dataset, seed, seconds_to_ns(start))
-    event = source.blueprint.event_index
-    timed: Iterator[tuple[int, Plan]] = ((plan[0][event], plan) for plan in source.plans(timeline.times()))
+    plans: Iterator[Any] = source.plans(timeline.chunks())
     if sample_rate < 1:
-        timed = _sampled(timed, sample_rate, seed)
-    timed = reorder(timed)
+        # Its own random stream, so that the records kept are exactly a subset of the unsampled ones.
+        draw = random.Random(f"hecharness:sample:{seed}").random
+        plans = (plan for plan in plans if draw() < sample_rate)
+    event = source.blueprint.event_index
+    if reorder.jitter_ns:
+        pairs = reorder((plan[0][event], plan) for plan in plans)
+        plans = pairs if timed else (plan for _, plan in pairs)
+    elif timed:
+        plans = ((plan[0][event], plan) for plan in plans)
     if count is not None:
-        timed = itertools.islice(timed, count)
-    return source.blueprint, timed
-
-
-def _sampled(timed: Iterator[tuple[int, Plan]], rate: float, seed: int) -> Iterator[tuple[int, Plan]]:
-    # Its own random stream, so that the records kept are exactly a subset of the unsampled ones.
-    draw = random.Random(f"hecharness:sample:{seed}").random
-    return (item for item in timed if draw() < rate)
+        plans = itertools.islice(plans, count)
+    return source.blueprint, plans
 
 
 def _check_count(name: str, value: Any, minimum: int) -> None:

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from hecharness.generate.errors import GenerateError
 
-__all__ = ["DEFAULT_START", "Rate", "Reorder", "Timeline", "chunked", "seconds_to_ns"]
+__all__ = ["DEFAULT_START", "Rate", "Reorder", "Timeline", "seconds_to_ns"]
 
 # Fixed so that seeded streams are reproducible; it matches hecharness.clock.VirtualClock's start.
 DEFAULT_START = 1_700_000_000.0
@@ -50,20 +50,24 @@ class Timeline:
         self.start_ns = seconds_to_ns(start)
         self.steps = _steps(rate)
 
-    def times(self) -> Iterator[int]:
+    def chunks(self, size: int = 1024) -> Iterator[list[int]]:
+        """Event times in lists of up to `size`, so builders can draw random picks a list at a time."""
         step_start = self.start_ns
         last = len(self.steps) - 1
         for number, (duration_ns, per_second) in enumerate(self.steps):
             if per_second:
-                numerator, denominator = per_second.numerator, per_second.denominator
+                numerator, scale = per_second.numerator, _NS * per_second.denominator
+                # Record j of a step falls at floor(j * scale / numerator) ns after the step starts.
+                count = -(-duration_ns * numerator // scale) if number < last else None
                 index = 0
-                while True:
-                    offset = index * _NS * denominator // numerator
-                    if number < last and offset >= duration_ns:
-                        break
-                    yield step_start + offset
-                    index += 1
+                while count is None or index < count:
+                    end = index + size if count is None else min(index + size, count)
+                    yield [step_start + j * scale // numerator for j in range(index, end)]
+                    index = end
             step_start += duration_ns
+
+    def times(self) -> Iterator[int]:
+        return itertools.chain.from_iterable(self.chunks())
 
 
 def _steps(rate: Rate) -> list[tuple[int, Fraction]]:
@@ -91,12 +95,6 @@ def _check_rate(rate: Any, final: bool) -> Fraction:
     if rate > _MAX_RATE:
         raise GenerateError(f"rate: {rate!r} records per second is out of range; at most {_MAX_RATE:.0e}")
     return Fraction(rate).limit_denominator(1_000_000) if rate else Fraction(0)
-
-
-def chunked(times: Iterator[int], size: int = 1024) -> Iterator[list[int]]:
-    """Event times in lists, so builders can draw their random picks a chunk at a time."""
-    while chunk := list(itertools.islice(times, size)):
-        yield chunk
 
 
 class Reorder:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import importlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Protocol
 
 from hecharness.generate.blueprint import Blueprint, Plan
@@ -31,7 +31,7 @@ _BUILDERS = {
 class Source(Protocol):
     blueprint: Blueprint
 
-    def plans(self, times: Iterator[int]) -> Iterator[Plan]:
+    def plans(self, chunks: Iterable[list[int]]) -> Iterator[Plan]:
         """One plan per event time, in the same order."""
 
 

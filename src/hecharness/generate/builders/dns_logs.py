@@ -11,12 +11,11 @@ it forwarded, if any) and the query (name, type, response code, cache). Consiste
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from hecharness.generate.blueprint import Blueprint, Plan, Slot
 from hecharness.generate.catalog import get_dataset
 from hecharness.generate.pools import COLOS, Pools, subnet
-from hecharness.generate.timeline import chunked
 
 __all__ = ["DnsLogs", "build"]
 
@@ -73,9 +72,9 @@ class DnsLogs:
         self.blueprint = blueprint
         self.rng = random.Random(f"hecharness:records:dns_logs:{seed}")
 
-    def plans(self, times: Iterator[int]) -> Iterator[Plan]:
+    def plans(self, chunks: Iterable[list[int]]) -> Iterator[Plan]:
         resolvers, queries = (slot.entries for slot in self.blueprint.slots)
         choices = self.rng.choices
-        for chunk in chunked(times):
+        for chunk in chunks:
             n = len(chunk)
             yield from zip(((t,) for t in chunk), choices(resolvers, k=n), choices(queries, k=n))

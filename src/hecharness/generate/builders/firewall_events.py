@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from hecharness.generate.blueprint import Blueprint, Plan, Slot
 from hecharness.generate.builders.http_requests import _ORIGIN_STATUS, RayIds, _pick, _security, category
 from hecharness.generate.builders.world import PERSONAS, World
 from hecharness.generate.catalog import get_dataset
 from hecharness.generate.pools import Pools
-from hecharness.generate.timeline import chunked
 
 __all__ = ["FirewallEvents", "build"]
 
@@ -129,11 +128,11 @@ class FirewallEvents:
         self.solved = [v.meta for v in verdicts.entries]
         self.ray_ids = RayIds(self.rng)
 
-    def plans(self, times: Iterator[int]) -> Iterator[Plan]:
+    def plans(self, chunks: Iterable[list[int]]) -> Iterator[Plan]:
         rng, ray_ids = self.rng, self.ray_ids
         draw = rng.random
         previous = "00"
-        for chunk in chunked(times):
+        for chunk in chunks:
             plans = []
             for t, client in zip(chunk, rng.choices(self.clients, cum_weights=self.client_weights, k=len(chunk))):
                 requests = self.client_requests[client.index]

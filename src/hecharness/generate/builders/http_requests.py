@@ -20,14 +20,13 @@ from __future__ import annotations
 import email.utils
 import itertools
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from hecharness.generate.blueprint import Blueprint, Plan, Slot
 from hecharness.generate.builders.world import ATTACKS, CONTENT_TYPES, HTTP_TRAFFIC, PERSONAS, STATIC_KINDS, World
 from hecharness.generate.catalog import get_dataset
 from hecharness.generate.pools import Pools
-from hecharness.generate.timeline import chunked
 
 __all__ = ["HttpRequests", "RayIds", "build"]
 
@@ -358,14 +357,14 @@ class HttpRequests:
         self.outcome_info = [(o.meta.origin, o.meta.duration_ns) for o in outcomes.entries]
         self.ray_ids = RayIds(self.rng)
 
-    def plans(self, times: Iterator[int]) -> Iterator[Plan]:
+    def plans(self, chunks: Iterable[list[int]]) -> Iterator[Plan]:
         rng = self.rng
         draw = rng.random
         clients, weights = self.clients, self.client_weights
         client_info, request_info, outcome_info = self.client_info, self.request_info, self.outcome_info
         count, offset, multiplier, mask = 0, self.ray_ids.offset, RayIds.MULTIPLIER, RayIds.MASK
         previous = "00"
-        for chunk in chunked(times):
+        for chunk in chunks:
             plans = []
             append = plans.append
             for t, client in zip(chunk, rng.choices(clients, cum_weights=weights, k=len(chunk))):

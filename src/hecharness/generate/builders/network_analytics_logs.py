@@ -16,12 +16,11 @@ packet itself; source, destination and packet always share an IP version. Consis
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from hecharness.generate.blueprint import Blueprint, Plan, Slot
 from hecharness.generate.catalog import get_dataset
 from hecharness.generate.pools import COLOS, METROS, Pools, geohash, subnet
-from hecharness.generate.timeline import chunked
 
 __all__ = ["NetworkAnalyticsLogs", "build"]
 
@@ -209,11 +208,11 @@ class NetworkAnalyticsLogs:
         self.families = pools["families"]
         self.colos = pools["colos"]
 
-    def plans(self, times: Iterator[int]) -> Iterator[Plan]:
+    def plans(self, chunks: Iterable[list[int]]) -> Iterator[Plan]:
         rng = self.rng
         draw = rng.random
         v4, v6 = self.families[4], self.families[6]
-        for chunk in chunked(times):
+        for chunk in chunks:
             plans = []
             for t, colo in zip(chunk, rng.choices(self.colos, k=len(chunk))):
                 family = v6 if draw() < 0.15 else v4

@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from hecharness.generate.blueprint import Blueprint, Plan, Slot
 from hecharness.generate.catalog import get_dataset
 from hecharness.generate.pools import Pools
-from hecharness.generate.timeline import chunked
 
 __all__ = ["SpectrumEvents", "build"]
 
@@ -128,10 +127,10 @@ class SpectrumEvents:
         # A few applications carry most connections.
         self.application_weights = list(itertools.accumulate([40, 25, 15, 10, 6, 4]))
 
-    def plans(self, times: Iterator[int]) -> Iterator[Plan]:
+    def plans(self, chunks: Iterable[list[int]]) -> Iterator[Plan]:
         rng = self.rng
         draw = rng.random
-        for chunk in chunked(times):
+        for chunk in chunks:
             n = len(chunk)
             plans = []
             for t, client, app in zip(chunk, rng.choices(self.clients, k=n), rng.choices(self.applications, cum_weights=self.application_weights, k=n)):
