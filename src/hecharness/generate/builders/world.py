@@ -42,6 +42,8 @@ ATTACKS = {
     "traversal": "rce", "wordpress": None, "secrets": None, "probe": None,
 }
 
+_RESOURCES = ["users", "orders", "products", "carts", "sessions", "invoices", "payments", "items", "reviews", "accounts",
+              "events", "notifications", "messages", "files", "subscriptions", "customers", "inventory", "prices"]
 _TLS13 = ("AEAD-AES128-GCM-SHA256", "AEAD-AES256-GCM-SHA384", "AEAD-CHACHA20-POLY1305-SHA256")
 _TLS12 = ("ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-ECDSA-CHACHA20-POLY1305")
 
@@ -285,7 +287,7 @@ class World:
         return Site(
             zone=zone, hosts=hosts, origins=tuple(pools.ipv4() for _ in range(3)),
             worker=f"{pools.word()}-{pools.word()}-worker" if primary or rng.random() < 0.5 else "",
-            resources=sorted({pools.fake.word() + "s" for _ in range(12)}),
+            resources=rng.sample(_RESOURCES, 8),
             slugs=[pools.slug(rng.randint(1, 4)) for _ in range(60)],
             assets=[pools.word() for _ in range(40)],
         )

@@ -1,0 +1,183 @@
+"""Record generator benchmark (issue 5): http_requests records to ndjson bytes, against faker per field.
+
+Variants, all producing newline-delimited JSON bytes for http_requests, one process, one core:
+
+- **naive baseline**: what a generator written the obvious way does: one faker call for every field
+  of every record (an enumeration draws from its allowed values through faker too), then
+  `orjson.dumps` per record.
+- **hecharness, encoded_stream**: `hecharness.generate.encoded_stream`, the path `hecharness
+  generate` and the Logpush simulator's fast path use: pools built once, records rendered from
+  pre-encoded fragments.
+- **hecharness, records + Encoder**: `records()` dicts encoded by `Encoder.encode_batch`, the
+  general path for callers that need each record as a dict (informational).
+
+Each runs with all (non-deprecated) fields and with a 10-field selection. Our variants are timed
+three times and the best run is reported, since other work on a shared machine only ever slows a
+run down; the naive baseline runs once (it is three orders of magnitude slower, noise does not
+change its ratio). Pool building is done before timing and reported on its own line.
+
+Memory: two child processes stream 100,000 and 10,000,000 full-width records to /dev/null and
+report their peak RSS; flat means the two peaks are within 50 MB.
+
+    python bench/bench_generate.py        # prints the Markdown section
+    python bench/run.py generate          # the same, written into bench/RESULTS.md
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+import sys
+import time
+
+import orjson
+from faker import Faker
+
+from hecharness.generate import Encoder, encoded_stream, get_dataset, records
+
+DATASET = "http_requests"
+TEN_FIELDS = ("RayID", "EdgeStartTimestamp", "EdgeEndTimestamp", "ClientIP", "ClientRequestHost", "ClientRequestMethod",
+              "ClientRequestURI", "EdgeResponseStatus", "EdgeResponseBytes", "CacheCacheStatus")
+RATE = 5000.0
+REPEATS = 3
+TARGET_RATIO = 50
+TARGET_RATE = 100_000
+FLAT_MB = 50
+MEMORY_COUNTS = (100_000, 10_000_000)
+
+
+def naive_records(fields, count: int, seed: int = 1):
+    """The baseline: faker for every field of every record."""
+    fake = Faker()
+    fake.seed_instance(seed)
+    dataset = get_dataset(DATASET)
+    makers = [(name, _naive_maker(fake, dataset.field(name))) for name in fields]
+    for _ in range(count):
+        yield {name: make() for name, make in makers}
+
+
+def _naive_maker(fake: Faker, field):
+    name = field.name
+    if field.values:
+        return lambda: fake.random_element(field.values)
+    if field.is_timestamp:
+        return lambda: int(fake.unix_time() * 1e9)
+    if field.type == "string":
+        if name.endswith("IP"):
+            return fake.ipv4_public
+        if name.endswith("UserAgent"):
+            return fake.user_agent
+        if name.endswith("Host") or name == "ZoneName":
+            return fake.domain_name
+        if name.endswith(("Path", "URI", "Referer")):
+            return fake.uri
+        if name.endswith("Country"):
+            return lambda: fake.country_code().lower()
+        if name.endswith("City"):
+            return fake.city
+        if name.endswith("RayID"):
+            return lambda: fake.hexify("^" * 16)
+        return fake.pystr
+    return {
+        "int": fake.pyint,
+        "float": fake.pyfloat,
+        "bool": fake.pybool,
+        "object": lambda: {fake.word(): fake.word()},
+        "array[int]": lambda: [fake.pyint() for _ in range(fake.random_int(0, 2))],
+        "array[string]": lambda: [fake.word() for _ in range(fake.random_int(0, 2))],
+    }[field.type]
+
+
+def time_naive(fields, count: int) -> tuple[float, int]:
+    started = time.perf_counter()
+    size = sum(len(orjson.dumps(record)) + 1 for record in naive_records(fields, count))
+    return time.perf_counter() - started, size
+
+
+def time_stream(fields, count: int) -> tuple[float, int]:
+    options = {"field_names": list(fields)}
+    started = time.perf_counter()
+    size = sum(len(piece) for piece in encoded_stream(DATASET, options, count=count, rate=RATE))
+    return time.perf_counter() - started, size
+
+
+def time_records(fields, count: int) -> tuple[float, int]:
+    encoder = Encoder(DATASET, {"field_names": list(fields)})
+    stream = records(DATASET, count=count, rate=RATE, fields=fields)
+    started = time.perf_counter()
+    size = 0
+    while chunk := list(itertools.islice(stream, 1000)):
+        size += len(encoder.encode_batch(chunk))
+    return time.perf_counter() - started, size
+
+
+def best(measure, fields, count: int, repeats: int = REPEATS) -> tuple[float, int]:
+    return min(measure(fields, count) for _ in range(repeats))
+
+
+def peak_rss_mb(count: int) -> float:
+    """Peak resident memory of a fresh process streaming `count` full-width records to /dev/null."""
+    code = (
+        "import os, resource, sys\n"
+        "from hecharness.generate import encoded_stream\n"
+        "with open(os.devnull, 'wb') as sink:\n"
+        f"    for piece in encoded_stream({DATASET!r}, None, count=int(sys.argv[1]), rate={RATE}):\n"
+        "        sink.write(piece)\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code, str(count)], capture_output=True, text=True, check=True)
+    return int(run.stdout.strip()) / 1024
+
+
+def main() -> int:
+    load_before = os.getloadavg()[0]
+    all_fields = get_dataset(DATASET).default_fields()
+    started = time.perf_counter()
+    list(encoded_stream(DATASET, {"field_names": list(all_fields)}, count=1))
+    list(encoded_stream(DATASET, {"field_names": list(TEN_FIELDS)}, count=1))
+    setup = time.perf_counter() - started
+
+    rows = []
+    for label, fields in ((f"all {len(all_fields)} fields", all_fields), ("10 fields", TEN_FIELDS)):
+        naive_count = 1_000 if len(fields) > 10 else 10_000
+        naive_time, naive_size = time_naive(fields, naive_count)
+        naive_rate = naive_count / naive_time
+        rows.append(("naive baseline (faker per field)", label, naive_count, naive_rate, naive_size / naive_time, 1.0))
+        for name, measure, count in (("hecharness encoded_stream", time_stream, 500_000 if len(fields) > 10 else 1_000_000),
+                                     ("hecharness records + Encoder", time_records, 200_000)):
+            elapsed, size = best(measure, fields, count, REPEATS if measure is time_stream else 1)
+            rows.append((name, label, count, count / elapsed, size / elapsed, (count / elapsed) / naive_rate))
+
+    memory = {count: peak_rss_mb(count) for count in MEMORY_COUNTS}
+    load_after = os.getloadavg()[0]
+
+    print("### Record generator: http_requests to ndjson, one core\n")
+    print("| variant | fields | records | records/s | MB/s | × naive baseline |")
+    print("|---|---|---:|---:|---:|---:|")
+    for name, label, count, rate, throughput, ratio in rows:
+        print(f"| {name} | {label} | {count:,} | {rate:,.0f} | {throughput / 1e6:,.1f} | {ratio:,.0f}× |")
+    full = next(r for r in rows if r[0] == "hecharness encoded_stream" and r[1].startswith("all"))
+    ten = next(r for r in rows if r[0] == "hecharness encoded_stream" and r[1] == "10 fields")
+    print()
+    print(f"Setup before the first record (faker-built pools for the seed, fragments for both layouts): {setup:.2f} s, once per process.")
+    print()
+    small, large = memory[MEMORY_COUNTS[0]], memory[MEMORY_COUNTS[1]]
+    print("| streamed to /dev/null (all fields) | peak RSS |")
+    print("|---|---:|")
+    for count, mb in memory.items():
+        print(f"| {count:,} records | {mb:,.1f} MB |")
+    print()
+    print("Targets:")
+    print(f"- all fields ≥ {TARGET_RATE:,} records/s: {full[3]:,.0f} → {'PASS' if full[3] >= TARGET_RATE else 'FAIL'}")
+    print(f"- ≥ {TARGET_RATIO}× the naive baseline: all fields {full[5]:,.0f}×, 10 fields {ten[5]:,.0f}× → "
+          f"{'PASS' if min(full[5], ten[5]) >= TARGET_RATIO else 'FAIL'}")
+    print(f"- memory flat within {FLAT_MB} MB from {MEMORY_COUNTS[0]:,} to {MEMORY_COUNTS[1]:,} records: "
+          f"{large - small:+.1f} MB → {'PASS' if abs(large - small) <= FLAT_MB else 'FAIL'}")
+    print()
+    print(f"Load average (1 min) on this shared machine: {load_before:.2f} before, {load_after:.2f} after.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
