@@ -77,7 +77,7 @@ def generate(dataset: str, count: int, fields: str | None, timestamps: str | Non
              sample: float | None, cve: bool | None, logpull_options: str | None, output_options: str | None,
              seed: int, rate: float, start: float, jitter: float, profile: str, batch_size: int, out: str,
              progress: bool | None) -> None:
-    """Write synthetic Logpush records of DATASET as a Logpush job would deliver them.
+    """Write synthetic Logpush records, as a Logpush job with these options would deliver them.
 
     \b
     Examples:

@@ -45,6 +45,6 @@ def _module(name: str):
     return importlib.import_module(f"hecharness.generate.builders.{name}")
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=8)
 def _built(dataset: str, seed: int, day_ns: int) -> tuple:
     return _module(_BUILDERS[dataset][0]).build(seed, day_ns)

@@ -300,7 +300,7 @@ def _outcome(world: World, persona: str, kind: str, day_seconds: int) -> tuple[d
                 tiered, upper_tier = True, rng.choice(world.upper_tiers)
             if rng.random() < 0.1:
                 smart_route = rng.choice(world.upper_tiers)
-        if edge_status in (204, 304) or (origin_status == 304 and edge_status == 304):
+        if edge_status in (204, 304):
             body, ratio = 0, 0.0
         elif edge_status in (301, 302):
             content_type, body, ratio = "text/html", rng.randint(150, 250), 0.0

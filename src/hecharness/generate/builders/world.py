@@ -74,7 +74,6 @@ class Client:
     mtls_status: str
     mtls_fingerprint: str
     edge_ips: tuple[str, ...]
-    accept_language: str
 
 
 @dataclass
@@ -229,7 +228,7 @@ class World:
             ja3=ja3, ja4=ja4, ja4_signals=signals, rtt_ms=self._rtt(metro, colo),
             bot_score=score, bot_source=source, bot_tags=tags, bot_detection_ids=ids, bot_detection_tags=detection_tags,
             js_detection=js, mtls_status="ok" if mtls else "unknown", mtls_fingerprint=pools.hex(64) if mtls else "",
-            edge_ips=pools.edge_ips(colo.code), accept_language=rng.choice(("en-US,en;q=0.9", "en-GB,en;q=0.8", "de-DE,de;q=0.9", "fr-FR,fr;q=0.9", "ja,en;q=0.8", "pt-BR,pt;q=0.9", "es-ES,es;q=0.9")),
+            edge_ips=pools.edge_ips(colo.code),
         )
 
     def _metros_in(self, country: str) -> list[Metro]:
