@@ -10,7 +10,10 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 
-from starlette.requests import Request
+from collections.abc import Mapping
+
+from starlette.requests import ClientDisconnect
+from starlette.types import Receive
 
 from hecharness import codes
 from hecharness.hec.tokens import Rejected
@@ -38,21 +41,29 @@ class Body:
     data: bytes
 
 
-async def read_body(request: Request, max_length: int) -> Body:
-    encoding = request.headers.get("content-encoding", "").strip().lower()
+async def read_body(receive: Receive, headers: Mapping[str, str], max_length: int) -> Body:
+    """The request body from the ASGI `receive` channel, capped, and gunzipped when so encoded."""
+    encoding = headers.get("content-encoding", "").strip().lower()
     if encoding not in ("", "identity", "gzip", "x-gzip"):
         raise UnsupportedEncoding(encoding)
-    declared = request.headers.get("content-length")
+    declared = headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > max_length:
         raise TooLarge()
 
     chunks: list[bytes] = []
     received = 0
-    async for chunk in request.stream():
-        received += len(chunk)
-        if received > max_length:
-            raise TooLarge()
-        chunks.append(chunk)
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            raise ClientDisconnect()
+        chunk = message.get("body", b"")
+        if chunk:
+            received += len(chunk)
+            if received > max_length:
+                raise TooLarge()
+            chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
     raw = chunks[0] if len(chunks) == 1 else b"".join(chunks)
     if encoding in ("gzip", "x-gzip") and raw:
         return Body(received, gunzip(raw, max_length))

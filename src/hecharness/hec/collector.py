@@ -1,8 +1,12 @@
-"""The fake HEC's request pipeline, as a Starlette app.
+"""The fake HEC's request pipeline: an ASGI app on Starlette's requests and responses.
 
 Every request runs the same path, in Splunk's order: credentials, then channel, then body, then
 the events in it. A step that refuses raises `Rejected` with the Splunk code; whatever happens,
 the request and the events it delivered are written to the journal before the answer leaves.
+
+Routing is a dictionary lookup rather than Starlette's router: HEC's paths are a fixed set, every
+other path must still be journaled and answered with splunkd's 404 body, and the lookup keeps the
+per-request cost near that of a bare endpoint (see bench/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -12,13 +16,13 @@ import time
 import traceback
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
 import orjson
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from hecharness import codes
 from hecharness.clock import Clock, RealClock
@@ -27,7 +31,7 @@ from hecharness.faults import AckFault, Close, Decision, FaultSet, Hang, Partial
 from hecharness.faults.rules import NO_FAULT
 from hecharness.hec import connection, replies
 from hecharness.hec.acks import AckLedger
-from hecharness.hec.body import Body, TooLarge, UnsupportedEncoding, read_body
+from hecharness.hec.body import TooLarge, UnsupportedEncoding, read_body
 from hecharness.hec.events import Defaults, epoch_seconds, parse_event_body
 from hecharness.hec.journal import Journal, RequestRecord, _EventBatch, _RawBatch
 from hecharness.hec.settings import HECSettings
@@ -49,7 +53,25 @@ ENDPOINT_OF = {
 }
 
 Batch = _RawBatch | _EventBatch
-Handler = Callable[[Request, RequestRecord], Awaitable[tuple[Response, Batch | None]]]
+
+
+@dataclass(slots=True)
+class Exchange:
+    """One request on its way through the pipeline, and what is known of it so far."""
+
+    request: Request
+    record: RequestRecord
+    headers: dict[str, str]  # lower-case names; the first of repeated headers wins
+    query: dict[str, str]
+    decision: Decision
+
+    @property
+    def partial_limit(self) -> int | None:
+        outcome = self.decision.outcome
+        return outcome.accepted if isinstance(outcome, Partial) else None
+
+
+Handler = Callable[[Exchange], Awaitable[tuple[Response, Batch | None]]]
 
 
 class Collector:
@@ -76,56 +98,55 @@ class Collector:
         self.errors: list[str] = []
         # Called with each finished request after it is journaled (request logs, waiters).
         self.on_request: list[Callable[[RequestRecord], None]] = []
-        self.app = Starlette(routes=self._routes())
-        self.app.router.redirect_slashes = False
+        self._routes = self._route_table()
 
-    def _routes(self) -> list[Route]:
-        any_method = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    def _route_table(self) -> dict[str, tuple[Handler, frozenset[str], str]]:
         table: list[tuple[tuple[str, ...], Handler, str]] = [
             (EVENT_PATHS, self._event, "POST,OPTIONS"),
             (RAW_PATHS, self._raw, "POST,OPTIONS"),
             (ACK_PATHS, self._ack, "POST,OPTIONS"),
             (HEALTH_PATHS, self._health, "GET,HEAD,OPTIONS"),
         ]
-        routes = [
-            Route(path, self._endpoint(handler, allowed), methods=any_method)
+        return {
+            path: (handler, frozenset(allowed.split(",")), allowed)
             for paths, handler, allowed in table
             for path in paths
-        ]
-        routes.append(Route("/{rest:path}", self._endpoint(self._not_found, ""), methods=any_method))
-        return routes
+        }
 
-    def _endpoint(self, handler: Handler, allowed: str) -> Callable[[Request], Awaitable[Response]]:
-        methods = set(allowed.split(",")) if allowed else set()
-
-        async def endpoint(request: Request) -> Response:
-            if request.method == "OPTIONS" and methods:
-                return await self._serve(request, _options(allowed))
-            if methods and request.method not in methods:
-                return await self._serve(request, _method_not_allowed(allowed))
-            return await self._serve(request, handler)
-
-        return endpoint
+    async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The ASGI entry point."""
+        if scope["type"] != "http":
+            return  # lifespan is off and HEC has no websockets
+        route = self._routes.get(scope["path"])
+        if route is None:
+            handler: Handler = self._not_found
+        else:
+            handler, methods, allowed = route
+            if scope["method"] == "OPTIONS":
+                handler = _options(allowed)
+            elif scope["method"] not in methods:
+                handler = _method_not_allowed(allowed)
+        response = await self._serve(Request(scope, receive), handler)
+        await response(scope, receive, send)
 
     # -- one request, start to journal ----------------------------------------------------------
 
     async def _serve(self, request: Request, handler: Handler) -> Response:
         started = time.perf_counter()
-        record = self._new_record(request)
-        decision = self.faults.decide(self._facts(request)) if len(self.faults) else NO_FAULT
-        record.fault = decision.label
-        request.state.decision = decision
+        exchange = self._exchange(request)
+        record, decision = exchange.record, exchange.decision
         batch: Batch | None = None
+        response: Response | None
         try:
             if decision.delay:
                 await self.clock.sleep(decision.delay)
             if _runs_normally(decision.outcome):
-                response, batch = await handler(request, record)
+                response, batch = await handler(exchange)
                 if isinstance(decision.outcome, Reply) and record.code == codes.SUCCESS.code:
                     # A 2xx fault answer (e.g. code 24, queue near capacity) still took the events.
                     response = self._fault_reply(record, decision.outcome, ack_id=record.ack_id)
             else:
-                response = await self._misbehave(request, record, decision.outcome)
+                response = await self._misbehave(exchange, decision.outcome)
         except Rejected as refusal:
             response = self._answer(record, refusal.code, invalid_event_number=refusal.invalid_event_number)
             record.note = refusal.note
@@ -155,11 +176,18 @@ class Collector:
             return replies.DribbledResponse(response, decision.slow_body, self.clock)
         return response
 
-    def _facts(self, request: Request) -> RequestFacts:
-        headers = request.headers
-        query = request.query_params
+    def _exchange(self, request: Request) -> Exchange:
+        scope = request.scope
+        headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in reversed(scope["headers"])}
+        raw_query = scope["query_string"]
+        query = dict(parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True)) if raw_query else {}
+        record = self._new_record(scope, headers, query)
+        decision = self.faults.decide(self._facts(scope["path"], headers, query)) if len(self.faults) else NO_FAULT
+        record.fault = decision.label
+        return Exchange(request, record, headers, query, decision)
+
+    def _facts(self, path: str, headers: dict[str, str], query: dict[str, str]) -> RequestFacts:
         token = self.tokens.identify(headers.get("authorization"), query.get("token"))
-        path = request.url.path
         return RequestFacts(
             path=path,
             endpoint=ENDPOINT_OF.get(path, "other"),
@@ -170,15 +198,16 @@ class Collector:
             headers=headers,
         )
 
-    async def _misbehave(self, request: Request, record: RequestRecord, outcome: object) -> Response | None:
+    async def _misbehave(self, exchange: Exchange, outcome: object) -> Response | None:
         """Carry out a fault outcome that replaces the normal exchange; None when nothing is answered."""
+        record = exchange.record
         if isinstance(outcome, Reply):
-            await self._drain(request, record)
+            await self._drain(exchange)
             return self._fault_reply(record, outcome)
-        transport = connection.transport_of(request.scope)
+        transport = connection.transport_of(exchange.request.scope)
         if isinstance(outcome, Reset):
             if outcome.after_body:
-                await self._drain(request, record)
+                await self._drain(exchange)
             record.note = f"connection reset {'after' if outcome.after_body else 'before'} reading the body"
             await connection.reset(transport)
         elif isinstance(outcome, Close):
@@ -193,13 +222,13 @@ class Collector:
             raise TypeError(f"no way to carry out fault outcome {outcome!r}")
         return None
 
-    async def _drain(self, request: Request, record: RequestRecord) -> None:
+    async def _drain(self, exchange: Exchange) -> None:
         """Read the body as a real server would before answering, without accepting anything."""
         try:
-            body = await read_body(request, self.settings.body_limit)
+            body = await read_body(exchange.request.receive, exchange.headers, self.settings.body_limit)
         except (TooLarge, UnsupportedEncoding, Rejected):
             return
-        record.bytes_in, record.bytes_decoded = body.wire_bytes, len(body.data)
+        exchange.record.bytes_in, exchange.record.bytes_decoded = body.wire_bytes, len(body.data)
 
     async def _hang(self, transport: asyncio.Transport, seconds: float) -> str:
         release: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -234,22 +263,22 @@ class Collector:
         record.code, record.text = None, None
         return replies.raw_reply(reply.http_status, reply.body or b"", reply.content_type, headers)
 
-    def _new_record(self, request: Request) -> RequestRecord:
-        headers = dict(request.headers)
+    def _new_record(self, scope: Scope, headers: dict[str, str], query: dict[str, str]) -> RequestRecord:
         if "authorization" in headers:
-            headers["authorization"] = mask_authorization(headers["authorization"])
-        query = request.scope["query_string"].decode("latin-1")
-        if "token=" in query:
-            query = urlencode([(k, mask_token(v) if k == "token" else v) for k, v in parse_qsl(query, True)], safe="*")
-        client = request.client
+            headers = {**headers, "authorization": mask_authorization(headers["authorization"])}
+        query_text = scope["query_string"].decode("latin-1")
+        if "token" in query:
+            masked = [(k, mask_token(v) if k == "token" else v) for k, v in parse_qsl(query_text, True)]
+            query_text = urlencode(masked, safe="*")
+        client = scope.get("client")
         return RequestRecord(
             id=self.journal.next_request_id(),
             time=self.clock.now(),
-            method=request.method,
-            path=request.url.path,
-            query=query,
+            method=scope["method"],
+            path=scope["path"],
+            query=query_text,
             headers=headers,
-            remote=f"{client.host}:{client.port}" if client else "",
+            remote=f"{client[0]}:{client[1]}" if client else "",
         )
 
     def _answer(
@@ -268,47 +297,48 @@ class Collector:
 
     # -- the steps every data request takes -----------------------------------------------------
 
-    def _authenticate(self, request: Request, record: RequestRecord) -> Token:
-        token = self.tokens.authenticate(request.headers.get("authorization"), request.query_params.get("token"))
-        record.token_name = token.name
+    def _authenticate(self, exchange: Exchange) -> Token:
+        token = self.tokens.authenticate(exchange.headers.get("authorization"), exchange.query.get("token"))
+        exchange.record.token_name = token.name
         return token
 
-    def _channel(self, request: Request, token: Token, record: RequestRecord) -> str | None:
-        channel = request.headers.get("x-splunk-request-channel") or request.query_params.get("channel")
+    def _channel(self, exchange: Exchange, token: Token) -> str | None:
+        channel = exchange.headers.get("x-splunk-request-channel") or exchange.query.get("channel")
         if not channel:
             if token.ack:
                 cloud = self.settings.flavor == "cloud"
                 raise Rejected(codes.CLOUD_CHANNEL_MISSING if cloud else codes.CHANNEL_MISSING)
             return None
-        record.channel = channel
+        exchange.record.channel = channel
         try:
             uuid.UUID(channel)
         except ValueError:
             raise Rejected(codes.INVALID_CHANNEL, note=f"channel {channel!r} is not a GUID") from None
         return channel
 
-    async def _body(self, request: Request, record: RequestRecord) -> bytes:
-        body: Body = await read_body(request, self.settings.body_limit)
+    async def _body(self, exchange: Exchange) -> bytes:
+        body = await read_body(exchange.request.receive, exchange.headers, self.settings.body_limit)
+        record = exchange.record
         record.bytes_in = body.wire_bytes
         record.bytes_decoded = len(body.data)
         if not body.data or body.data.isspace():
             raise Rejected(codes.NO_DATA)
         return body.data
 
-    def _ack_id(self, request: Request, token: Token, channel: str | None) -> int | None:
+    def _ack_id(self, exchange: Exchange, token: Token, channel: str | None) -> int | None:
         if not token.ack or channel is None:
             return None
         ready_at = self.clock.now() + self.settings.ack_delay
-        fault: AckFault | None = request.state.decision.ack
+        fault: AckFault | None = exchange.decision.ack
         if fault is not None and fault.mode == "never":
             ready_at = float("inf")
         elif fault is not None and fault.mode == "delay":
             ready_at = self.clock.now() + fault.seconds
         return self.acks.issue(channel, ready_at, remember=fault is None or fault.mode != "lost")
 
-    def _partial(self, request: Request, record: RequestRecord, accepted: int, ack_id: int | None) -> Response | None:
+    def _partial(self, exchange: Exchange, accepted: int, ack_id: int | None) -> Response | None:
         """The refusal a partial-acceptance fault gives when the request held more than it accepts."""
-        outcome = request.state.decision.outcome
+        outcome, record = exchange.decision.outcome, exchange.record
         if not isinstance(outcome, Partial) or record.events <= outcome.accepted:
             return None
         record.events = accepted
@@ -316,28 +346,29 @@ class Collector:
         headers = {"Retry-After": f"{outcome.retry_after:g}"} if outcome.retry_after is not None else None
         return self._answer(record, outcome.code, invalid_event_number=accepted, ack_id=ack_id, headers=headers)
 
-    def _host(self, request: Request) -> str:
-        server = request.scope.get("server")
+    def _host(self, exchange: Exchange) -> str:
+        server = exchange.request.scope.get("server")
         return f"{server[0]}:{server[1]}" if server else "hecharness"
 
     # -- endpoints --------------------------------------------------------------------------------
 
-    async def _event(self, request: Request, record: RequestRecord) -> tuple[Response, Batch | None]:
-        token = self._authenticate(request, record)
-        channel = self._channel(request, token, record)
-        data = await self._body(request, record)
-        defaults = Defaults(record.id, channel, self._host(request), token)
+    async def _event(self, exchange: Exchange) -> tuple[Response, Batch | None]:
+        record = exchange.record
+        token = self._authenticate(exchange)
+        channel = self._channel(exchange, token)
+        data = await self._body(exchange)
+        defaults = Defaults(record.id, channel, self._host(exchange), token)
         parsed = parse_event_body(data, defaults, self.settings.max_event_size)
         events = parsed.events
         record.events = len(events)
-        limit = _accept_limit(request)
+        limit = exchange.partial_limit
         if limit is not None and len(events) > limit:
             events = events[:limit]
         record.note = parsed.note
         batch = _EventBatch(events) if events else None
         # An indexed prefix is acknowledged even when the rest of the body was refused.
-        ack_id = self._ack_id(request, token, channel) if events else None
-        partial = self._partial(request, record, len(events), ack_id)
+        ack_id = self._ack_id(exchange, token, channel) if events else None
+        partial = self._partial(exchange, len(events), ack_id)
         if partial is not None:
             return partial, batch
         if parsed.error is not None:
@@ -346,10 +377,10 @@ class Collector:
             return self._answer(record, code, invalid_event_number=number, ack_id=ack_id), batch
         return self._answer(record, codes.SUCCESS, ack_id=ack_id), batch
 
-    async def _raw(self, request: Request, record: RequestRecord) -> tuple[Response, Batch | None]:
-        token = self._authenticate(request, record)
-        channel = self._channel(request, token, record)
-        query = request.query_params
+    async def _raw(self, exchange: Exchange) -> tuple[Response, Batch | None]:
+        record, query = exchange.record, exchange.query
+        token = self._authenticate(exchange)
+        channel = self._channel(exchange, token)
         index = query.get("index") or token.default_index
         if not token.allows_index(index):
             raise Rejected(codes.INCORRECT_INDEX, note=f"index {index!r} not allowed for this token")
@@ -358,10 +389,9 @@ class Collector:
             moment = epoch_seconds(query["time"])
             if moment is None:
                 raise Rejected(codes.INVALID_DATA_FORMAT, note=f"time={query['time']!r} is not a number")
-        data = await self._body(request, record)
-        lines = self._split(data)
+        lines = self._split(await self._body(exchange))
         record.events = len(lines)
-        limit = _accept_limit(request)
+        limit = exchange.partial_limit
         if limit is not None and len(lines) > limit:
             lines = lines[:limit]
         batch = _RawBatch(
@@ -370,12 +400,12 @@ class Collector:
             index,
             query.get("source") or token.source,
             query.get("sourcetype") or token.default_sourcetype or "httpevent",
-            query.get("host") or self._host(request),
+            query.get("host") or self._host(exchange),
             moment,
             lines,
         )
-        ack_id = self._ack_id(request, token, channel) if lines else None
-        partial = self._partial(request, record, len(lines), ack_id)
+        ack_id = self._ack_id(exchange, token, channel) if lines else None
+        partial = self._partial(exchange, len(lines), ack_id)
         if partial is not None:
             return partial, batch if lines else None
         return self._answer(record, codes.SUCCESS, ack_id=ack_id), batch
@@ -388,28 +418,25 @@ class Collector:
             lines = [line for line in lines if not line.isspace()]
         return lines
 
-    async def _ack(self, request: Request, record: RequestRecord) -> tuple[Response, None]:
-        token = self._authenticate(request, record)
+    async def _ack(self, exchange: Exchange) -> tuple[Response, None]:
+        token = self._authenticate(exchange)
         if not token.ack:
             raise Rejected(codes.ACK_DISABLED)
-        channel = self._channel(request, token, record)
+        channel = self._channel(exchange, token)
         if channel is None:
             raise Rejected(codes.CHANNEL_MISSING)
-        ack_ids = _ack_ids(await self._body(request, record))
-        record.code = codes.SUCCESS.code
-        record.text = codes.SUCCESS.text
+        ack_ids = _ack_ids(await self._body(exchange))
+        exchange.record.code = codes.SUCCESS.code
+        exchange.record.text = codes.SUCCESS.text
         return replies.json_reply({"acks": self.acks.poll(channel, ack_ids, self.clock.now())}), None
 
-    async def _health(self, request: Request, record: RequestRecord) -> tuple[Response, None]:
+    async def _health(self, exchange: Exchange) -> tuple[Response, None]:
         # Splunk ignores the token here, good, bad or absent (measured on 10.4.3 and Cloud).
-        response = self._answer(record, self.settings.health_code)
-        if request.method == "HEAD":
-            response.body = b""
-        return response, None
+        return self._answer(exchange.record, self.settings.health_code), None
 
-    async def _not_found(self, request: Request, record: RequestRecord) -> tuple[Response, None]:
-        record.code = 404
-        record.text = codes.NOT_FOUND_TEXT
+    async def _not_found(self, exchange: Exchange) -> tuple[Response, None]:
+        exchange.record.code = 404
+        exchange.record.text = codes.NOT_FOUND_TEXT
         return replies.not_found_reply(404), None
 
 
@@ -418,22 +445,17 @@ def _runs_normally(outcome: object) -> bool:
     return outcome is None or isinstance(outcome, Partial) or (isinstance(outcome, Reply) and outcome.accepts)
 
 
-def _accept_limit(request: Request) -> int | None:
-    outcome = request.state.decision.outcome
-    return outcome.accepted if isinstance(outcome, Partial) else None
-
-
 def _options(allowed: str) -> Handler:
-    async def answer(request: Request, record: RequestRecord) -> tuple[Response, None]:
+    async def answer(exchange: Exchange) -> tuple[Response, None]:
         return replies.options_reply(allowed), None
 
     return answer
 
 
 def _method_not_allowed(allowed: str) -> Handler:
-    async def answer(request: Request, record: RequestRecord) -> tuple[Response, None]:
-        record.code = 404
-        record.text = codes.NOT_FOUND_TEXT
+    async def answer(exchange: Exchange) -> tuple[Response, None]:
+        exchange.record.code = 404
+        exchange.record.text = codes.NOT_FOUND_TEXT
         return replies.not_found_reply(405, {"Allow": allowed}), None
 
     return answer

@@ -11,6 +11,7 @@ only when somebody reads them: the hot path pays for a list of bytes, not for ob
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -245,14 +246,12 @@ class Journal:
         self._batches: deque[_RawBatch | _EventBatch] = deque()
         self._stored_events = 0
         self._counters = Counters()
-        self._next_request_id = 0
+        self._request_ids = itertools.count(1)
 
     # -- written by the server ---------------------------------------------------------------
 
     def next_request_id(self) -> int:
-        with self._lock:
-            self._next_request_id += 1
-            return self._next_request_id
+        return next(self._request_ids)  # atomic: itertools.count needs no lock
 
     def record(self, request: RequestRecord, batch: _RawBatch | _EventBatch | None = None) -> None:
         """Count a finished request and keep it, with the events it delivered, within the caps."""

@@ -393,6 +393,7 @@ def _uvicorn_config(listener: Listener) -> uvicorn.Config:
     return uvicorn.Config(
         listener.app,
         lifespan="off",
+        interface="asgi3",
         http=TransportExposingProtocol,  # httptools, plus the transport for socket-level faults
         log_config=None,
         log_level="warning",
