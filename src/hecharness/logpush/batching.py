@@ -1,0 +1,164 @@
+"""Cutting a job's records into upload batches, the way Logpush does.
+
+A batch opens with its first record and closes at whichever limit comes first: `max_upload_records`
+records, `max_upload_bytes` uncompressed bytes, or `max_upload_interval_seconds` after it opened.
+Time here is when each record became available to Logpush (processing time), so the same records
+and limits always make the same batches, however fast the uploads go.
+
+Records are gzipped as they arrive, so a large batch is held compressed, never whole.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from hecharness.generate import Encoder
+from hecharness.logpush.job import UploadLimits
+
+__all__ = ["Batch", "Batcher"]
+
+_CHUNK_LINES = 1000
+
+
+@dataclass(eq=False)
+class Batch:
+    """One closed batch and how its upload is going."""
+
+    id: int
+    opened_at: float
+    ready_at: float
+    records: int
+    raw_bytes: int
+    body: bytes  # gzipped, exactly what is POSTed
+    config: int  # the job configuration that encoded it
+    keys: list[Any] | None = None
+    attempts: int = 0
+    first_failure_at: float | None = None
+    closed_by: str = "interval"  # "records", "bytes", "interval" or "flush"
+
+
+@dataclass(eq=False)
+class _Open:
+    opened_at: float
+    compressor: Any
+    pending: list[bytes] = field(default_factory=list)
+    parts: list[bytes] = field(default_factory=list)
+    records: int = 0
+    raw_bytes: int = 0
+    keys: list[Any] | None = None
+
+
+class Batcher:
+    """Turns (available_at, record) pairs into closed `Batch`es under one set of limits."""
+
+    def __init__(
+        self,
+        encoder: Encoder,
+        limits: UploadLimits,
+        *,
+        config: int,
+        next_id: Callable[[], int],
+        compress_level: int = 6,
+        key_field: str | None = None,
+    ) -> None:
+        self.encoder = encoder
+        self.limits = limits
+        self.config = config
+        self._next_id = next_id
+        self._level = compress_level
+        self._key_field = key_field
+        layout = encoder.layout
+        self._prefix, self._delimiter, self._suffix = layout.batch_prefix, layout.record_delimiter, layout.batch_suffix
+        if layout.cve:
+            self._prefix, self._suffix = (p.replace(b"${", b"x{") for p in (self._prefix, self._suffix))
+        self._open: _Open | None = None
+
+    @property
+    def deadline(self) -> float | None:
+        """When the open batch closes by time, if one is open."""
+        if self._open is None:
+            return None
+        return self._open.opened_at + self.limits.max_interval_seconds
+
+    @property
+    def open_records(self) -> int:
+        return self._open.records if self._open is not None else 0
+
+    def add(self, available_at: float, record: Mapping[str, Any]) -> list[Batch]:
+        """Take one record; returns the batches this closed (an expired one, a full one, or none)."""
+        closed: list[Batch] = []
+        deadline = self.deadline
+        if deadline is not None and available_at >= deadline:
+            closed.append(self._close(deadline, "interval"))
+        batch = self._open or self._start(available_at)
+        line = self.encoder.encode_record(record)
+        if batch.records and self._delimiter:
+            line = self._delimiter + line
+        batch.pending.append(line)
+        batch.records += 1
+        batch.raw_bytes += len(line)
+        if batch.keys is not None:
+            batch.keys.append(record.get(self._key_field))  # type: ignore[arg-type]
+        if len(batch.pending) >= _CHUNK_LINES:
+            self._compress_pending(batch)
+        limits = self.limits
+        if batch.records >= limits.max_records:
+            closed.append(self._close(available_at, "records"))
+        elif limits.max_bytes is not None and batch.raw_bytes >= limits.max_bytes:
+            closed.append(self._close(available_at, "bytes"))
+        return closed
+
+    def expire(self, now: float) -> Batch | None:
+        """Close the open batch if its interval has passed by `now`."""
+        deadline = self.deadline
+        if deadline is not None and now >= deadline:
+            return self._close(deadline, "interval")
+        return None
+
+    def flush(self, now: float) -> Batch | None:
+        """Close whatever is open now (the job's configuration changes, or it is disabled)."""
+        if self._open is None:
+            return None
+        return self._close(now, "flush")
+
+    def discard(self) -> int:
+        """Throw the open batch away (the job was disabled); returns how many records it held."""
+        lost = self.open_records
+        self._open = None
+        return lost
+
+    def _start(self, at: float) -> _Open:
+        compressor = zlib.compressobj(self._level, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+        self._open = _Open(at, compressor, keys=[] if self._key_field else None)
+        if self._prefix:
+            self._open.pending.append(self._prefix)
+            self._open.raw_bytes += len(self._prefix)
+        return self._open
+
+    def _compress_pending(self, batch: _Open) -> None:
+        batch.parts.append(batch.compressor.compress(b"".join(batch.pending)))
+        batch.pending.clear()
+
+    def _close(self, at: float, reason: str) -> Batch:
+        batch = self._open
+        assert batch is not None
+        if self._suffix:
+            batch.pending.append(self._suffix)
+            batch.raw_bytes += len(self._suffix)
+        self._compress_pending(batch)
+        batch.parts.append(batch.compressor.flush())
+        self._open = None
+        return Batch(
+            id=self._next_id(),
+            opened_at=batch.opened_at,
+            ready_at=max(at, batch.opened_at),
+            records=batch.records,
+            raw_bytes=batch.raw_bytes,
+            body=b"".join(batch.parts),
+            config=self.config,
+            keys=batch.keys,
+            closed_by=reason,
+        )

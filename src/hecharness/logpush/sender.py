@@ -1,0 +1,132 @@
+"""One upload, the way Logpush makes it: a gzipped POST to the destination, judged by its answer.
+
+The sender knows nothing of the fake HEC: it works against any HTTPS endpoint, a real Splunk
+included. TLS is verified unless the destination says `insecure-skip-verify=true`; `cafile` adds
+a CA to trust, as a self-hosted Splunk needs.
+"""
+
+from __future__ import annotations
+
+import gzip
+import ssl
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import orjson
+
+from hecharness import codes
+from hecharness.logpush.destination import Destination
+
+__all__ = ["Sender", "Outcome", "PROBE_BODY"]
+
+# What Logpush sends to validate a destination before it saves a job.
+PROBE_BODY = b'{"content":"tests"}'
+USER_AGENT = "Go-http-client/2.0"  # what Logpush's uploads carry, per Splunk WAF recipes
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one upload attempt came to."""
+
+    delivered: bool
+    status: int | None = None  # None when no HTTP answer came back
+    code: int | None = None  # the HEC code, when the answer was HEC JSON
+    body: str = ""
+    error: str | None = None  # transport failure: timeout, refused, reset, TLS
+    kind: str = "http"  # "http", "timeout", "connection" or "tls"
+    duration: float = 0.0  # wall seconds
+
+    def describe(self) -> str:
+        """A one-line cause, as a job's `error_message` carries it."""
+        if self.error is not None:
+            return self.error
+        reason = codes.CODES.get(self.code) if self.code is not None else None
+        detail = f" ({reason.text})" if reason is not None and reason.text not in self.body else ""
+        return f"HTTP {self.status}{detail}: {self.body[:300]}".rstrip(": ")
+
+
+class Sender:
+    """Uploads to one destination over a kept-alive connection pool."""
+
+    def __init__(
+        self,
+        destination: Destination,
+        *,
+        cafile: str | Path | None = None,
+        timeout: float = 30.0,
+        limits: httpx.Limits | None = None,
+    ) -> None:
+        self.destination = destination
+        self._client = httpx.AsyncClient(
+            verify=_trust(destination, cafile),
+            timeout=httpx.Timeout(timeout),
+            headers={"User-Agent": USER_AGENT, **destination.headers},
+            limits=limits or httpx.Limits(max_connections=16, max_keepalive_connections=16),
+        )
+
+    async def upload(self, gzipped: bytes) -> Outcome:
+        """POST one gzipped batch and classify the answer."""
+        started = time.perf_counter()
+        try:
+            response = await self._client.post(
+                self.destination.url, content=gzipped, headers={"Content-Encoding": "gzip"}
+            )
+        except httpx.TimeoutException as error:
+            return Outcome(False, error=f"timeout: {_text(error) or 'no answer in time'}", kind="timeout", duration=time.perf_counter() - started)
+        except httpx.TransportError as error:
+            tls = _tls_error(error)
+            kind, text = ("tls", tls) if tls else ("connection", _text(error) or type(error).__name__)
+            return Outcome(False, error=text, kind=kind, duration=time.perf_counter() - started)
+        body = response.text
+        return Outcome(
+            delivered=200 <= response.status_code < 300,
+            status=response.status_code,
+            code=_hec_code(response.content),
+            body=body,
+            duration=time.perf_counter() - started,
+        )
+
+    async def probe(self) -> Outcome:
+        """The validation push a job must pass before it is saved."""
+        return await self.upload(gzip.compress(PROBE_BODY))
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
+def _trust(destination: Destination, cafile: str | Path | None) -> ssl.SSLContext | bool:
+    if destination.insecure_skip_verify:
+        return False
+    if cafile is not None:
+        return ssl.create_default_context(cafile=str(cafile))
+    return True
+
+
+def _hec_code(content: bytes) -> int | None:
+    try:
+        body = orjson.loads(content)
+    except orjson.JSONDecodeError:
+        return None
+    code = body.get("code") if isinstance(body, dict) else None
+    return code if isinstance(code, int) and not isinstance(code, bool) else None
+
+
+def _tls_error(error: BaseException) -> str | None:
+    """The TLS reason behind a transport error, e.g. `certificate verify failed: Hostname mismatch...`."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError) and seen.verify_message:
+            return f"tls: certificate verify failed: {seen.verify_message}"
+        if isinstance(seen, ssl.SSLError):
+            return f"tls: {_text(seen)}"
+        seen = seen.__cause__ or seen.__context__
+    text = _text(error)
+    if "SSL" in text or "CERTIFICATE" in text:
+        return f"tls: {text}"
+    return None
+
+
+def _text(error: BaseException) -> str:
+    return " ".join(str(error).split())

@@ -1,0 +1,532 @@
+"""A Logpush job, simulated: records in, batches out, retries, drops and disabling on the harness clock.
+
+    from hecharness.clock import VirtualClock
+    from hecharness.logpush import LogpushSimulator
+
+    simulator = LogpushSimulator(
+        "splunk://127.0.0.1:8088/services/collector/raw?channel=...&header_Authorization=Splunk%20<token>",
+        count=10_000, rate=500, clock=VirtualClock(), any_port=True,
+    )
+    report = simulator.run_sync()
+    print(report.metrics.records_uploaded, report.metrics.records_dropped)
+
+It is a discrete-event loop. The things that happen at a moment are: records becoming available
+(from the generator, at `rate` per second from the clock's start), a batch closing, an upload
+attempt falling due, and a scheduled action (enable, disable, a configuration change taking
+effect). On a `VirtualClock` the loop jumps straight to the next moment and uploads take no logical
+time, so hours of retries run in a blink; on a `RealClock(scale=60)` it sleeps between moments.
+Uploads are real HTTP requests to the job's destination either way.
+
+Every record is accounted for: generated = sampled out + uploaded + dropped + lost while disabled
+(+ pending, until the run ends).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import random
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hecharness.clock import Clock, RealClock, VirtualClock
+from hecharness.generate import Encoder, OutputOptions, get_dataset, timed_records
+from hecharness.logpush.batching import Batch, Batcher
+from hecharness.logpush.job import ApiError, JobError, LogpushJob, envelope
+from hecharness.logpush.policy import RetryPolicy, get_policy
+from hecharness.logpush.sender import Outcome, Sender
+
+__all__ = ["LogpushSimulator", "Metrics", "Attempt", "JobEvent", "Report", "ValidationRefused", "create_job"]
+
+# Uploads on a virtual clock take no logical time; this bounds them in wall time instead.
+VIRTUAL_UPLOAD_TIMEOUT = 10.0
+MIN_WALL_TIMEOUT = 1.0
+
+
+class ValidationRefused(Exception):
+    """The destination failed the validation push; `envelope` is the API's refusal."""
+
+    def __init__(self, cause: str) -> None:
+        self.error = ApiError.validating_destination(cause)
+        super().__init__(self.error.message)
+        self.cause = cause
+        self.envelope = envelope(errors=[self.error])
+
+
+@dataclass
+class Metrics:
+    """What Logpush's health view shows for a job, plus the records that never got a batch."""
+
+    records_generated: int = 0
+    records_sampled_out: int = 0
+    records_uploaded: int = 0
+    records_dropped: int = 0  # in batches given up after their attempts
+    records_lost_disabled: int = 0  # available while the job was disabled: never pushed, never backfilled
+    batches: int = 0
+    batches_uploaded: int = 0
+    batches_dropped: int = 0
+    uploads: int = 0  # attempts, the first of each batch included
+    retries: int = 0  # attempts after the first
+    bytes_uncompressed: int = 0  # of batches uploaded
+    bytes_compressed: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)  # HTTP status, or timeout/connection/tls
+
+    @property
+    def records_pending(self) -> int:
+        return (
+            self.records_generated
+            - self.records_sampled_out
+            - self.records_uploaded
+            - self.records_dropped
+            - self.records_lost_disabled
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["outcomes"] = dict(sorted(self.outcomes.items()))
+        data["records_pending"] = self.records_pending
+        return data
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One upload attempt, for the timeline."""
+
+    batch: int
+    attempt: int
+    time: float  # logical
+    wall: float
+    records: int
+    outcome: str  # "delivered", "retry" or "dropped"
+    status: int | None
+    code: int | None
+    error: str | None
+    destination: str  # masked
+    duration: float
+
+
+@dataclass(frozen=True)
+class JobEvent:
+    """A change of the job's state, for the timeline."""
+
+    time: float
+    wall: float
+    kind: str  # "disabled", "enabled", "change-requested", "change-applied", "change-refused"
+    detail: str = ""
+
+
+@dataclass
+class Report:
+    job: LogpushJob
+    policy: RetryPolicy
+    metrics: Metrics
+    attempts: list[Attempt]
+    events: list[JobEvent]
+    started_at: float
+    ended_at: float
+
+    def attempts_of(self, batch: int) -> list[Attempt]:
+        return [a for a in self.attempts if a.batch == batch]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "job": self.job.to_api(mask=True),
+            "policy": self.policy.to_dict(),
+            "metrics": self.metrics.to_dict(),
+            "started_at": self.started_at,
+            "ended_at": self.ended_at,
+            "attempts": [asdict(a) for a in self.attempts],
+            "events": [asdict(e) for e in self.events],
+        }
+
+
+@dataclass(eq=False)
+class _Config:
+    """One version of the job's configuration, with what it takes to encode and upload under it."""
+
+    version: int
+    job: LogpushJob
+    encoder: Encoder
+    batcher: Batcher
+    sample_rate: float
+    sender: Sender | None = None
+
+
+class LogpushSimulator:
+    """One Logpush job pushing generated records to its destination.
+
+    `job` is a `LogpushJob`, the API's job object as a mapping, or just a `destination_conf`.
+    Records come from `hecharness.generate` (`count` of them at `rate` per second, from `seed`),
+    or from `records`, an iterable of (available_at, record) pairs in time order.
+    """
+
+    def __init__(
+        self,
+        job: LogpushJob | Mapping[str, Any] | str,
+        *,
+        clock: Clock | None = None,
+        policy: str | RetryPolicy = "faq",
+        count: int | None = None,
+        rate: float = 1000.0,
+        seed: int = 0,
+        jitter: float = 0.0,
+        records: Iterable[tuple[float, Mapping[str, Any]]] | None = None,
+        cafile: str | Path | None = None,
+        concurrency: int = 4,
+        compress_level: int = 6,
+        propagation_delay: float | tuple[float, float] = (600.0, 900.0),
+        track_keys: bool = False,
+        any_port: bool = False,
+        upload_wall_timeout: float | None = None,
+        progress: Callable[[Metrics], None] | None = None,
+    ) -> None:
+        if not isinstance(concurrency, int) or concurrency < 1:
+            raise ValueError(f"concurrency must be a whole number >= 1, got {concurrency!r}")
+        if not 0 <= compress_level <= 9:
+            raise ValueError(f"compress_level must be 0 to 9, got {compress_level!r}")
+        self.job = _as_job(job, any_port)
+        self.clock = clock or RealClock()
+        self.policy = get_policy(policy)
+        self.cafile = cafile
+        self.concurrency = concurrency
+        self.compress_level = compress_level
+        self.propagation_delay = propagation_delay
+        self.track_keys = track_keys
+        self.metrics = Metrics()
+        self.attempts: list[Attempt] = []
+        self.events: list[JobEvent] = []
+        self._progress = progress
+        self._rng = random.Random(seed)
+        self._seed = seed
+        self._batch_ids = itertools.count(1)
+        self._versions = itertools.count(1)
+        self._config = self._configure(self.job)
+        self._started_at = self.clock.now()
+        self._source: Iterator[tuple[float, Mapping[str, Any]]] = iter(
+            records
+            if records is not None
+            else timed_records(self.job.dataset, seed=seed, count=count, start=self._started_at, rate=rate, jitter=jitter)
+        )
+        self._endless = records is None and count is None
+        self._next_record: tuple[float, Mapping[str, Any]] | None = None
+        self._source_done = False
+        self._due: list[tuple[float, int, Batch]] = []  # attempts by due time
+        self._actions: list[tuple[float, int, Callable[[], Any]]] = []
+        self._order = itertools.count()
+        self._failing_since: float | None = None
+        self._wall_timeout = upload_wall_timeout
+
+    # -- the job, as its owner steers it ------------------------------------------------------------
+
+    @property
+    def enabled(self) -> bool:
+        return self.job.enabled
+
+    def schedule(self, after: float, action: Callable[[], Any]) -> None:
+        """Run `action` (e.g. `simulator.enable`) `after` logical seconds from the start of the run."""
+        heapq.heappush(self._actions, (self._started_at + after, next(self._order), action))
+
+    def disable(self, reason: str = "disabled by its owner") -> None:
+        if not self.job.enabled:
+            return
+        now = self.clock.now()
+        self.job = self._config.job = self.job.update(enabled=False)
+        self.metrics.records_lost_disabled += self._config.batcher.discard()
+        while self._due:  # queued retries die with the job
+            _, _, batch = heapq.heappop(self._due)
+            self._drop(batch, now, count_as="disabled")
+        self._event("disabled", reason)
+
+    def enable(self) -> None:
+        """Turn the job back on. It pushes what becomes available from now on: there is no backfill."""
+        if self.job.enabled:
+            return
+        self.job = self._config.job = self.job.update(enabled=True)
+        self._failing_since = None
+        self._event("enabled", "records from now on only; the gap is lost")
+
+    async def update(self, **changes: Any) -> None:
+        """Change the job as a PUT would; the change takes effect after the propagation delay.
+
+        A new destination must pass the validation push first (`ValidationRefused` if not).
+        Until the delay has passed, batches keep the old fields and go to the old destination.
+        """
+        updated = self.job.update(**changes)
+        if "destination_conf" in changes:
+            await _validate(updated, self.cafile, self._upload_timeout())
+        delay = self._propagation_delay()
+        self._event("change-requested", f"{', '.join(sorted(changes))}; takes effect in {delay:.0f}s")
+        heapq.heappush(self._actions, (self.clock.now() + delay, next(self._order), lambda: self._apply(updated)))
+
+    async def validate(self) -> None:
+        """Push the validation probe to the job's destination; `ValidationRefused` if it fails."""
+        await _validate(self.job, self.cafile, self._upload_timeout())
+
+    # -- running -------------------------------------------------------------------------------
+
+    def run_sync(self, until: float | None = None) -> Report:
+        return asyncio.run(self.run(until))
+
+    async def run(self, until: float | None = None) -> Report:
+        """Run until every record is uploaded or dropped, or until `until` logical seconds after the start."""
+        if until is None and self._endless:
+            raise ValueError("an endless record stream needs run(until=...): give count= or until=")
+        deadline = None if until is None else self._started_at + until
+        try:
+            while True:
+                moment = self._next_moment(deadline)
+                if moment is None:
+                    break
+                if deadline is not None and moment > deadline:
+                    await self._wait(deadline)
+                    break
+                await self._wait(moment)
+                await self._step()
+                if self._progress is not None:
+                    self._progress(self.metrics)
+        finally:
+            await self._close_senders()
+        return self.report()
+
+    def report(self) -> Report:
+        return Report(self.job, self.policy, self.metrics, list(self.attempts), list(self.events), self._started_at, self.clock.now())
+
+    # -- the loop ------------------------------------------------------------------------------
+
+    def _next_moment(self, limit: float | None) -> float | None:
+        """The next moment anything happens: an attempt or action falls due, a batch fills or expires."""
+        scheduled = [queue[0][0] for queue in (self._due, self._actions) if queue]
+        horizon = min(scheduled, default=limit if limit is not None else None)
+        if limit is not None and horizon is not None:
+            horizon = min(horizon, limit)
+        filled_at = self._take_records(horizon)
+        moments = [t for t in (horizon if scheduled else None, filled_at, self._config.batcher.deadline) if t is not None]
+        return min(moments, default=None)
+
+    def _take_records(self, horizon: float | None) -> float | None:
+        """Feed the batcher the records available up to `horizon` or the open batch's deadline.
+
+        Stops at a record that fills a batch and returns its time: that upload starts then, not later.
+        """
+        config = self._config
+        while True:
+            upcoming = self._peek()
+            if upcoming is None:
+                return None
+            available_at, record = upcoming
+            limit = horizon
+            if config.batcher.deadline is not None:
+                limit = config.batcher.deadline if limit is None else min(limit, config.batcher.deadline)
+            if limit is not None and available_at > limit:
+                return None
+            if self._actions and available_at >= self._actions[0][0]:
+                return None  # an action due now (enable, a change) applies to this moment's records
+            self._next_record = None
+            self.metrics.records_generated += 1
+            if not self.job.enabled:
+                self.metrics.records_lost_disabled += 1
+                continue
+            if config.sample_rate < 1.0 and self._rng.random() >= config.sample_rate:
+                self.metrics.records_sampled_out += 1
+                continue
+            closed = config.batcher.add(available_at, record)
+            if closed:
+                for batch in closed:
+                    self._ready(batch)
+                return closed[-1].ready_at
+
+    def _peek(self) -> tuple[float, Mapping[str, Any]] | None:
+        if self._next_record is None and not self._source_done:
+            self._next_record = next(self._source, None)
+            self._source_done = self._next_record is None
+        return self._next_record
+
+    async def _step(self) -> None:
+        now = self.clock.now()
+        while self._actions and self._actions[0][0] <= now:
+            _, _, action = heapq.heappop(self._actions)
+            result = action()
+            if asyncio.iscoroutine(result):
+                await result
+        expired = self._config.batcher.expire(now)
+        if expired is not None:
+            self._ready(expired)
+        due: list[Batch] = []
+        while self._due and self._due[0][0] <= now and len(due) < self.concurrency:
+            due.append(heapq.heappop(self._due)[2])
+        if due:
+            outcomes = await asyncio.gather(*(self._upload(batch) for batch in due))
+            for batch, outcome in zip(due, outcomes):
+                self._settle(batch, outcome, now)
+
+    def _ready(self, batch: Batch) -> None:
+        self.metrics.batches += 1
+        heapq.heappush(self._due, (batch.ready_at, next(self._order), batch))
+
+    async def _upload(self, batch: Batch) -> Outcome:
+        config = self._config
+        if config.sender is None:
+            config.sender = Sender(config.job.destination, cafile=self.cafile, timeout=self._upload_timeout())
+        batch.attempts += 1
+        self.metrics.uploads += 1
+        if batch.attempts > 1:
+            self.metrics.retries += 1
+        return await config.sender.upload(batch.body)
+
+    def _settle(self, batch: Batch, outcome: Outcome, now: float) -> None:
+        metrics = self.metrics
+        metrics.outcomes[str(outcome.status) if outcome.status is not None else outcome.kind] += 1
+        if outcome.delivered:
+            metrics.batches_uploaded += 1
+            metrics.records_uploaded += batch.records
+            metrics.bytes_uncompressed += batch.raw_bytes
+            metrics.bytes_compressed += len(batch.body)
+            self._failing_since = None
+            self.job = self._config.job = self.job.succeeded(batch.ready_at)
+            self._log(batch, outcome, now, "delivered")
+            return
+        if batch.first_failure_at is None:
+            batch.first_failure_at = now
+        if self._failing_since is None:
+            self._failing_since = now
+        self.job = self._config.job = self.job.failed(now, outcome.describe())
+        retry_at = None
+        if self.policy.retries(outcome.status):
+            retry_at = self.policy.next_attempt_at(batch.ready_at, batch.attempts, now, self._rng)
+        if not self.job.enabled:  # disabled while this batch was in flight
+            self._log(batch, outcome, now, "dropped")
+            self._drop(batch, now, count_as="disabled")
+            return
+        self._log(batch, outcome, now, "retry" if retry_at is not None else "dropped")
+        if retry_at is None:
+            self._drop(batch, now)
+        else:
+            heapq.heappush(self._due, (retry_at, next(self._order), batch))
+        if self.job.enabled and now - self._failing_since >= self.policy.disable_after:
+            self.disable(f"no successful upload for {now - self._failing_since:.0f}s: {outcome.describe()}")
+
+    def _drop(self, batch: Batch, now: float, count_as: str = "dropped") -> None:
+        self.metrics.batches_dropped += 1
+        if count_as == "disabled":
+            self.metrics.records_lost_disabled += batch.records
+        else:
+            self.metrics.records_dropped += batch.records
+
+    def _apply(self, updated: LogpushJob) -> None:
+        """A configuration change takes effect: close the old batch, start batching the new way."""
+        old = self._config
+        leftover = old.batcher.flush(self.clock.now())
+        if leftover is not None:
+            self._ready(leftover)
+        updated = updated.update(enabled=self.job.enabled)
+        self._config = self._configure(updated, previous=old)
+        self.job = updated
+        self._event("change-applied", self.job.destination.canonical())
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _configure(self, job: LogpushJob, previous: _Config | None = None) -> _Config:
+        options = OutputOptions.from_job(job.to_api())
+        encoder = Encoder(job.dataset, options)
+        version = next(self._versions)
+        key = get_dataset(job.dataset).key if self.track_keys else None
+        batcher = Batcher(
+            encoder,
+            job.upload_limits,
+            config=version,
+            next_id=lambda: next(self._batch_ids),
+            compress_level=self.compress_level,
+            key_field=key,
+        )
+        sender = previous.sender if previous is not None and previous.job.destination_conf == job.destination_conf else None
+        if previous is not None and sender is None and previous.sender is not None:
+            asyncio.ensure_future(previous.sender.aclose())
+        return _Config(version, job, encoder, batcher, options.sample_rate, sender)
+
+    async def _wait(self, moment: float) -> None:
+        if isinstance(self.clock, VirtualClock):
+            self.clock.advance_to(moment)
+            await asyncio.sleep(0)
+        else:
+            remaining = moment - self.clock.now()
+            if remaining > 0:
+                await self.clock.sleep(remaining)
+
+    def _upload_timeout(self) -> float:
+        if self._wall_timeout is not None:
+            return self._wall_timeout
+        wall = self.clock.to_wall(self.policy.upload_timeout)
+        return VIRTUAL_UPLOAD_TIMEOUT if wall == 0 else max(wall, MIN_WALL_TIMEOUT)
+
+    def _propagation_delay(self) -> float:
+        delay = self.propagation_delay
+        if isinstance(delay, tuple):
+            return self._rng.uniform(*delay)
+        return float(delay)
+
+    def _log(self, batch: Batch, outcome: Outcome, now: float, verdict: str) -> None:
+        self.attempts.append(
+            Attempt(
+                batch=batch.id,
+                attempt=batch.attempts,
+                time=now,
+                wall=time.time(),
+                records=batch.records,
+                outcome=verdict,
+                status=outcome.status,
+                code=outcome.code,
+                error=None if outcome.delivered else outcome.describe(),
+                destination=self._config.job.destination.canonical(),
+                duration=outcome.duration,
+            )
+        )
+
+    def _event(self, kind: str, detail: str) -> None:
+        self.events.append(JobEvent(self.clock.now(), time.time(), kind, detail))
+
+    async def _close_senders(self) -> None:
+        if self._config.sender is not None:
+            await self._config.sender.aclose()
+            self._config.sender = None
+
+
+async def create_job(
+    body: Mapping[str, Any], *, cafile: str | Path | None = None, any_port: bool = False, **simulator: Any
+) -> tuple[dict[str, Any], LogpushSimulator | None]:
+    """Create a job as the API does: check it, push the validation probe, answer in the envelope.
+
+    Returns the envelope and, when it succeeded, a simulator for the job.
+    """
+    try:
+        job = LogpushJob.from_api(body, any_port=any_port)
+    except JobError as error:
+        return envelope(errors=[error]), None
+    try:
+        await _validate(job, cafile, simulator.get("upload_wall_timeout") or 30.0)
+    except ValidationRefused as refusal:
+        return refusal.envelope, None
+    return envelope(job.to_api()), LogpushSimulator(job, cafile=cafile, **simulator)
+
+
+async def _validate(job: LogpushJob, cafile: str | Path | None, timeout: float) -> None:
+    sender = Sender(job.destination, cafile=cafile, timeout=timeout)
+    try:
+        outcome = await sender.probe()
+    finally:
+        await sender.aclose()
+    if not outcome.delivered:
+        raise ValidationRefused(outcome.describe())
+
+
+def _as_job(job: LogpushJob | Mapping[str, Any] | str, any_port: bool) -> LogpushJob:
+    if isinstance(job, LogpushJob):
+        return job
+    if isinstance(job, str):
+        return LogpushJob(destination_conf=job, enabled=True, any_port=any_port)
+    return LogpushJob.from_api({"enabled": True, **job}, any_port=any_port)
+
