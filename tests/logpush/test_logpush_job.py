@@ -178,11 +178,19 @@ def test_id_must_be_positive():
     assert "0" in str(error)
 
 
-def test_output_options_must_be_an_object_and_is_kept_opaque():
-    options = {"output_type": "csv", "anything": ["goes", "for", "now"]}
+def test_output_options_must_be_an_object_and_are_checked():
+    options = {"output_type": "csv", "field_names": ["RayID", "ClientIP"]}
 
     assert job(output_options=options).output_options == options
     assert refused(output_options="fields=RayID").field == "output_options"
+    error = refused(output_options={"output_type": "csv", "anything": 1})
+    assert error.field == "output_options" and "unknown key 'anything'" in str(error)
+
+
+def test_options_name_unknown_fields_and_bad_values():
+    assert "unknown field 'Nope' for http_requests" in str(refused(logpull_options="fields=RayID,Nope"))
+    assert "'weird' is not one of unixnano" in str(refused(output_options={"timestamp_format": "weird"}))
+    assert "out of range" in str(refused(logpull_options="sample=2"))
 
 
 def test_logpull_options_is_an_opaque_string():

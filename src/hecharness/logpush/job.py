@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Literal
 
+from hecharness.generate import Encoder, GenerateError, OutputOptions
 from hecharness.logpush.destination import Destination, DestinationError, parse_destination
 
 __all__ = [
@@ -137,8 +138,6 @@ class LogpushJob:
         self._set("dataset", _dataset_of(self.dataset))
         if not isinstance(self.enabled, bool):
             raise JobError("enabled", f"enabled must be true or false, got {self.enabled!r}")
-        # logpull_options and output_options stay opaque here: their grammar belongs to hecharness.generate,
-        # whose parser is being written alongside. Once it lands, this is where a job checks them.
         _require_optional_str("logpull_options", self.logpull_options)
         if self.output_options is not None:
             if not isinstance(self.output_options, Mapping):
@@ -146,6 +145,7 @@ class LogpushJob:
                     "output_options", f"output_options must be an object, got {type(self.output_options).__name__}"
                 )
             self._set("output_options", dict(self.output_options))
+        _check_options(self.dataset, self.logpull_options, self.output_options)
         for name, (low, high) in UPLOAD_RANGES.items():
             _check_range(name, getattr(self, name), low, high)
         self._set("frequency", _frequency_of(self.frequency))
@@ -269,6 +269,16 @@ def _dataset_of(value: Any) -> str:
             return name
     choices = ", ".join(DATASETS + tuple(DATASET_ALIASES))
     raise JobError("dataset", f"dataset {value!r} is not one of {choices}")
+
+
+def _check_options(dataset: str, logpull_options: str | None, output_options: Mapping[str, Any] | None) -> None:
+    """Both option forms go through the generator's parser and field table: one grammar, one error."""
+    which = "output_options" if output_options is not None else "logpull_options"
+    try:
+        Encoder(dataset, OutputOptions.from_job({"logpull_options": logpull_options, "output_options": output_options}))
+    except GenerateError as error:
+        text = str(error)
+        raise JobError(which, text if text.startswith(which) else f"{which}: {text}") from None
 
 
 def _check_range(name: str, value: Any, low: int, high: int) -> None:
