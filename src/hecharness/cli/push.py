@@ -1,0 +1,137 @@
+"""`hecharness push`: run a simulated Logpush job against a destination and summarise what happened.
+
+Exit codes: 0 every record was uploaded; 1 records were dropped or lost while the job was disabled;
+2 bad input; 3 the destination failed Logpush's validation push.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from hecharness.cli import main
+from hecharness.clock import RealClock
+from hecharness.generate import DATASET_NAMES, GenerateError
+from hecharness.logpush import JobError, LogpushSimulator, PolicyError, Report, ValidationRefused
+from hecharness.logpush.policy import POLICIES
+
+EXIT_LOST, EXIT_REFUSED = 1, 3
+
+
+@main.command()
+@click.option("--destination-conf", required=True, help="The job's destination, e.g. 'splunk://host:8088/services/collector/raw?channel=...&header_Authorization=Splunk%20<token>'.")
+@click.option("--dataset", default="http_requests", show_default=True, help=f"One of {', '.join(DATASET_NAMES)} (range_events for spectrum_events).")
+@click.option("--count", type=click.IntRange(1), default=10_000, show_default=True, help="Records to generate.")
+@click.option("--rate", type=click.FloatRange(min=0, min_open=True), default=1000.0, show_default=True, help="Records per logical second.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for the records and the policy's jitter.")
+@click.option("--logpull-options", default=None, help="e.g. 'fields=RayID,EdgeStartTimestamp&timestamps=rfc3339'.")
+@click.option("--max-upload-records", type=int, default=None, help="Batch limit in records (1,000-1,000,000; 0 = Logpush's default).")
+@click.option("--max-upload-bytes", type=int, default=None, help="Batch limit in uncompressed bytes (5 MB-1 GB; 0 = none).")
+@click.option("--max-upload-interval", "max_upload_interval_seconds", type=int, default=None, help="Batch limit in seconds (30-300).")
+@click.option("--policy", type=click.Choice(list(POLICIES)), default="faq", show_default=True, help="Retry, drop and disable behaviour.")
+@click.option("--time-scale", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True, help="Logical seconds per wall second (60: five minutes of retries in five seconds).")
+@click.option("--cacert", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None, help="CA bundle to trust for the destination.")
+@click.option("--any-port", is_flag=True, help="Allow Splunk ports other than 443 and 8088, as newer Logpush docs do.")
+@click.option("--concurrency", type=click.IntRange(1, 64), default=4, show_default=True, help="Batches uploaded at once.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the attempt timeline and metrics here as JSON.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def push(
+    destination_conf: str,
+    dataset: str,
+    count: int,
+    rate: float,
+    seed: int,
+    logpull_options: str | None,
+    max_upload_records: int | None,
+    max_upload_bytes: int | None,
+    max_upload_interval_seconds: int | None,
+    policy: str,
+    time_scale: float,
+    cacert: Path | None,
+    any_port: bool,
+    concurrency: int,
+    report_path: Path | None,
+    quiet: bool,
+) -> None:
+    """Push generated records through a simulated Logpush job."""
+    job = {"destination_conf": destination_conf, "dataset": dataset, "logpull_options": logpull_options}
+    limits = {
+        "max_upload_records": max_upload_records,
+        "max_upload_bytes": max_upload_bytes,
+        "max_upload_interval_seconds": max_upload_interval_seconds,
+    }
+    job.update({k: v for k, v in limits.items() if v is not None})
+    console = Console(stderr=True)
+    try:
+        simulator = LogpushSimulator(
+            job,
+            clock=RealClock(scale=time_scale),
+            policy=policy,
+            count=count,
+            rate=rate,
+            seed=seed,
+            cafile=cacert,
+            any_port=any_port,
+            concurrency=concurrency,
+        )
+    except (JobError, PolicyError, GenerateError, ValueError) as error:
+        raise click.UsageError(str(error)) from None
+    if simulator.job.destination.insecure_skip_verify:
+        console.print("[yellow]warning:[/] insecure-skip-verify=true: the destination's certificate is not checked")
+    try:
+        report = asyncio.run(_run(simulator, count, console, quiet))
+    except ValidationRefused as refusal:
+        console.print(f"[red]{refusal}[/]")
+        raise SystemExit(EXIT_REFUSED) from None
+    if report_path is not None:
+        report_path.write_text(json.dumps(report.to_dict(), indent=2))
+    _summarise(report, Console())
+    metrics = report.metrics
+    if metrics.records_dropped or metrics.records_lost_disabled:
+        raise SystemExit(EXIT_LOST)
+
+
+async def _run(simulator: LogpushSimulator, count: int, console: Console, quiet: bool) -> Report:
+    await simulator.validate()
+    if quiet:
+        return await simulator.run()
+    columns = (TextColumn("records"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[state]}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("push", total=count, state="")
+
+        def update(metrics) -> None:
+            state = f"up {metrics.records_uploaded:,} · dropped {metrics.records_dropped:,} · retries {metrics.retries}"
+            progress.update(task, completed=metrics.records_generated, state=state)
+
+        simulator._progress = update
+        return await simulator.run()
+
+
+def _summarise(report: Report, console: Console) -> None:
+    metrics, job = report.metrics, report.job
+    table = Table(title=f"Logpush job {job.id} ({report.policy.name} policy)", show_header=False)
+    table.add_column(justify="left")
+    table.add_column(justify="right")
+    rows = [
+        ("records generated", metrics.records_generated),
+        ("uploaded", metrics.records_uploaded),
+        ("dropped after retries", metrics.records_dropped),
+        ("lost while disabled", metrics.records_lost_disabled),
+        ("sampled out", metrics.records_sampled_out),
+        ("batches / uploads / retries", f"{metrics.batches} / {metrics.uploads} / {metrics.retries}"),
+        ("bytes uncompressed / compressed", f"{metrics.bytes_uncompressed:,} / {metrics.bytes_compressed:,}"),
+        ("answers", ", ".join(f"{k}: {v}" for k, v in sorted(metrics.outcomes.items())) or "-"),
+        ("job", "enabled" if job.enabled else "disabled"),
+        ("logical time", f"{report.ended_at - report.started_at:,.0f} s"),
+    ]
+    if job.error_message:
+        rows.append(("last error", job.error_message))
+    for name, value in rows:
+        table.add_row(name, f"{value:,}" if isinstance(value, int) else str(value))
+    console.print(table)

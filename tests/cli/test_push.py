@@ -1,0 +1,74 @@
+"""`hecharness push` against a fake HEC: summary, report file and exit codes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from click.testing import CliRunner
+
+from hecharness.cli import main
+from hecharness.hec import FakeHEC, Token
+
+CHANNEL = "11111111-2222-4333-8444-555555555555"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[FakeHEC]:
+    with FakeHEC([Token("tok", name="logpush")], tls="valid", certs_dir=tmp_path_factory.mktemp("certs")) as hec:
+        yield hec
+
+
+@pytest.fixture
+def hec(server: FakeHEC) -> FakeHEC:
+    server.reset()
+    return server
+
+
+def push(hec: FakeHEC, *args: str, token: str = "tok"):
+    port = hec.listeners[0].port
+    conf = f"splunk://localhost:{port}/services/collector/raw?channel={CHANNEL}&header_Authorization=Splunk%20{token}"
+    base = ["push", "--destination-conf", conf, "--any-port", "--cacert", str(hec.ca_path), "--quiet", "--time-scale", "3000"]
+    return CliRunner().invoke(main, [*base, *args])
+
+
+def test_push_delivers_and_summarises(hec, tmp_path):
+    report = tmp_path / "report.json"
+    result = push(hec, "--count", "300", "--rate", "100", "--report", str(report))
+    assert result.exit_code == 0, result.output
+    assert "records generated" in result.output and "300" in result.output
+    assert hec.journal.event_count == 300 + 1  # and the validation probe
+    data = json.loads(report.read_text())
+    assert data["metrics"]["records_uploaded"] == 300
+    assert data["attempts"][0]["outcome"] == "delivered"
+
+
+def test_dropped_records_exit_1(hec):
+    hec.faults.add("sequence=ok,error:9,error:9,error:9,error:9,error:9")  # the probe passes, the batch never does
+    result = push(hec, "--count", "20", "--rate", "10")
+    assert result.exit_code == 1, result.output
+    assert "dropped after retries" in result.output and "503" in result.output
+
+
+def test_validation_refused_exits_3(hec):
+    result = push(hec, "--count", "10", token="wrong")
+    assert result.exit_code == 3
+    assert 'error validating destination: HTTP 403: {"text":"Invalid token","code":4}' in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--dataset", "dns"], "dataset"),
+        (["--logpull-options", "fields=Nope"], "unknown field 'Nope'"),
+        (["--max-upload-records", "5"], "max_upload_records"),
+        (["--count", "0"], "0 is not in the range"),
+        (["--policy", "forever"], "'forever' is not one of"),
+    ],
+)
+def test_bad_input_is_a_one_line_error(hec, args, message):
+    result = push(hec, *args)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
