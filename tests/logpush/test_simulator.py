@@ -292,3 +292,14 @@ def test_bad_job_input_is_an_api_error():
     body, sim = run(create_job({"destination_conf": "splunk://h:8088/services/collector/event?channel=" + CHANNEL}))
     assert sim is None and body["success"] is False
     assert "/services/collector/raw" in body["errors"][0]["message"]
+
+
+def test_plain_http_only_when_the_harness_allows_it():
+    from hecharness.logpush import JobError
+
+    with FakeHEC([Token("tok")], admin_port=None) as plain:
+        destination = f"http://127.0.0.1:{plain.listeners[0].port}/services/collector/raw?header_Authorization=Splunk%20tok"
+        with pytest.raises(JobError, match="scheme 'http' is not allowed"):
+            LogpushSimulator(destination, count=5)
+        report = LogpushSimulator(destination, count=5, rate=10, clock=VirtualClock(), allow_http=True).run_sync()
+        assert report.metrics.records_uploaded == 5 and plain.journal.event_count == 5

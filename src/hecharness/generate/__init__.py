@@ -11,6 +11,7 @@
 - `records` / `timed_records`: endless (or `count`-long) streams of dicts, timestamps in ns.
 - `Encoder`: records to the exact bytes a job with given output options uploads.
 - `batches` / `encoded_stream`: generation and encoding in one, several times faster.
+- `RecordSource`: records as they become available, rendered by any encoder without dicts.
 - `OutputOptions`: a job's ``output_options`` object or ``logpull_options`` string, checked.
 - `get_dataset`: fields, types, allowed values and the natural `key` of each dataset.
 
@@ -23,7 +24,7 @@ from hecharness.generate.encode import Encoder
 from hecharness.generate.errors import GenerateError, OutputOptionsError, UnknownDatasetError
 from hecharness.generate.options import OUTPUT_TYPES, OutputOptions
 from hecharness.generate.render import TIMESTAMP_FORMATS
-from hecharness.generate.stream import DEFAULT_RATE, batches, encoded_stream, records, timed_records
+from hecharness.generate.stream import DEFAULT_RATE, RecordSource, batches, encoded_stream, records, timed_records
 from hecharness.generate.timeline import DEFAULT_START
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "GenerateError",
     "OutputOptions",
     "OutputOptionsError",
+    "RecordSource",
     "UnknownDatasetError",
     "batches",
     "encoded_stream",

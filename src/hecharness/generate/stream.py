@@ -95,6 +95,47 @@ def timed_records(
     return ((available / 1e9, materialize(plan)) for available, plan in timed)
 
 
+class RecordSource:
+    """Records of one dataset as they become available, for a consumer that encodes them itself.
+
+    Iterating gives (available_at, item) pairs in availability order: `available_at` in epoch
+    seconds, `item` an opaque handle. `renderer(encoder)` turns items straight into that encoder's
+    record bytes, without building a dict first (the fast path a Logpush simulator needs), and
+    `record(item)` gives the dict `records(...)` would. The same arguments give the same records.
+    """
+
+    def __init__(
+        self,
+        dataset: str,
+        *,
+        seed: int = 0,
+        count: int | None = None,
+        start: float = DEFAULT_START,
+        rate: Rate = DEFAULT_RATE,
+        profile: str = "cloudflare",
+        jitter: float = 0.0,
+    ) -> None:
+        self.dataset = get_dataset(dataset, profile)
+        self.profile = profile
+        self._blueprint, self._timed = _plans(self.dataset.name, seed, count, start, rate, 1.0, jitter, timed=True)
+        self._materialize = self._blueprint.materializer(self.dataset.select(None, profile))
+
+    def __iter__(self) -> Iterator[tuple[float, Any]]:
+        return ((available / 1e9, plan) for available, plan in self._timed)
+
+    def record(self, item: Any) -> dict[str, Any]:
+        return self._materialize(item)
+
+    def renderer(self, encoder: Encoder) -> Callable[[Any], bytes]:
+        """The bytes `encoder.encode_record` would give for an item's record."""
+        if encoder.dataset.name != self.dataset.name:
+            raise GenerateError(f"an encoder for {encoder.dataset.name} cannot render {self.dataset.name} records")
+        render = self._blueprint.renderer(encoder.layout)
+        if encoder.layout.cve:
+            return lambda item: render(item).replace(b"${", b"x{")
+        return render
+
+
 def batches(
     dataset: str,
     options: Options = None,

@@ -7,12 +7,12 @@ without inflating the rest of it.
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 
 from collections.abc import Mapping
 
 from starlette.requests import ClientDisconnect
+from zlib_ng import zlib_ng as zlib
 from starlette.types import Receive
 
 from hecharness import codes

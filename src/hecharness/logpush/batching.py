@@ -5,15 +5,19 @@ records, `max_upload_bytes` uncompressed bytes, or `max_upload_interval_seconds`
 Time here is when each record became available to Logpush (processing time), so the same records
 and limits always make the same batches, however fast the uploads go.
 
-Records are gzipped as they arrive, so a large batch is held compressed, never whole.
+Records are gzipped as they arrive, so a large batch is held compressed, never whole. Compression
+runs on a worker thread (zlib-ng lets go of the GIL while it works), so encoding the next records
+and compressing the last ones use both cores.
 """
 
 from __future__ import annotations
 
-import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
+
+from zlib_ng import zlib_ng
 
 from hecharness.generate import Encoder
 from hecharness.logpush.job import UploadLimits
@@ -21,6 +25,8 @@ from hecharness.logpush.job import UploadLimits
 __all__ = ["Batch", "Batcher"]
 
 _CHUNK_LINES = 1000
+# One worker: calls on one compressor must stay in order, and one core is what compression gets.
+_COMPRESSION = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hecharness-gzip")
 
 
 @dataclass(eq=False)
@@ -45,7 +51,7 @@ class _Open:
     opened_at: float
     compressor: Any
     pending: list[bytes] = field(default_factory=list)
-    parts: list[bytes] = field(default_factory=list)
+    parts: list[Future[bytes]] = field(default_factory=list)
     records: int = 0
     raw_bytes: int = 0
     keys: list[Any] | None = None
@@ -62,14 +68,14 @@ class Batcher:
         config: int,
         next_id: Callable[[], int],
         compress_level: int = 6,
-        key_field: str | None = None,
+        track_keys: bool = False,
     ) -> None:
         self.encoder = encoder
         self.limits = limits
         self.config = config
         self._next_id = next_id
         self._level = compress_level
-        self._key_field = key_field
+        self._track_keys = track_keys
         layout = encoder.layout
         self._prefix, self._delimiter, self._suffix = layout.batch_prefix, layout.record_delimiter, layout.batch_suffix
         if layout.cve:
@@ -87,21 +93,20 @@ class Batcher:
     def open_records(self) -> int:
         return self._open.records if self._open is not None else 0
 
-    def add(self, available_at: float, record: Mapping[str, Any]) -> list[Batch]:
-        """Take one record; returns the batches this closed (an expired one, a full one, or none)."""
+    def add(self, available_at: float, line: bytes, key: Any = None) -> list[Batch]:
+        """Take one encoded record; returns the batches this closed (an expired one, a full one, or none)."""
         closed: list[Batch] = []
         deadline = self.deadline
         if deadline is not None and available_at >= deadline:
             closed.append(self._close(deadline, "interval"))
         batch = self._open or self._start(available_at)
-        line = self.encoder.encode_record(record)
         if batch.records and self._delimiter:
             line = self._delimiter + line
         batch.pending.append(line)
         batch.records += 1
         batch.raw_bytes += len(line)
         if batch.keys is not None:
-            batch.keys.append(record.get(self._key_field))  # type: ignore[arg-type]
+            batch.keys.append(key)
         if len(batch.pending) >= _CHUNK_LINES:
             self._compress_pending(batch)
         limits = self.limits
@@ -131,15 +136,15 @@ class Batcher:
         return lost
 
     def _start(self, at: float) -> _Open:
-        compressor = zlib.compressobj(self._level, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
-        self._open = _Open(at, compressor, keys=[] if self._key_field else None)
+        compressor = zlib_ng.compressobj(self._level, zlib_ng.DEFLATED, 16 + zlib_ng.MAX_WBITS)
+        self._open = _Open(at, compressor, keys=[] if self._track_keys else None)
         if self._prefix:
             self._open.pending.append(self._prefix)
             self._open.raw_bytes += len(self._prefix)
         return self._open
 
     def _compress_pending(self, batch: _Open) -> None:
-        batch.parts.append(batch.compressor.compress(b"".join(batch.pending)))
+        batch.parts.append(_COMPRESSION.submit(batch.compressor.compress, b"".join(batch.pending)))
         batch.pending.clear()
 
     def _close(self, at: float, reason: str) -> Batch:
@@ -149,7 +154,7 @@ class Batcher:
             batch.pending.append(self._suffix)
             batch.raw_bytes += len(self._suffix)
         self._compress_pending(batch)
-        batch.parts.append(batch.compressor.flush())
+        batch.parts.append(_COMPRESSION.submit(batch.compressor.flush))
         self._open = None
         return Batch(
             id=self._next_id(),
@@ -157,7 +162,7 @@ class Batcher:
             ready_at=max(at, batch.opened_at),
             records=batch.records,
             raw_bytes=batch.raw_bytes,
-            body=b"".join(batch.parts),
+            body=b"".join(part.result() for part in batch.parts),
             config=self.config,
             keys=batch.keys,
             closed_by=reason,

@@ -94,7 +94,8 @@ class Destination:
         """The HTTPS URL batches are POSTed to, with channel and sourcetype in its query string."""
         query = _encode_query(self._url_params(), reveal=True)
         path = self.path or "/"
-        return f"https://{self._authority(splunk_style=False)}{path}" + (f"?{query}" if query else "")
+        scheme = "http" if self.scheme == "http" else "https"
+        return f"{scheme}://{self._authority(splunk_style=False)}{path}" + (f"?{query}" if query else "")
 
     @property
     def token(self) -> str | None:
@@ -144,15 +145,17 @@ class Destination:
         return host
 
 
-def parse_destination(conf: str, *, any_port: bool = False) -> Destination:
+def parse_destination(conf: str, *, any_port: bool = False, allow_http: bool = False) -> Destination:
     """Parse a Logpush destination_conf, or raise `DestinationError` naming the first bad part.
 
     `any_port=True` lifts the FAQ's rule that Splunk destinations use port 443 or 8088.
+    `allow_http=True` accepts `http://` (an HTTP destination without TLS), which Logpush never
+    does, for pushing to a plain local fake.
     """
     if not isinstance(conf, str):
         raise DestinationError("url", f"destination_conf must be a string, got {type(conf).__name__}")
     _check_characters(conf)
-    scheme = _scheme_of(conf)
+    scheme = _scheme_of(conf, allow_http)
     try:
         parts = urlsplit(conf)
     except ValueError as exc:
@@ -172,7 +175,7 @@ def parse_destination(conf: str, *, any_port: bool = False) -> Destination:
         _check_path_characters(parts.path)
     params, headers = _split_query(parts.query)
 
-    if scheme == "https":
+    if scheme in ("https", "http"):
         if "Authorization" in headers:
             _check_authorization_shape(headers["Authorization"])
         return Destination(scheme=scheme, host=host, port=port, path=parts.path, headers=headers, params=params)
@@ -207,7 +210,7 @@ def _check_characters(conf: str) -> None:
         raise DestinationError("url", f"destination_conf {_shorten(conf)!r} has leading or trailing whitespace")
 
 
-def _scheme_of(conf: str) -> str:
+def _scheme_of(conf: str, allow_http: bool = False) -> str:
     match = _SCHEME.match(conf)
     if match is None:
         raise DestinationError(
@@ -218,6 +221,8 @@ def _scheme_of(conf: str) -> str:
     scheme = match[1]
     lowered = scheme.lower()
     if lowered in ("splunk", "https"):
+        return lowered
+    if lowered == "http" and allow_http:
         return lowered
     if lowered == "http":
         raise DestinationError(
@@ -269,8 +274,8 @@ def _port_of(parts: SplitResult, scheme: str, any_port: bool) -> int:
         raw = after_host.partition(":")[2]
         raise DestinationError("port", f"port {_shorten(raw)!r} is not a number between 1 and 65535") from None
     if port is None:
-        if scheme == "https":
-            return 443
+        if scheme in ("https", "http"):
+            return 443 if scheme == "https" else 80
         raise DestinationError(
             "port", "destination_conf has no port: write the HEC port after the host, e.g. HOST:8088 or HOST:443"
         )

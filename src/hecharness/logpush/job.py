@@ -129,6 +129,7 @@ class LogpushJob:
     last_error: str | None = None
     error_message: str | None = None
     any_port: bool = field(default=False, repr=False, compare=False)
+    allow_http: bool = field(default=False, repr=False, compare=False)
     destination: Destination = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -152,10 +153,10 @@ class LogpushJob:
         for name in ("last_complete", "last_error"):
             _check_timestamp(name, getattr(self, name))
         _require_optional_str("error_message", self.error_message)
-        self._set("destination", _destination_of(self.destination_conf, self.any_port))
+        self._set("destination", _destination_of(self.destination_conf, self.any_port, self.allow_http))
 
     @classmethod
-    def from_api(cls, body: Mapping[str, Any], *, any_port: bool = False) -> LogpushJob:
+    def from_api(cls, body: Mapping[str, Any], *, any_port: bool = False, allow_http: bool = False) -> LogpushJob:
         """A job from its API JSON (as `to_api()` gives it, or from either provider's responses)."""
         unknown = sorted(set(body) - set(_API_FIELDS))
         if unknown:
@@ -164,7 +165,7 @@ class LogpushJob:
             raise JobError("destination_conf", "destination_conf is required")
         # Explicit nulls for the batch limits mean "not set", which the defaults already express.
         fields = {key: value for key, value in body.items() if not (key in UPLOAD_RANGES and value is None)}
-        return cls(**fields, any_port=any_port)
+        return cls(**fields, any_port=any_port, allow_http=allow_http)
 
     def update(self, **changes: Any) -> LogpushJob:
         """A copy with `changes` applied and checked, as a PUT to the job would; `self` is left as it was.
@@ -313,10 +314,10 @@ def _require_optional_str(name: str, value: Any) -> None:
         raise JobError(name, f"{name} must be a string or null, got {type(value).__name__}")
 
 
-def _destination_of(conf: Any, any_port: bool) -> Destination:
+def _destination_of(conf: Any, any_port: bool, allow_http: bool = False) -> Destination:
     if not isinstance(conf, str):
         raise JobError("destination_conf", f"destination_conf must be a string, got {type(conf).__name__}")
     try:
-        return parse_destination(conf, any_port=any_port)
+        return parse_destination(conf, any_port=any_port, allow_http=allow_http)
     except DestinationError as exc:
         raise JobError("destination_conf", f"destination_conf is invalid: {exc}") from exc

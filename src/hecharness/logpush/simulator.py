@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from hecharness.clock import Clock, RealClock, VirtualClock
-from hecharness.generate import Encoder, OutputOptions, get_dataset, timed_records
+from hecharness.generate import Encoder, OutputOptions, RecordSource, get_dataset
 from hecharness.logpush.batching import Batch, Batcher
 from hecharness.logpush.job import ApiError, JobError, LogpushJob, envelope
 from hecharness.logpush.policy import RetryPolicy, get_policy
@@ -45,6 +45,7 @@ __all__ = ["LogpushSimulator", "Metrics", "Attempt", "JobEvent", "Report", "Vali
 
 # Uploads on a virtual clock take no logical time; this bounds them in wall time instead.
 VIRTUAL_UPLOAD_TIMEOUT = 10.0
+_PREPARE_STEP = 500  # records batched between looks at the uploads in flight
 MIN_WALL_TIMEOUT = 1.0
 
 
@@ -154,6 +155,7 @@ class _Config:
     encoder: Encoder
     batcher: Batcher
     sample_rate: float
+    render: Callable[[Any], bytes]
     sender: Sender | None = None
 
 
@@ -182,6 +184,7 @@ class LogpushSimulator:
         propagation_delay: float | tuple[float, float] = (600.0, 900.0),
         track_keys: bool = False,
         any_port: bool = False,
+        allow_http: bool = False,
         upload_wall_timeout: float | None = None,
         progress: Callable[[Metrics], None] | None = None,
     ) -> None:
@@ -189,7 +192,7 @@ class LogpushSimulator:
             raise ValueError(f"concurrency must be a whole number >= 1, got {concurrency!r}")
         if not 0 <= compress_level <= 9:
             raise ValueError(f"compress_level must be 0 to 9, got {compress_level!r}")
-        self.job = _as_job(job, any_port)
+        self.job = _as_job(job, any_port, allow_http)
         self.clock = clock or RealClock()
         self.policy = get_policy(policy)
         self.cafile = cafile
@@ -202,16 +205,17 @@ class LogpushSimulator:
         self.events: list[JobEvent] = []
         self._progress = progress
         self._rng = random.Random(seed)
+        self._sampling = random.Random(f"hecharness:logpush:sample:{seed}")
         self._seed = seed
         self._batch_ids = itertools.count(1)
         self._versions = itertools.count(1)
-        self._config = self._configure(self.job)
         self._started_at = self.clock.now()
-        self._source: Iterator[tuple[float, Mapping[str, Any]]] = iter(
-            records
-            if records is not None
-            else timed_records(self.job.dataset, seed=seed, count=count, start=self._started_at, rate=rate, jitter=jitter)
+        # Generated records are rendered straight from the generator's plans; given ones are dicts.
+        self._generated = None if records is not None else RecordSource(
+            self.job.dataset, seed=seed, count=count, start=self._started_at, rate=rate, jitter=jitter
         )
+        self._source: Iterator[tuple[float, Any]] = iter(records if records is not None else self._generated)
+        self._config = self._configure(self.job)
         self._endless = records is None and count is None
         self._next_record: tuple[float, Mapping[str, Any]] | None = None
         self._source_done = False
@@ -300,45 +304,48 @@ class LogpushSimulator:
 
     def _next_moment(self, limit: float | None) -> float | None:
         """The next moment anything happens: an attempt or action falls due, a batch fills or expires."""
-        scheduled = [queue[0][0] for queue in (self._due, self._actions) if queue]
-        horizon = min(scheduled, default=limit if limit is not None else None)
-        if limit is not None and horizon is not None:
-            horizon = min(horizon, limit)
+        scheduled = min((queue[0][0] for queue in (self._due, self._actions) if queue), default=None)
+        horizon = scheduled if limit is None or scheduled is None else min(scheduled, limit)
+        if horizon is None:
+            horizon = limit
         filled_at = self._take_records(horizon)
-        moments = [t for t in (horizon if scheduled else None, filled_at, self._config.batcher.deadline) if t is not None]
+        moments = [t for t in (scheduled, filled_at, self._config.batcher.deadline) if t is not None]
         return min(moments, default=None)
 
-    def _take_records(self, horizon: float | None) -> float | None:
-        """Feed the batcher the records available up to `horizon` or the open batch's deadline.
+    def _take_records(self, horizon: float | None, most: int | None = None) -> float | None:
+        """Feed the batcher the records available up to `horizon` (at most `most` of them).
 
-        Stops at a record that fills a batch and returns its time: that upload starts then, not later.
+        Stops at a record that closes a batch and returns that batch's ready time: its upload
+        starts then, not later. Records never pass a pending action (an enable, a change), which
+        applies to the records of its own moment.
         """
         config = self._config
-        while True:
+        taken = 0
+        while most is None or taken < most:
             upcoming = self._peek()
             if upcoming is None:
                 return None
             available_at, record = upcoming
-            limit = horizon
-            if config.batcher.deadline is not None:
-                limit = config.batcher.deadline if limit is None else min(limit, config.batcher.deadline)
-            if limit is not None and available_at > limit:
+            if horizon is not None and available_at > horizon:
                 return None
             if self._actions and available_at >= self._actions[0][0]:
-                return None  # an action due now (enable, a change) applies to this moment's records
+                return None
             self._next_record = None
+            taken += 1
             self.metrics.records_generated += 1
             if not self.job.enabled:
                 self.metrics.records_lost_disabled += 1
                 continue
-            if config.sample_rate < 1.0 and self._rng.random() >= config.sample_rate:
+            if config.sample_rate < 1.0 and self._sampling.random() >= config.sample_rate:
                 self.metrics.records_sampled_out += 1
                 continue
-            closed = config.batcher.add(available_at, record)
+            key = self._key_of(record) if self.track_keys else None
+            closed = config.batcher.add(available_at, config.render(record), key)
             if closed:
                 for batch in closed:
                     self._ready(batch)
                 return closed[-1].ready_at
+        return None
 
     def _peek(self) -> tuple[float, Mapping[str, Any]] | None:
         if self._next_record is None and not self._source_done:
@@ -360,9 +367,23 @@ class LogpushSimulator:
         while self._due and self._due[0][0] <= now and len(due) < self.concurrency:
             due.append(heapq.heappop(self._due)[2])
         if due:
-            outcomes = await asyncio.gather(*(self._upload(batch) for batch in due))
-            for batch, outcome in zip(due, outcomes):
-                self._settle(batch, outcome, now)
+            uploads = [asyncio.ensure_future(self._upload(batch)) for batch in due]
+            await self._prepare_while(uploads)
+            for batch, upload in zip(due, uploads):
+                self._settle(batch, upload.result(), now)
+
+    async def _prepare_while(self, uploads: list[asyncio.Future[Outcome]]) -> None:
+        """While uploads are on the wire, batch the records that come next instead of idling.
+
+        Batching is a pure function of the records and the limits, so doing it early changes
+        nothing; a disable that the uploads' outcomes cause still drops what was batched ahead.
+        """
+        while not all(upload.done() for upload in uploads):
+            if self._source_done or len(self._due) >= 2 * self.concurrency:
+                await asyncio.wait(uploads)
+                break
+            self._take_records(None, most=_PREPARE_STEP)
+            await asyncio.sleep(0)
 
     def _ready(self, batch: Batch) -> None:
         self.metrics.batches += 1
@@ -434,19 +455,23 @@ class LogpushSimulator:
         options = OutputOptions.from_job(job.to_api())
         encoder = Encoder(job.dataset, options)
         version = next(self._versions)
-        key = get_dataset(job.dataset).key if self.track_keys else None
         batcher = Batcher(
             encoder,
             job.upload_limits,
             config=version,
             next_id=lambda: next(self._batch_ids),
             compress_level=self.compress_level,
-            key_field=key,
+            track_keys=self.track_keys,
         )
+        render = self._generated.renderer(encoder) if self._generated is not None else encoder.encode_record
         sender = previous.sender if previous is not None and previous.job.destination_conf == job.destination_conf else None
         if previous is not None and sender is None and previous.sender is not None:
             asyncio.ensure_future(previous.sender.aclose())
-        return _Config(version, job, encoder, batcher, options.sample_rate, sender)
+        return _Config(version, job, encoder, batcher, options.sample_rate, render, sender)
+
+    def _key_of(self, item: Any) -> Any:
+        record = self._generated.record(item) if self._generated is not None else item
+        return record.get(get_dataset(self.job.dataset).key)
 
     async def _wait(self, moment: float) -> None:
         if isinstance(self.clock, VirtualClock):
@@ -523,10 +548,10 @@ async def _validate(job: LogpushJob, cafile: str | Path | None, timeout: float) 
         raise ValidationRefused(outcome.describe())
 
 
-def _as_job(job: LogpushJob | Mapping[str, Any] | str, any_port: bool) -> LogpushJob:
+def _as_job(job: LogpushJob | Mapping[str, Any] | str, any_port: bool, allow_http: bool) -> LogpushJob:
     if isinstance(job, LogpushJob):
         return job
     if isinstance(job, str):
-        return LogpushJob(destination_conf=job, enabled=True, any_port=any_port)
-    return LogpushJob.from_api({"enabled": True, **job}, any_port=any_port)
+        return LogpushJob(destination_conf=job, enabled=True, any_port=any_port, allow_http=allow_http)
+    return LogpushJob.from_api({"enabled": True, **job}, any_port=any_port, allow_http=allow_http)
 
