@@ -18,6 +18,7 @@ def _register() -> None:
     import hecharness.cli.serve  # noqa: F401
     import hecharness.cli.certs  # noqa: F401
     import hecharness.cli.generate  # noqa: F401
+    import hecharness.cli.preflight  # noqa: F401
 
 
 _register()
