@@ -19,6 +19,7 @@ def _register() -> None:
     import hecharness.cli.certs  # noqa: F401
     import hecharness.cli.generate  # noqa: F401
     import hecharness.cli.preflight  # noqa: F401
+    import hecharness.cli.push  # noqa: F401
 
 
 _register()
