@@ -269,9 +269,11 @@ def test_validation_refuses_a_bad_destination(hec):
     assert message.startswith("error validating destination: HTTP 403") and '"code":4' in message
 
 
-def test_validation_reports_the_tls_cause(hec):
+def test_validation_reports_the_tls_cause_in_the_faqs_words(hec):
     body, _ = run(create_job({"destination_conf": conf(hec, "mismatched-name")}, cafile=hec.ca_path, any_port=True))
-    assert "Hostname mismatch, certificate is not valid for 'localhost'" in body["errors"][0]["message"]
+    message = body["errors"][0]["message"]
+    assert message.startswith("error validating destination: the certificate is valid for SplunkServerDefaultCert, not localhost")
+    assert "Hostname mismatch, certificate is not valid for 'localhost'" in message
 
 
 def test_validation_accepts_a_good_destination(hec):

@@ -34,6 +34,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hecharness import preflight
 from hecharness.clock import Clock, RealClock, VirtualClock
 from hecharness.generate import Encoder, OutputOptions, RecordSource, get_dataset
 from hecharness.logpush.batching import Batch, Batcher
@@ -539,13 +540,22 @@ async def create_job(
 
 
 async def _validate(job: LogpushJob, cafile: str | Path | None, timeout: float) -> None:
+    """Logpush's validation push; a TLS failure is explained by the pre-flight check's diagnosis."""
     sender = Sender(job.destination, cafile=cafile, timeout=timeout)
     try:
         outcome = await sender.probe()
     finally:
         await sender.aclose()
-    if not outcome.delivered:
-        raise ValidationRefused(outcome.describe())
+    if outcome.delivered:
+        return
+    cause = outcome.describe()
+    if outcome.kind == "tls":
+        # Logpush reports certificate problems in Go's words ("certificate is valid for X, not Y");
+        # the pre-flight check judges the certificate the way Go does and says it the same way.
+        result = await asyncio.to_thread(preflight.check, job.destination, cafile=cafile, any_port=job.any_port, timeout=timeout)
+        if result.cause:
+            cause = f"{result.cause} ({cause})"
+    raise ValidationRefused(cause)
 
 
 def _as_job(job: LogpushJob | Mapping[str, Any] | str, any_port: bool, allow_http: bool) -> LogpushJob:
