@@ -4,7 +4,7 @@ import itertools
 
 import pytest
 
-from hecharness.generate import DATASET_NAMES, GenerateError, OutputOptionsError, get_dataset, records, timed_records
+from hecharness.generate import DATASET_NAMES, GenerateError, OutputOptionsError, RecordSource, get_dataset, records, timed_records
 
 from .conftest import sample
 
@@ -52,6 +52,13 @@ def test_the_natural_key_never_repeats_within_a_stream(dataset):
     key = get_dataset(dataset).key
     values = [r[key] for r in records(dataset, seed=3, count=20_000, fields=[key], rate=1e6)]
     assert len(set(values)) == len(values)
+
+
+def test_a_record_source_gives_each_items_key_without_its_record(dataset):
+    source = RecordSource(dataset, seed=3, count=300, jitter=0.5)
+    key = get_dataset(dataset).key
+    for _, item in source:
+        assert source.key(item) == source.record(item)[key]
 
 
 def test_ray_ids_look_like_cloudflare_ray_ids():

@@ -119,12 +119,20 @@ class RecordSource:
         self.profile = profile
         self._blueprint, self._timed = _plans(self.dataset.name, seed, count, start, rate, 1.0, jitter, timed=True)
         self._materialize = self._blueprint.materializer(self.dataset.select(None, profile))
+        kind, number = self._blueprint.owner[self.dataset.key]
+        key = self.dataset.key
+        # Every dataset's key is a per-record value today, but a slot-owned key works as well.
+        self._key = (lambda item: item[0][number]) if kind == "dynamic" else (lambda item: item[number + 1].values[key])
 
     def __iter__(self) -> Iterator[tuple[float, Any]]:
         return ((available / 1e9, plan) for available, plan in self._timed)
 
     def record(self, item: Any) -> dict[str, Any]:
         return self._materialize(item)
+
+    def key(self, item: Any) -> Any:
+        """The item's natural key (`Dataset.key`: RayID, or the event time), without building its record."""
+        return self._key(item)
 
     def renderer(self, encoder: Encoder) -> Callable[[Any], bytes]:
         """The bytes `encoder.encode_record` would give for an item's record."""
