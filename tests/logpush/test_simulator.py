@@ -305,3 +305,17 @@ def test_plain_http_only_when_the_harness_allows_it():
             LogpushSimulator(destination, count=5)
         report = LogpushSimulator(destination, count=5, rate=10, clock=VirtualClock(), allow_http=True).run_sync()
         assert report.metrics.records_uploaded == 5 and plain.journal.event_count == 5
+
+
+def test_tracked_keys_say_which_records_met_which_fate(hec):
+    hec.faults.add("error:4 first=1")  # a 403 is final: the first batch is dropped at once
+    sim = simulator(hec, {"max_upload_records": 1000}, count=2500, rate=100, track_keys=True)
+    report = sim.run_sync()
+    keys = report.keys
+    sent_keys = [r["RayID"] for r in sent(sim, 2500, 100)]
+    assert keys["dropped"] == sent_keys[:1000]
+    assert sorted(keys["uploaded"]) == sorted(sent_keys[1000:])
+    assert keys["lost"] == []
+    arrived = hec.journal.delivery([{"RayID": k} for k in keys["uploaded"]], key="RayID")
+    assert arrived.complete, arrived.summary()
+    assert report.to_dict()["keys"]["dropped"][:1] == sent_keys[:1]

@@ -129,11 +129,12 @@ class Batcher:
             return None
         return self._close(now, "flush")
 
-    def discard(self) -> int:
-        """Throw the open batch away (the job was disabled); returns how many records it held."""
-        lost = self.open_records
-        self._open = None
-        return lost
+    def discard(self) -> tuple[int, list[Any]]:
+        """Throw the open batch away (the job was disabled): how many records it held, and their keys."""
+        batch, self._open = self._open, None
+        if batch is None:
+            return 0, []
+        return batch.records, batch.keys or []
 
     def _start(self, at: float) -> _Open:
         compressor = zlib_ng.compressobj(self._level, zlib_ng.DEFLATED, 16 + zlib_ng.MAX_WBITS)

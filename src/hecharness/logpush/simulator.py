@@ -131,6 +131,8 @@ class Report:
     events: list[JobEvent]
     started_at: float
     ended_at: float
+    # With track_keys: the natural keys (e.g. RayID) of the records in each fate.
+    keys: dict[str, list[Any]] | None = None
 
     def attempts_of(self, batch: int) -> list[Attempt]:
         return [a for a in self.attempts if a.batch == batch]
@@ -144,6 +146,7 @@ class Report:
             "ended_at": self.ended_at,
             "attempts": [asdict(a) for a in self.attempts],
             "events": [asdict(e) for e in self.events],
+            **({"keys": self.keys} if self.keys is not None else {}),
         }
 
 
@@ -225,6 +228,7 @@ class LogpushSimulator:
         self._order = itertools.count()
         self._failing_since: float | None = None
         self._wall_timeout = upload_wall_timeout
+        self._keys: dict[str, list[Any]] | None = {"uploaded": [], "dropped": [], "lost": []} if track_keys else None
 
     # -- the job, as its owner steers it ------------------------------------------------------------
 
@@ -241,7 +245,10 @@ class LogpushSimulator:
             return
         now = self.clock.now()
         self.job = self._config.job = self.job.update(enabled=False)
-        self.metrics.records_lost_disabled += self._config.batcher.discard()
+        lost, keys = self._config.batcher.discard()
+        self.metrics.records_lost_disabled += lost
+        if self._keys is not None:
+            self._keys["lost"].extend(keys)
         while self._due:  # queued retries die with the job
             _, _, batch = heapq.heappop(self._due)
             self._drop(batch, now, count_as="disabled")
@@ -299,7 +306,10 @@ class LogpushSimulator:
         return self.report()
 
     def report(self) -> Report:
-        return Report(self.job, self.policy, self.metrics, list(self.attempts), list(self.events), self._started_at, self.clock.now())
+        keys = None if self._keys is None else {fate: list(values) for fate, values in self._keys.items()}
+        return Report(
+            self.job, self.policy, self.metrics, list(self.attempts), list(self.events), self._started_at, self.clock.now(), keys
+        )
 
     # -- the loop ------------------------------------------------------------------------------
 
@@ -336,6 +346,8 @@ class LogpushSimulator:
             self.metrics.records_generated += 1
             if not self.job.enabled:
                 self.metrics.records_lost_disabled += 1
+                if self._keys is not None:
+                    self._keys["lost"].append(self._key_of(record))
                 continue
             if config.sample_rate < 1.0 and self._sampling.random() >= config.sample_rate:
                 self.metrics.records_sampled_out += 1
@@ -408,6 +420,8 @@ class LogpushSimulator:
             metrics.records_uploaded += batch.records
             metrics.bytes_uncompressed += batch.raw_bytes
             metrics.bytes_compressed += len(batch.body)
+            if self._keys is not None:
+                self._keys["uploaded"].extend(batch.keys or [])
             self._failing_since = None
             self.job = self._config.job = self.job.succeeded(batch.ready_at)
             self._log(batch, outcome, now, "delivered")
@@ -438,6 +452,8 @@ class LogpushSimulator:
             self.metrics.records_lost_disabled += batch.records
         else:
             self.metrics.records_dropped += batch.records
+        if self._keys is not None:
+            self._keys["lost" if count_as == "disabled" else "dropped"].extend(batch.keys or [])
 
     def _apply(self, updated: LogpushJob) -> None:
         """A configuration change takes effect: close the old batch, start batching the new way."""
@@ -471,8 +487,9 @@ class LogpushSimulator:
         return _Config(version, job, encoder, batcher, options.sample_rate, render, sender)
 
     def _key_of(self, item: Any) -> Any:
-        record = self._generated.record(item) if self._generated is not None else item
-        return record.get(get_dataset(self.job.dataset).key)
+        if self._generated is not None:
+            return self._generated.key(item)
+        return item.get(get_dataset(self.job.dataset).key)
 
     async def _wait(self, moment: float) -> None:
         if isinstance(self.clock, VirtualClock):
