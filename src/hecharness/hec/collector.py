@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
 import orjson
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
@@ -161,6 +161,11 @@ class Collector:
                 415, "Unsupported Media Type", f"Content-Encoding of '{error.encoding}' is not supported"
             )
             record.note = f"unsupported Content-Encoding {error.encoding!r}"
+        except ClientDisconnect:
+            # The sender hung up (or HTTP framing broke) mid-body: nobody to answer, nothing accepted,
+            # and not an error of the fake's.
+            response = None
+            record.note = "connection ended before the body was complete"
         except Exception:
             self.errors.append(traceback.format_exc())
             response = self._answer(record, codes.INTERNAL_SERVER_ERROR)

@@ -1,0 +1,46 @@
+"""Bugs the reliability suite found, each pinned by the smallest input that showed it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from hecharness.hec import FakeHEC, HECSettings, Token
+from tests.reliability.wire import Connection, assert_splunk_shaped, build_request
+
+GOOD = [(b"Authorization", b"Splunk good-token")]
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[FakeHEC]:
+    with FakeHEC([Token("good-token", name="good")], settings=HECSettings(max_content_length=8192), admin_port=None) as hec:
+        yield hec
+
+
+@pytest.fixture
+def hec(server: FakeHEC) -> FakeHEC:
+    server.reset()
+    return server
+
+
+def post(hec: FakeHEC, path: str, body: bytes, headers=GOOD):
+    with Connection(hec.listeners[0].port) as connection:
+        answer = connection.request(build_request("POST", path, list(headers), body))
+    assert_splunk_shaped(answer)
+    return answer
+
+
+def test_a_sender_hanging_up_mid_body_is_not_a_server_error(hec):
+    # Was: ClientDisconnect escaped the pipeline, so the request was journaled as 500/8 (an answer
+    # nobody got) and FakeHEC.errors held a traceback, failing any test that checks for errors.
+    with Connection(hec.listeners[0].port) as connection:
+        connection.send(build_request("POST", "/services/collector/raw", GOOD, b"x" * 100)[:-60])
+        connection.half_close()
+        assert connection.at_eof()
+    assert hec.journal.wait_for_requests(1)
+    record = hec.journal.requests()[-1]
+    assert hec.errors == []
+    assert (record.status, record.code, record.events) == (0, None, 0)
+    assert record.note == "connection ended before the body was complete"
+    assert hec.journal.counters.by_status == {0: 1}
