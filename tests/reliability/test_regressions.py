@@ -44,3 +44,14 @@ def test_a_sender_hanging_up_mid_body_is_not_a_server_error(hec):
     assert (record.status, record.code, record.events) == (0, None, 0)
     assert record.note == "connection ended before the body was complete"
     assert hec.journal.counters.by_status == {0: 1}
+
+
+@pytest.mark.parametrize("depth", [1100, 3000])
+def test_json_nested_too_deep_to_parse_is_invalid_data_not_a_crash(hec, depth):
+    # Was: orjson refuses > 1024 levels, the standard-library fallback then raised RecursionError,
+    # and the request was answered 500/8 with a traceback in FakeHEC.errors.
+    body = b'{"event":"first"}{"event":' + b"[" * depth + b"]" * depth + b"}"
+    answer = post(hec, "/services/collector/event", body)
+    assert answer.json() == {"text": "Invalid data format", "code": 6, "invalid-event-number": 1}
+    assert hec.errors == []
+    assert [e.event for e in hec.journal.events] == ["first"]

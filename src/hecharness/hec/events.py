@@ -118,6 +118,11 @@ def _objects_slowly(body: bytes, max_event_size: int):
         except ValueError:
             yield Rejected(codes.INVALID_DATA_FORMAT, note=f"not JSON at character {position}")
             return
+        except RecursionError:
+            # The standard parser recurses once per level; a value nested deeper than it can go is
+            # refused like any other JSON it cannot read (orjson, the fast path, stops at 1024 levels).
+            yield Rejected(codes.INVALID_DATA_FORMAT, note=f"JSON nested too deeply at character {position}")
+            return
         if end - position > max_event_size:
             yield Rejected(codes.INVALID_DATA_FORMAT, note=f"event larger than max_event_size ({max_event_size})")
             return
