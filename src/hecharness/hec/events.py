@@ -202,7 +202,10 @@ def epoch_seconds(value: Any) -> float | None:
             return None
     if not isinstance(value, (int, float)) or value != value or value < 0 or value == float("inf"):
         return None
-    for limit, divisor in ((1e17, 1e9), (1e14, 1e6), (1e11, 1e3)):
-        if value >= limit:
-            return value / divisor
-    return float(value)
+    try:
+        for limit, divisor in ((1e17, 1e9), (1e14, 1e6), (1e11, 1e3)):
+            if value >= limit:
+                return value / divisor
+        return float(value)
+    except OverflowError:
+        return None  # an integer past any float (JSON allows one): no time, as for infinity
