@@ -38,18 +38,34 @@ from hecharness.clock import Clock
 from hecharness.faults import FaultSet
 from hecharness.hec.collector import Collector
 from hecharness.hec.connection import TransportExposingProtocol
-from hecharness.hec.journal import Journal, RequestRecord
+from hecharness.hec.journal import DeliveryReport, Event, Journal, RequestRecord
 from hecharness.hec.settings import HECSettings
 from hecharness.hec.tokens import Token, TokenStore, new_token_value
 from hecharness.tls import CertificateAuthority, CertificateFiles, parse_modes
 
-__all__ = ["FakeHEC", "Listener"]
+__all__ = ["FakeHEC", "Listener", "ServerError"]
 
 log = logging.getLogger("hecharness.hec")
 
 LOOPBACK = "127.0.0.1"
 _START_TIMEOUT = 10.0
 _STOP_TIMEOUT = 5.0
+
+
+class ServerError(RuntimeError):
+    """Something raised inside the fake HEC: a bug in the fake or in code a test hooked into it.
+
+    The message carries every traceback, oldest first; `tracebacks` has them as a list.
+    """
+
+    def __init__(self, tracebacks: Sequence[str]) -> None:
+        self.tracebacks = list(tracebacks)
+        count = len(self.tracebacks)
+        heading = (
+            f"the fake HEC raised {count} error{'s' if count != 1 else ''} while serving requests "
+            "(each such request was answered 500, code 8):"
+        )
+        super().__init__("\n\n".join([heading, *(text.rstrip() for text in self.tracebacks)]))
 
 
 @dataclass
@@ -228,6 +244,79 @@ class FakeHEC:
             kwargs.setdefault("verify", self.ssl_context())
         base_url = self.url if mode is None else self._url_of(mode)
         return httpx.Client(base_url=base_url, headers=headers, **kwargs)
+
+    # -- assertions and waits over the journal ---------------------------------------------------
+
+    def requests(
+        self,
+        path: str | None = None,
+        status: int | None = None,
+        code: int | None = None,
+        channel: str | None = None,
+        fault: str | None = None,
+    ) -> list[RequestRecord]:
+        """The journaled requests, oldest first, filtered: `hec.requests(path="raw", status=503)`."""
+        return self.journal.requests(path=path, status=status, code=code, channel=channel, fault=fault)
+
+    def wait_for_events(self, count: int, timeout: float = 5.0) -> list[Event]:
+        """Wait until at least `count` events were accepted and return the stored events.
+
+        Raises AssertionError after `timeout` seconds, saying how many arrived and what the
+        requests were answered, which is usually the reason they did not.
+        """
+        __tracebackhide__ = True  # pytest shows the failure at the caller's line
+        if not self.journal.wait_for_events(count, timeout):
+            counters = self.journal.counters
+            answers = ", ".join(f"{status} x{n}" for status, n in sorted(counters.by_status.items()))
+            raise AssertionError(
+                f"waited {timeout:g}s for {count} events; {counters.events} arrived, "
+                f"in {counters.requests} requests" + (f" ({answers})" if answers else "")
+            )
+        return self.journal.events
+
+    def assert_delivered(self, records: Iterable[Any], key: str | Callable[[Any], Any] | None = None) -> DeliveryReport:
+        """Assert that every record arrived exactly once and nothing else did; return the report.
+
+        `key` as for `Journal.delivery`: a field name such as "RayID", a function, or None to
+        compare whole lines. The failure message gives the counts and the first missing,
+        duplicated and unexpected keys.
+        """
+        __tracebackhide__ = True
+        report = self.journal.delivery(records, key=key)
+        if not report.complete:
+            raise AssertionError(f"delivery incomplete: {report.summary()}")
+        return report
+
+    def check_errors(self) -> None:
+        """Raise `ServerError` with the tracebacks if anything raised inside the server."""
+        __tracebackhide__ = True
+        errors = self.errors
+        if errors:
+            raise ServerError(errors)
+
+    def settle(self, timeout: float = 5.0) -> bool:
+        """End hung requests and wait until no request is in flight; False if `timeout` seconds pass first.
+
+        A request still running when a test ends (a hang the client gave up on, a delay) would
+        otherwise journal itself later, into whatever the next test reads.
+        """
+        loop = self._loop
+        if self._thread is None or loop is None or loop.is_closed():
+            return True
+
+        async def quiet() -> None:
+            self.collector.release_hangs()
+            # uvicorn keeps one task per request being served; an idle keep-alive connection has none.
+            while any(server.server_state.tasks for server in self._servers):
+                await asyncio.sleep(0.005)
+
+        future = asyncio.run_coroutine_threadsafe(quiet(), loop)
+        try:
+            future.result(timeout)
+        except TimeoutError:
+            future.cancel()
+            return False
+        return True
 
     # -- lifecycle --------------------------------------------------------------------------------
 
