@@ -66,3 +66,20 @@ def test_a_time_too_large_for_a_float_is_invalid_data_not_a_crash(hec, digits):
     assert answer.json() == {"text": "Invalid data format", "code": 6, "invalid-event-number": 1}
     assert hec.errors == []
     assert hec.journal.counters.events == 1
+
+
+@pytest.mark.parametrize("event", [rb'"\ud800"', rb'"a\udc00b"', rb'{"\ud83d":1}', rb'["ok", "\udbff"]'])
+def test_an_unpaired_surrogate_escape_is_invalid_data_as_on_the_fast_path(hec, event):
+    # Was: alone in a body, such an object is refused by orjson (fast path) but the fallback parser
+    # accepted it, so the same event was refused or accepted depending on its neighbours, and the
+    # journal then held a string no JSON writer takes: GET /journal on the admin API answered 500.
+    body = b'{"event":"first"}{"event":' + event + b"}"
+    answer = post(hec, "/services/collector/event", body)
+    assert answer.json() == {"text": "Invalid data format", "code": 6, "invalid-event-number": 1}
+    assert [e.text for e in hec.journal.events] == ["first"]
+
+
+def test_a_surrogate_pair_is_one_character_and_accepted(hec):
+    body = b'{"event":"first"}{"event":"\\ud83d\\ude00"}'
+    assert post(hec, "/services/collector/event", body).json() == {"text": "Success", "code": 0}
+    assert [e.text for e in hec.journal.events] == ["first", "\U0001f600"]

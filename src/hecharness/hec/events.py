@@ -14,6 +14,7 @@ Metadata never carries over from one object to the next: each falls back to the 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,6 +56,8 @@ def _reject_constant(name: str) -> Any:
 # NaN and Infinity are not JSON; orjson refuses them, so the slow path must too.
 _DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 _WHITESPACE = " \t\n\r"
+# A \uD800-\uDFFF escape: cheap to look for, and only then is the decoded value searched.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def parse_event_body(body: bytes, defaults: Defaults, max_event_size: int) -> Parsed:
@@ -126,10 +129,33 @@ def _objects_slowly(body: bytes, max_event_size: int):
         if end - position > max_event_size:
             yield Rejected(codes.INVALID_DATA_FORMAT, note=f"event larger than max_event_size ({max_event_size})")
             return
+        if _SURROGATE_ESCAPE.search(text, position, end) and _has_lone_surrogate(value):
+            # orjson (the fast path) refuses these, so the same object must not pass here; its text
+            # is not Unicode and the journal could not write it back out.
+            yield Rejected(codes.INVALID_DATA_FORMAT, note=f"unpaired UTF-16 surrogate escape at character {position}")
+            return
         yield from value if isinstance(value, list) else (value,)
         position = _skip_space(text, end)
     if broken_at is not None:
         yield Rejected(codes.INVALID_DATA_FORMAT, note="body is not valid UTF-8")
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """Whether any string (or key) in a decoded value holds a surrogate that was not part of a pair."""
+    pending = [value]
+    while pending:  # iterative: the value may be nested hundreds of levels deep
+        item = pending.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
 
 
 def _skip_space(text: str, position: int) -> int:
