@@ -83,3 +83,27 @@ def test_a_surrogate_pair_is_one_character_and_accepted(hec):
     body = b'{"event":"first"}{"event":"\\ud83d\\ude00"}'
     assert post(hec, "/services/collector/event", body).json() == {"text": "Success", "code": 0}
     assert [e.text for e in hec.journal.events] == ["first", "\U0001f600"]
+
+
+@pytest.mark.parametrize(
+    ("table", "named"),
+    [
+        ('action = "error:9"\nfirst = inf', "first must be a whole number"),
+        ('action = "error:9"\nevery = -inf', "every must be a whole number"),
+        ('action = "partial:3"\ncode = nan', "code must be a HEC code number"),
+        ('action = "partial:3"\ncode = inf', "code must be a HEC code number"),
+        ('action = "error:9"\nwindow = [1979-05-27, 2]', "window needs seconds"),
+        ('action = "error:9"\nreply_header = [07:32:00]', "reply_header must be"),
+    ],
+)
+def test_fault_plans_with_infinities_and_dates_get_a_one_line_error(tmp_path, table, named):
+    # Was: int(inf) raised OverflowError and json.dumps(<a TOML date>) raised TypeError out of
+    # load_plan, so `serve --faults plan.toml` printed a traceback instead of naming the setting.
+    from hecharness.faults import FaultSpecError, load_plan
+
+    plan = tmp_path / "plan.toml"
+    plan.write_text(f"[[faults]]\n{table}\n")
+    with pytest.raises(FaultSpecError) as caught:
+        load_plan(plan)
+    message = str(caught.value)
+    assert named in message and len(message.splitlines()) == 1, message

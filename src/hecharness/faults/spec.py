@@ -190,7 +190,11 @@ def _fit(action: Action, extras: dict[str, Any]) -> dict[str, Any]:
 
 
 def _as_text(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value) if isinstance(value, (list, dict)) else str(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, default=str)  # TOML dates and times are not JSON
+    return str(value)
 
 
 def _text(settings: Mapping[str, Any], key: str) -> str | None:
@@ -208,7 +212,7 @@ def _count(settings: Mapping[str, Any], key: str, least: int = 0) -> int | None:
         return None
     try:
         number = int(value) if not isinstance(value, bool) else None
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: inf, which TOML and JSON can carry
         number = None
     if number is None or number < least or (isinstance(value, float) and value != number):
         raise FaultSpecError(f"{key} must be a whole number >= {least}, got {value!r}")
@@ -273,5 +277,5 @@ def _header(value: Any, key: str, value_required: bool = False) -> tuple[str, st
 def _code(value: Any) -> codes.HECCode:
     try:
         return codes.by_number(int(value))
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, OverflowError) as error:
         raise FaultSpecError(f"code: {error}" if "unknown HEC code" in str(error) else f"code must be a HEC code number, got {value!r}") from None
