@@ -107,3 +107,13 @@ def test_fault_plans_with_infinities_and_dates_get_a_one_line_error(tmp_path, ta
         load_plan(plan)
     message = str(caught.value)
     assert named in message and len(message.splitlines()) == 1, message
+
+
+@pytest.mark.parametrize("rate", [10**400, -(10**400), float("nan"), float("inf")])
+def test_a_sample_rate_no_float_can_hold_gets_a_one_line_error(rate):
+    # Was: math.isnan(10**400) raised OverflowError out of OutputOptions.parse.
+    from hecharness.generate import OutputOptions
+    from hecharness.generate.errors import OutputOptionsError
+
+    with pytest.raises(OutputOptionsError, match="^sample_rate: .* is out of range"):
+        OutputOptions.parse({"sample_rate": rate})

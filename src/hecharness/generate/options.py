@@ -17,7 +17,6 @@ later (see `Dataset.select`), since the options themselves do not say which data
 from __future__ import annotations
 
 import difflib
-import math
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -186,7 +185,7 @@ class OutputOptions:
 def check_sample_rate(key: str, rate: Any) -> None:
     if isinstance(rate, bool) or not isinstance(rate, (int, float)):
         raise OutputOptionsError(f"{key}: expected a number, got {rate!r}")
-    if math.isnan(rate) or not 0 < rate <= 1:
+    if not 0 < rate <= 1:  # NaN fails the comparison too; math.isnan would overflow on a huge integer
         raise OutputOptionsError(f"{key}: {rate!r} is out of range; it must be greater than 0 and at most 1")
 
 
