@@ -17,8 +17,9 @@ $(STAMP): pyproject.toml
 test: install
 	$(BIN)/python -m pytest -n auto
 
+# Every scenario in scenarios/ (in parallel), or one: make scenario NAME=long-outage (names, file stems or patterns).
 scenario: install
-	$(BIN)/python scenarios/demo_push.py
+	$(BIN)/hecharness scenario run $(NAME)
 
 bench: install
 	$(BIN)/python bench/run.py $(NAME)

@@ -20,6 +20,7 @@ def _register() -> None:
     import hecharness.cli.generate  # noqa: F401
     import hecharness.cli.preflight  # noqa: F401
     import hecharness.cli.push  # noqa: F401
+    import hecharness.cli.scenario  # noqa: F401
 
 
 _register()

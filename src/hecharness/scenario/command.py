@@ -1,0 +1,128 @@
+"""Any program as a scenario's sender: it gets the fake HEC through its environment, and is judged by what arrived.
+
+The harness starts the fake HEC, writes the scenario's records to a file, runs the command with
+these variables set, and then accounts for every record at the HEC:
+
+| Variable | Holds |
+|---|---|
+| `HEC_URL` | the HEC's base URL, e.g. `https://localhost:41234` (paths start with /services/collector) |
+| `HEC_RAW_URL` | `$HEC_URL/services/collector/raw` |
+| `HEC_EVENT_URL` | `$HEC_URL/services/collector/event` |
+| `HEC_TOKEN` | the HEC token (send `Authorization: Splunk $HEC_TOKEN`) |
+| `HEC_CHANNEL` | a channel GUID (`?channel=` or `X-Splunk-Request-Channel`) |
+| `HEC_SOURCETYPE` | `cloudflare:json` |
+| `HEC_CA_BUNDLE` | the CA that issued the HEC's certificate, PEM (empty for plain HTTP) |
+| `HEC_RECORDS_FILE` | the records to send, one JSON object per line, as a Logpush job would encode them |
+| `HEC_RECORDS_COUNT` | how many records the file holds |
+| `HEC_DESTINATION_CONF` | the same HEC as a Logpush `splunk://` destination_conf |
+| `HEC_ADMIN_URL` | the fake's admin API (journal, faults), for senders that want to look |
+| `HECHARNESS_SCENARIO` | the scenario's name |
+| `HECHARNESS_WORKDIR` | a directory of the command's own, for state or logs |
+
+The command runs in real time (a program cannot be put on a virtual clock) and is killed after
+its timeout. Its exit code, and the tails of its output, are part of the report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shlex
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from hecharness.scenario.definition import Command
+from hecharness.scenario.observation import CommandResult
+
+if TYPE_CHECKING:
+    from hecharness.scenario.run import Run
+
+__all__ = ["ENVIRONMENT", "environment", "write_records", "run_command"]
+
+ENVIRONMENT = (
+    "HEC_URL",
+    "HEC_RAW_URL",
+    "HEC_EVENT_URL",
+    "HEC_TOKEN",
+    "HEC_CHANNEL",
+    "HEC_SOURCETYPE",
+    "HEC_CA_BUNDLE",
+    "HEC_RECORDS_FILE",
+    "HEC_RECORDS_COUNT",
+    "HEC_DESTINATION_CONF",
+    "HEC_ADMIN_URL",
+    "HECHARNESS_SCENARIO",
+    "HECHARNESS_WORKDIR",
+)
+_OUTPUT_LIMIT = 64_000  # characters of stdout and stderr kept
+
+
+def environment(run: Run, records_file: Path, count: int) -> dict[str, str]:
+    """The variables a command sender gets, for the scenario's first HEC."""
+    hec = run.hec()
+    spec = run.scenario.hecs[run.first]
+    base = run.base_url()
+    ca = run.certs.ca(spec.tls) if spec.tls != "plain" else None
+    return {
+        "HEC_URL": base,
+        "HEC_RAW_URL": base + "/services/collector/raw",
+        "HEC_EVENT_URL": base + "/services/collector/event",
+        "HEC_TOKEN": spec.token,
+        "HEC_CHANNEL": run.channel,
+        "HEC_SOURCETYPE": "cloudflare:json",
+        "HEC_CA_BUNDLE": str(ca.absolute()) if ca is not None else "",
+        "HEC_RECORDS_FILE": str(records_file.absolute()),
+        "HEC_RECORDS_COUNT": str(count),
+        "HEC_DESTINATION_CONF": run.destination_conf(),
+        "HEC_ADMIN_URL": hec.admin_url or "",
+        "HECHARNESS_SCENARIO": run.scenario.name,
+        "HECHARNESS_WORKDIR": str(run.workdir.absolute()),
+    }
+
+
+def write_records(path: Path, lines: list[bytes], prefix: bytes = b"", delimiter: bytes = b"", suffix: bytes = b"") -> Path:
+    """The records as one upload of the job would carry them, uncompressed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(prefix + delimiter.join(lines) + suffix)
+    return path
+
+
+async def run_command(command: Command, env: dict[str, str], cwd: Path | None = None) -> CommandResult:
+    """Run the command with `env` added to ours; kill it (and what it started) after its timeout."""
+    full_env = {**os.environ, **env}
+    shown = command.command if isinstance(command.command, str) else shlex.join(command.command)
+    started = time.perf_counter()
+    common: dict[str, Any] = {
+        "stdout": asyncio.subprocess.PIPE,
+        "stderr": asyncio.subprocess.PIPE,
+        "env": full_env,
+        "cwd": cwd,
+        "start_new_session": True,  # its own process group, so a timeout kills the shell and its children
+    }
+    if isinstance(command.command, str):
+        process = await asyncio.create_subprocess_shell(command.command, **common)
+    else:
+        process = await asyncio.create_subprocess_exec(*command.command, **common)
+    timed_out = False
+    try:
+        stdout, stderr = await asyncio.wait_for(process.communicate(), command.timeout)
+    except TimeoutError:
+        timed_out = True
+        _kill_group(process.pid)
+        stdout, stderr = await process.communicate()
+    return CommandResult(
+        command=shown,
+        exit_code=None if timed_out else process.returncode,
+        stdout=stdout.decode("utf-8", "replace")[-_OUTPUT_LIMIT:],
+        stderr=stderr.decode("utf-8", "replace")[-_OUTPUT_LIMIT:],
+        seconds=time.perf_counter() - started,
+        timed_out=timed_out,
+    )
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, 9)  # the group we started, by its id: never anything else
+    except ProcessLookupError:
+        pass

@@ -1,0 +1,237 @@
+"""What a run saw: the records sent, what each fake HEC journaled, and what the sender reported.
+
+Expectations read an `Observation` and nothing else. Times are logical seconds on the harness
+clock; `offset(t)` turns one into seconds since the sender started, which is how reports show them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from hecharness.generate import get_dataset
+from hecharness.hec import DeliveryReport, Event, Journal, RequestRecord
+from hecharness.logpush import LogpushJob, Report
+from hecharness.logpush.sender import PROBE_BODY
+
+if TYPE_CHECKING:
+    from hecharness.preflight import PreflightResult
+    from hecharness.scenario.definition import Scenario
+
+__all__ = ["Observation", "JobState", "CommandResult", "NotObserved", "account", "PROBE_LINE"]
+
+# Logpush's validation probe reaches the HEC as one event. It is the job being created, not a record
+# sent, so delivery accounting leaves it out.
+PROBE_LINE = PROBE_BODY.decode()
+
+
+class NotObserved(Exception):
+    """An expectation asked for something this run cannot show (e.g. retries of an external command)."""
+
+
+@dataclass(frozen=True)
+class JobState:
+    """The job as its API would return it at one moment."""
+
+    time: float
+    enabled: bool
+    error_message: str | None
+    last_error: str | None
+    last_complete: str | None
+
+    @classmethod
+    def of(cls, job: LogpushJob, time: float) -> JobState:
+        return cls(time, job.enabled, job.error_message, job.last_error, job.last_complete)
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    command: str
+    exit_code: int | None  # None: killed after the timeout
+    stdout: str
+    stderr: str
+    seconds: float
+    timed_out: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "command": self.command,
+            "exit_code": self.exit_code,
+            "timed_out": self.timed_out,
+            "seconds": round(self.seconds, 3),
+            "stdout": self.stdout[-4000:],
+            "stderr": self.stderr[-4000:],
+        }
+
+
+@dataclass
+class Observation:
+    scenario: Scenario
+    started_at: float  # logical time the sender started
+    ended_at: float
+    records: list[tuple[float, Any]]  # (available_at, record as sent: encoded line, or dict when matched by key)
+    journals: dict[str, Journal]
+    report: Report | None = None  # the Logpush simulator's
+    refusal: dict[str, Any] | None = None  # the API's error when creating the job was refused
+    snapshots: dict[float, JobState] = field(default_factory=dict)  # by offset
+    preflight: PreflightResult | None = None
+    command: CommandResult | None = None
+    ports: dict[str, int] = field(default_factory=dict)  # each HEC's port, to tell destinations apart
+    _deliveries: dict[str | None, DeliveryReport] = field(default_factory=dict, repr=False)
+    _events: dict[str | None, list[Event]] = field(default_factory=dict, repr=False)
+
+    # -- time ----------------------------------------------------------------------------------
+
+    def offset(self, time: float) -> float:
+        return time - self.started_at
+
+    @property
+    def logical_seconds(self) -> float:
+        return self.ended_at - self.started_at
+
+    # -- the HECs ------------------------------------------------------------------------------
+
+    def journal(self, hec: str | None = None) -> Journal:
+        if hec is None:
+            return next(iter(self.journals.values()))
+        try:
+            return self.journals[hec]
+        except KeyError:
+            raise NotObserved(f"no HEC named {hec!r}; this scenario has {', '.join(self.journals)}") from None
+
+    def events(self, hec: str | None = None) -> list[Event]:
+        """Events accepted (by one HEC, or all), Logpush's validation probes left out."""
+        if hec not in self._events:
+            journals = [self.journal(hec)] if hec is not None else list(self.journals.values())
+            self._events[hec] = [event for journal in journals for event in journal.events if event.raw != PROBE_LINE]
+        return self._events[hec]
+
+    def requests(self, hec: str | None = None) -> list[RequestRecord]:
+        journals = [self.journal(hec)] if hec is not None else list(self.journals.values())
+        return sorted((r for journal in journals for r in journal.requests()), key=lambda r: r.time)
+
+    def delivery(self, hec: str | None = None) -> DeliveryReport:
+        """What arrived against what was sent, at one HEC or across all of them."""
+        if hec not in self._deliveries:
+            journals = [self.journal(hec)] if hec is not None else list(self.journals.values())
+            self._deliveries[hec] = account([record for _, record in self.records], journals, self.scenario.key)
+        return self._deliveries[hec]
+
+    # -- the sender ----------------------------------------------------------------------------
+
+    def logpush(self) -> Report:
+        if self.report is None:
+            raise NotObserved(f"only the Logpush simulator reports this; the sender here is {self.scenario.sender.kind}")
+        return self.report
+
+    def job_at(self, offset: float | None) -> JobState:
+        """The job at a snapshot taken `offset` seconds in, or at the end (None)."""
+        report = self.logpush()
+        if offset is None:
+            return JobState.of(report.job, report.ended_at)
+        if offset not in self.snapshots:
+            raise NotObserved(f"no snapshot of the job at {offset:g} s")
+        return self.snapshots[offset]
+
+    def arrived_keys(self) -> Counter[Any]:
+        """How often each record (by the scenario's key) arrived, over every HEC."""
+        key_of = key_function(self.scenario.key)
+        return Counter(key_of(event) for event in self.events())
+
+    def key_of(self, record: Any) -> Any:
+        return key_function(self.scenario.key)(record)
+
+    def show(self, keys: Iterable[Any], limit: int = 3) -> str:
+        """A few records for a message, by their dataset's key field rather than as whole lines."""
+        keys = list(keys)
+        field = get_dataset(self.scenario.records.dataset).key
+        shown = []
+        for key in keys[:limit]:
+            payload = _payload(key) if self.scenario.key is None else None
+            if isinstance(payload, dict) and field in payload:
+                shown.append(f"{field}={payload[field]}")
+            else:
+                text = repr(key)
+                shown.append(text if len(text) <= 60 else text[:57] + "...")
+        return ", ".join(shown) + (", ..." if len(keys) > limit else "")
+
+
+def account(records: list[Any], journals: list[Journal], key: str | None) -> DeliveryReport:
+    """The journal's delivery accounting, over one HEC or several, Logpush's validation probes left out."""
+    if len(journals) == 1:
+        journal = journals[0]
+        report = journal.delivery(records, key=key)
+        return _without_probes(report, _probes(journal), PROBE_LINE if key is None else None)
+    # The same accounting over the events of every HEC together: a record delivered once to each of two
+    # destinations is a duplicate, one delivered to either is delivered.
+    key_of = key_function(key)
+    wanted = Counter(key_of(record) for record in records)
+    arrived: Counter[Any] = Counter()
+    order: list[Any] = []
+    for journal in journals:
+        for event in journal.events:
+            if event.raw == PROBE_LINE:
+                continue
+            k = key_of(event)
+            if k not in arrived:
+                order.append(k)
+            arrived[k] += 1
+    expected_order = list(dict.fromkeys(key_of(record) for record in records))
+    missing = [k for k in expected_order for _ in range(wanted[k] - min(arrived[k], wanted[k]))]
+    duplicated = {k: arrived[k] - wanted[k] for k in order if k in wanted and arrived[k] > wanted[k]}
+    unexpected = [k for k in order if k not in wanted for _ in range(arrived[k])]
+    delivered = sum(min(arrived[k], wanted[k]) for k in wanted)
+    return DeliveryReport(len(records), sum(arrived.values()), delivered, missing, duplicated, unexpected, repr(key) if key else "line")
+
+
+def key_function(key: str | None) -> Callable[[Any], Any]:
+    """How a record or an event is told apart: its whole line, or one field of its JSON."""
+    if key is None:
+        return _line_of
+
+    def field_of(item: Any) -> Any:
+        payload = _payload(item)
+        value = payload.get(key) if isinstance(payload, dict) else None
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode() if isinstance(value, dict | list) else value
+
+    return field_of
+
+
+def _probes(journal: Journal) -> int:
+    """Validation probes that reached this HEC: one-event requests whose body was the probe (cheaper than reading events)."""
+    return sum(1 for r in journal.requests() if r.events == 1 and r.bytes_decoded == len(PROBE_BODY))
+
+
+def _without_probes(report: DeliveryReport, probes: int, marker: Any) -> DeliveryReport:
+    if not probes:
+        return report
+    unexpected = list(report.unexpected)
+    for _ in range(probes):
+        if marker in unexpected:
+            unexpected.remove(marker)
+    return replace(report, received=report.received - probes, unexpected=unexpected)
+
+
+def _line_of(item: Any) -> str:
+    if isinstance(item, Event):
+        return item.text
+    if isinstance(item, bytes):
+        return item.decode("utf-8", "replace").rstrip("\r\n")
+    if isinstance(item, str):
+        return item.rstrip("\r\n")
+    return orjson.dumps(item).decode()
+
+
+def _payload(item: Any) -> Any:
+    if isinstance(item, Event):
+        return item.data()
+    if isinstance(item, bytes | str):
+        try:
+            return orjson.loads(item)
+        except orjson.JSONDecodeError:
+            return item
+    return item

@@ -1,0 +1,105 @@
+"""A judged scenario: its verdicts, what the sender and the HECs reported, and its timeline.
+
+Plain data, so it crosses from a worker process to the one writing the reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from hecharness.scenario.expect import Verdict
+from hecharness.scenario.timeline import Timeline
+
+if TYPE_CHECKING:
+    from hecharness.scenario.definition import Scenario
+    from hecharness.scenario.observation import Observation
+
+__all__ = ["ScenarioResult"]
+
+
+@dataclass
+class ScenarioResult:
+    name: str
+    story: str
+    source: str
+    sender: str
+    verdicts: list[Verdict]
+    wall_seconds: float
+    logical_seconds: float | None = None
+    error: str | None = None  # a traceback, when the scenario could not run to the end
+    timeline: Timeline | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return self.error is None and bool(self.verdicts) and all(v.passed for v in self.verdicts)
+
+    @property
+    def failures(self) -> list[Verdict]:
+        return [v for v in self.verdicts if not v.passed]
+
+    @property
+    def headline(self) -> str:
+        """Why it failed, in one line ("" when it passed)."""
+        if self.error is not None:
+            return "error: " + self.error.strip().splitlines()[-1]
+        if not self.verdicts:
+            return "no expectations: a scenario must say what holds"
+        failures = self.failures
+        return failures[0].message if failures else ""
+
+    @classmethod
+    def of(cls, scenario: Scenario, observation: Observation | None, verdicts: list[Verdict], error: str | None, wall_seconds: float) -> ScenarioResult:
+        result = cls(scenario.name, scenario.story, scenario.source, scenario.sender.kind, verdicts, wall_seconds, error=error)
+        if observation is not None:
+            result.logical_seconds = observation.logical_seconds
+            result.timeline = _timeline(scenario, observation)
+            result.details = _details(observation)
+        return result
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "story": self.story,
+            "source": self.source,
+            "sender": self.sender,
+            "passed": self.passed,
+            "wall_seconds": round(self.wall_seconds, 3),
+            "logical_seconds": None if self.logical_seconds is None else round(self.logical_seconds, 3),
+            "verdicts": [v.to_dict() for v in self.verdicts],
+            "error": self.error,
+            "details": self.details,
+            "timeline": None if self.timeline is None else self.timeline.to_dict(),
+        }
+
+
+def _timeline(scenario: Scenario, observation: Observation) -> Timeline:
+    actions = [(moment.seconds, moment.action.label) for moment in scenario.timeline]
+    if observation.report is not None:
+        return Timeline.from_report(observation.report, actions, observation.ports)
+    return Timeline.from_requests(observation.requests(), observation.started_at, observation.ended_at, actions)
+
+
+def _details(observation: Observation) -> dict[str, Any]:
+    details: dict[str, Any] = {"records_sent": len(observation.records)}
+    if observation.records:
+        details["delivery"] = observation.delivery().to_dict()
+    details["hecs"] = {name: journal.counters.to_dict() for name, journal in observation.journals.items()}
+    if observation.report is not None:
+        report = observation.report
+        details["job"] = report.job.to_api(mask=True)
+        details["policy"] = report.policy.name
+        details["metrics"] = report.metrics.to_dict()
+        details["events"] = [
+            {"offset": round(e.time - report.started_at, 3), "kind": e.kind, "detail": e.detail} for e in report.events
+        ]
+    if observation.snapshots:
+        details["snapshots"] = {f"{at:g}": vars(state) for at, state in observation.snapshots.items()}
+    if observation.refusal is not None:
+        details["refusal"] = observation.refusal
+    if observation.preflight is not None:
+        details["preflight"] = observation.preflight.to_dict()
+    if observation.command is not None:
+        details["command"] = observation.command.to_dict()
+    return details

@@ -1,0 +1,154 @@
+"""A timeline as an SVG picture: one row per batch, its attempts over logical time, the job's events as lines.
+
+Hand-written SVG, so any browser or CI artifact viewer shows it and nothing new is installed.
+Every mark has a tooltip (`<title>`) with the attempt's details.
+"""
+
+from __future__ import annotations
+
+import math
+from xml.sax.saxutils import escape
+
+from hecharness.scenario.timeline import Flag, Mark, Timeline
+
+__all__ = ["render_svg"]
+
+WIDTH = 960
+LEFT, RIGHT, TOP = 110, 30, 78
+PLOT_HEIGHT = 360  # lanes share it, within the lane height limits below
+COLOURS = {
+    "delivered": "#2e9b48",
+    "accepted": "#2e9b48",
+    "retry": "#e8910c",
+    "dropped": "#d62f2f",
+    "refused": "#d62f2f",
+}
+FLAG_COLOURS = {
+    "disabled": "#d62f2f",
+    "enabled": "#2e9b48",
+    "change-requested": "#7b4fbf",
+    "change-applied": "#2b6cc4",
+    "change-refused": "#d62f2f",
+    "action": "#6b6b6b",
+}
+_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
+
+
+def render_svg(timeline: Timeline, title: str, subtitle: str = "") -> str:
+    lanes = timeline.lanes or ("(nothing sent)",)
+    lane_height = max(3.0, min(22.0, PLOT_HEIGHT / len(lanes)))
+    plot_height = lane_height * len(lanes)
+    span = max([timeline.span, 1.0, *(m.offset for m in timeline.marks), *(f.offset for f in timeline.flags)])
+    plot_width = WIDTH - LEFT - RIGHT
+
+    def x(offset: float) -> float:
+        return LEFT + max(0.0, offset) / span * plot_width
+
+    def y(lane_index: int) -> float:
+        return TOP + (lane_index + 0.5) * lane_height
+
+    height = TOP + plot_height + 76
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height:.0f}" viewBox="0 0 {WIDTH} {height:.0f}" '
+        'font-family="Helvetica, Arial, sans-serif" font-size="11">',
+        f'<rect width="{WIDTH}" height="{height:.0f}" fill="white"/>',
+        f'<text x="{LEFT}" y="20" font-size="15" font-weight="bold">{escape(title)}</text>',
+    ]
+    if subtitle:
+        parts.append(f'<text x="{LEFT}" y="37" fill="#444">{escape(_clip(subtitle, 150))}</text>')
+
+    index = {lane: i for i, lane in enumerate(lanes)}
+    label_every = max(1, math.ceil(12 / lane_height))  # labels 12 px apart at least
+    for lane, i in index.items():
+        if i % 2 == 0 and lane_height >= 6:
+            parts.append(f'<rect x="{LEFT}" y="{TOP + i * lane_height:.1f}" width="{plot_width}" height="{lane_height:.1f}" fill="#f4f5f7"/>')
+        if i % label_every == 0:
+            parts.append(f'<text x="{LEFT - 8}" y="{y(i) + 4:.1f}" text-anchor="end" fill="#333">{escape(lane)}</text>')
+    parts.append(f'<rect x="{LEFT}" y="{TOP}" width="{plot_width}" height="{plot_height:.1f}" fill="none" stroke="#bbb"/>')
+
+    parts += _axis(span, x, TOP + plot_height)
+    parts += _flags(timeline.flags, x, plot_height)
+
+    by_lane: dict[str, list[Mark]] = {}
+    for mark in timeline.marks:
+        by_lane.setdefault(mark.lane, []).append(mark)
+    radius = max(1.5, min(5.0, lane_height / 2 - 0.5))
+    for lane, marks in by_lane.items():
+        row = y(index[lane])
+        if len(marks) > 1 and lane != "requests":
+            parts.append(
+                f'<line x1="{x(marks[0].offset):.1f}" y1="{row:.1f}" x2="{x(marks[-1].offset):.1f}" y2="{row:.1f}" stroke="#999" stroke-width="1"/>'
+            )
+        for mark in marks:
+            parts.append(_mark(mark, x(mark.offset), row, radius))
+
+    parts += _legend(timeline, TOP + plot_height + 48)
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"
+
+
+def _mark(mark: Mark, cx: float, cy: float, r: float) -> str:
+    colour = COLOURS.get(mark.outcome, "#333")
+    tooltip = f"<title>{escape(mark.label)}</title>"
+    if mark.outcome in ("dropped", "refused"):
+        d = r + 0.5
+        return (
+            f'<g stroke="{colour}" stroke-width="2">{tooltip}'
+            f'<line x1="{cx - d:.1f}" y1="{cy - d:.1f}" x2="{cx + d:.1f}" y2="{cy + d:.1f}"/>'
+            f'<line x1="{cx - d:.1f}" y1="{cy + d:.1f}" x2="{cx + d:.1f}" y2="{cy - d:.1f}"/></g>'
+        )
+    fill = colour if mark.outcome in ("delivered", "accepted") else "white"
+    return f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{r:.1f}" fill="{fill}" stroke="{colour}" stroke-width="1.5">{tooltip}</circle>'
+
+
+def _flags(flags: tuple[Flag, ...], x, plot_height: float) -> list[str]:
+    parts = []
+    for i, flag in enumerate(flags):
+        colour = FLAG_COLOURS.get(flag.kind, "#6b6b6b")
+        fx = x(flag.offset)
+        label_y = TOP - 8 - 12 * (i % 3)  # three rows, so neighbouring labels do not overlap
+        dash = "" if flag.kind in ("disabled", "enabled", "change-applied") else ' stroke-dasharray="4 3"'
+        parts.append(
+            f'<g><title>{escape(flag.label)} at {flag.offset:,.1f} s</title>'
+            f'<line x1="{fx:.1f}" y1="{label_y + 3}" x2="{fx:.1f}" y2="{TOP + plot_height:.1f}" stroke="{colour}" stroke-width="1.5"{dash}/>'
+            f'<text x="{fx + 3:.1f}" y="{label_y}" fill="{colour}">{escape(_clip(flag.label.split(":")[0], 40))}</text></g>'
+        )
+    return parts
+
+
+def _axis(span: float, x, baseline: float) -> list[str]:
+    step = next((s for s in _STEPS if span / s <= 10), _STEPS[-1])
+    parts = []
+    tick = 0.0
+    while tick <= span + 1e-9:
+        tx = x(tick)
+        parts.append(f'<line x1="{tx:.1f}" y1="{baseline:.1f}" x2="{tx:.1f}" y2="{baseline + 5:.1f}" stroke="#555"/>')
+        parts.append(f'<text x="{tx:.1f}" y="{baseline + 17:.1f}" text-anchor="middle" fill="#333">{_duration(tick)}</text>')
+        tick += step
+    parts.append(f'<text x="{LEFT + (WIDTH - LEFT - RIGHT) / 2:.0f}" y="{baseline + 32:.1f}" text-anchor="middle" fill="#555">logical time since the sender started</text>')
+    return parts
+
+
+def _legend(timeline: Timeline, top: float) -> list[str]:
+    entries = [(outcome, timeline.count(outcome)) for outcome in ("delivered", "retry", "dropped", "accepted", "refused")]
+    parts, left = [], LEFT
+    for outcome, count in entries:
+        if not count:
+            continue
+        parts.append(_mark(Mark("", 0, outcome, outcome), left + 5, top, 4.5))
+        text = {"retry": "failed, retried", "dropped": "failed, batch dropped"}.get(outcome, outcome)
+        parts.append(f'<text x="{left + 14}" y="{top + 4}" fill="#333">{escape(text)} ({count:,})</text>')
+        left += 26 + 7 * len(f"{text} ({count:,})")
+    return parts
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:g} s"
+    if seconds < 7200:
+        return f"{seconds / 60:g} min"
+    return f"{seconds / 3600:g} h"
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

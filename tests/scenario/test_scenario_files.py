@@ -1,0 +1,52 @@
+"""Every scenario in scenarios/ holds: CI guards the FAQ's behaviours through the test suite too."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hecharness.scenario import load_directory, run_scenario
+
+SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
+SCENARIOS = load_directory(SCENARIO_DIR)
+
+
+@pytest.mark.parametrize("case", SCENARIOS, ids=[s.name for s in SCENARIOS])
+def test_scenario_holds(case, out_dir, scenario_certs):
+    result = run_scenario(case, out_dir, scenario_certs.directory)
+    assert result.error is None, result.error
+    assert result.passed, f"{case.name} ({case.source}):\n" + "\n".join(str(v) for v in result.verdicts)
+
+
+def test_each_faq_behaviour_has_a_scenario():
+    names = {s.name for s in SCENARIOS}
+    behaviours = {
+        "healthy destination": {"healthy"},
+        "destination down briefly": {"brief-outage"},
+        "destination down for long": {"long-outage"},
+        "prolonged errors disable the job, no backfill": {"prolonged-errors"},
+        "busy indexer and partial acceptance": {"busy-indexer", "partial-acceptance"},
+        "destination switched, fields added": {"destination-switch", "fields-added"},
+        "validation failures": {
+            "validation-not-raw-endpoint",
+            "validation-not-https",
+            "validation-token-not-url-encoded",
+            "validation-bad-token",
+            "validation-port",
+            "validation-certificate-name",
+            "validation-self-signed",
+        },
+        "insecure-skip-verify": {"insecure-skip-verify-self-signed", "insecure-skip-verify-splunk-default"},
+        "pre-flight check": {"preflight-good-hec", "preflight-certificate-name"},
+        "datasets": {f"dataset-{d}" for d in ("http-requests", "range-events", "firewall-events", "network-analytics-logs", "dns-logs")},
+        "any sender": {"external-curl", "external-sender"},
+    }
+    for behaviour, wanted in behaviours.items():
+        assert wanted <= names, f"{behaviour}: missing {sorted(wanted - names)}"
+
+
+def test_every_scenario_says_what_must_hold():
+    for case in SCENARIOS:
+        assert case.expect, f"{case.name} has no expectations"
+        assert case.story.strip(), f"{case.name} has no story"
