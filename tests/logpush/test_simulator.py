@@ -111,11 +111,20 @@ def test_other_4xx_answers_are_final(hec):
     assert report.metrics.records_dropped == 10
 
 
-@pytest.mark.parametrize("fault", ["reset", "close", "status:502", "error:26"])
-def test_transport_failures_and_5xx_429_are_retried(hec, fault):
+@pytest.mark.parametrize(
+    ("fault", "error"),
+    [
+        ("reset", "connection: [Errno 104] Connection reset by peer"),
+        ("close", "connection: Server disconnected without sending a response."),
+        ("status:502", "HTTP 502"),
+        ("error:26", 'HTTP 429: {"text":"HEC queue at capacity","code":26}'),
+    ],
+)
+def test_transport_failures_and_5xx_429_are_retried(hec, fault, error):
     hec.faults.add(f"{fault} first=1")
     report = simulator(hec, count=10, rate=10).run_sync()
     assert [a.outcome for a in report.attempts] == ["retry", "delivered"]
+    assert report.attempts[0].error == error
 
 
 def test_timeouts_are_retried():

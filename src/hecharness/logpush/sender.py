@@ -77,7 +77,7 @@ class Sender:
             return Outcome(False, error=f"timeout: {_text(error) or 'no answer in time'}", kind="timeout", duration=time.perf_counter() - started)
         except httpx.TransportError as error:
             tls = _tls_error(error)
-            kind, text = ("tls", tls) if tls else ("connection", _text(error) or type(error).__name__)
+            kind, text = ("tls", tls) if tls else ("connection", f"connection: {_root_cause(error)}")
             return Outcome(False, error=text, kind=kind, duration=time.perf_counter() - started)
         body = response.text
         return Outcome(
@@ -126,6 +126,18 @@ def _tls_error(error: BaseException) -> str | None:
     if "SSL" in text or "CERTIFICATE" in text:
         return f"tls: {text}"
     return None
+
+
+def _root_cause(error: BaseException) -> str:
+    """The most specific message in an exception chain: e.g. `[Errno 104] Connection reset by peer`."""
+    best = _text(error) or type(error).__name__
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno is not None:
+            return _text(seen)
+        best = _text(seen) or best
+        seen = seen.__cause__ or seen.__context__
+    return best
 
 
 def _text(error: BaseException) -> str:
