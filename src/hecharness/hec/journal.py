@@ -21,6 +21,9 @@ from typing import Any
 import orjson
 
 __all__ = [
+    "account",
+    "key_function",
+    "payload_of",
     "Event",
     "RequestRecord",
     "Counters",
@@ -372,29 +375,7 @@ class Journal:
                     f"(max_events={self.max_events}, count_only={self.count_only}); raise max_events "
                     "to account for every record"
                 )
-        key_of, label = _key_function(key)
-        wanted: Counter[Any] = Counter()
-        order: list[Any] = []
-        total = 0
-        for record in expected:
-            k = key_of(record)
-            if k not in wanted:
-                order.append(k)
-            wanted[k] += 1
-            total += 1
-        arrived: Counter[Any] = Counter()
-        arrival_order: list[Any] = []
-        events = self.events
-        for event in events:
-            k = key_of(event)
-            if k not in arrived:
-                arrival_order.append(k)
-            arrived[k] += 1
-        missing = [k for k in order if arrived[k] < wanted[k] for _ in range(wanted[k] - arrived[k])]
-        duplicated = {k: arrived[k] - wanted[k] for k in arrival_order if k in wanted and arrived[k] > wanted[k]}
-        unexpected = [k for k in arrival_order if k not in wanted for _ in range(arrived[k])]
-        delivered = sum(min(arrived[k], wanted[k]) for k in order)
-        return DeliveryReport(total, len(events), delivered, missing, duplicated, unexpected, label)
+        return account(expected, self.events, key)
 
     def export(self) -> dict[str, Any]:
         """Counters, requests and events as JSON-ready data."""
@@ -405,14 +386,44 @@ class Journal:
         }
 
 
-def _key_function(key: Key) -> tuple[Callable[[Any], Any], str]:
+def account(expected: Iterable[Any], events: list[Event], key: Key = None) -> DeliveryReport:
+    """Delivery accounting of the records a sender meant to deliver against events that arrived.
+
+    `events` may come from one journal or several (a record delivered to two HECs is a duplicate).
+    """
+    key_of, label = key_function(key)
+    wanted: Counter[Any] = Counter()
+    order: list[Any] = []
+    total = 0
+    for record in expected:
+        k = key_of(record)
+        if k not in wanted:
+            order.append(k)
+        wanted[k] += 1
+        total += 1
+    arrived: Counter[Any] = Counter()
+    arrival_order: list[Any] = []
+    for event in events:
+        k = key_of(event)
+        if k not in arrived:
+            arrival_order.append(k)
+        arrived[k] += 1
+    missing = [k for k in order if arrived[k] < wanted[k] for _ in range(wanted[k] - arrived[k])]
+    duplicated = {k: arrived[k] - wanted[k] for k in arrival_order if k in wanted and arrived[k] > wanted[k]}
+    unexpected = [k for k in arrival_order if k not in wanted for _ in range(arrived[k])]
+    delivered = sum(min(arrived[k], wanted[k]) for k in order)
+    return DeliveryReport(total, len(events), delivered, missing, duplicated, unexpected, label)
+
+
+def key_function(key: Key) -> tuple[Callable[[Any], Any], str]:
+    """How records and events are told apart (a field, a function, or the whole line), and its name."""
     if callable(key):
-        return (lambda item: key(_payload(item))), getattr(key, "__name__", "key function")
+        return (lambda item: key(payload_of(item))), getattr(key, "__name__", "key function")
     if key is None:
         return _line_of, "line"
 
     def field_of(item: Any) -> Any:
-        payload = _payload(item)
+        payload = payload_of(item)
         if isinstance(payload, dict):
             return _hashable(payload.get(key))
         return None
@@ -420,7 +431,7 @@ def _key_function(key: Key) -> tuple[Callable[[Any], Any], str]:
     return field_of, repr(key)
 
 
-def _payload(item: Any) -> Any:
+def payload_of(item: Any) -> Any:
     """A record or event as data: dicts as they are, JSON text parsed, events by their payload."""
     if isinstance(item, Event):
         return item.data()

@@ -11,10 +11,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-import orjson
 
 from hecharness.generate import get_dataset
 from hecharness.hec import DeliveryReport, Event, Journal, RequestRecord
+from hecharness.hec.journal import account as journal_account
+from hecharness.hec.journal import key_function as journal_key_function
+from hecharness.hec.journal import payload_of
 from hecharness.logpush import LogpushJob, Report
 from hecharness.logpush.sender import PROBE_BODY
 
@@ -151,7 +153,7 @@ class Observation:
         field = get_dataset(self.scenario.records.dataset).key
         shown = []
         for key in keys[:limit]:
-            payload = _payload(key) if self.scenario.key is None else None
+            payload = payload_of(key) if self.scenario.key is None else None
             if isinstance(payload, dict) and field in payload:
                 shown.append(f"{field}={payload[field]}")
             else:
@@ -166,39 +168,15 @@ def account(records: list[Any], journals: list[Journal], key: str | None) -> Del
         journal = journals[0]
         report = journal.delivery(records, key=key)
         return _without_probes(report, _probes(journal), PROBE_LINE if key is None else None)
-    # The same accounting over the events of every HEC together: a record delivered once to each of two
-    # destinations is a duplicate, one delivered to either is delivered.
-    key_of = key_function(key)
-    wanted = Counter(key_of(record) for record in records)
-    arrived: Counter[Any] = Counter()
-    order: list[Any] = []
-    for journal in journals:
-        for event in journal.events:
-            if event.raw == PROBE_LINE:
-                continue
-            k = key_of(event)
-            if k not in arrived:
-                order.append(k)
-            arrived[k] += 1
-    expected_order = list(dict.fromkeys(key_of(record) for record in records))
-    missing = [k for k in expected_order for _ in range(wanted[k] - min(arrived[k], wanted[k]))]
-    duplicated = {k: arrived[k] - wanted[k] for k in order if k in wanted and arrived[k] > wanted[k]}
-    unexpected = [k for k in order if k not in wanted for _ in range(arrived[k])]
-    delivered = sum(min(arrived[k], wanted[k]) for k in wanted)
-    return DeliveryReport(len(records), sum(arrived.values()), delivered, missing, duplicated, unexpected, repr(key) if key else "line")
+    # Over the events of every HEC together: a record delivered once to each of two destinations is a
+    # duplicate, one delivered to either is delivered.
+    events = [event for journal in journals for event in journal.events if event.raw != PROBE_LINE]
+    return journal_account(records, events, key)
 
 
 def key_function(key: str | None) -> Callable[[Any], Any]:
     """How a record or an event is told apart: its whole line, or one field of its JSON."""
-    if key is None:
-        return _line_of
-
-    def field_of(item: Any) -> Any:
-        payload = _payload(item)
-        value = payload.get(key) if isinstance(payload, dict) else None
-        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode() if isinstance(value, dict | list) else value
-
-    return field_of
+    return journal_key_function(key)[0]
 
 
 def _probes(journal: Journal) -> int:
@@ -214,24 +192,3 @@ def _without_probes(report: DeliveryReport, probes: int, marker: Any) -> Deliver
         if marker in unexpected:
             unexpected.remove(marker)
     return replace(report, received=report.received - probes, unexpected=unexpected)
-
-
-def _line_of(item: Any) -> str:
-    if isinstance(item, Event):
-        return item.text
-    if isinstance(item, bytes):
-        return item.decode("utf-8", "replace").rstrip("\r\n")
-    if isinstance(item, str):
-        return item.rstrip("\r\n")
-    return orjson.dumps(item).decode()
-
-
-def _payload(item: Any) -> Any:
-    if isinstance(item, Event):
-        return item.data()
-    if isinstance(item, bytes | str):
-        try:
-            return orjson.loads(item)
-        except orjson.JSONDecodeError:
-            return item
-    return item
