@@ -117,3 +117,19 @@ def test_a_sample_rate_no_float_can_hold_gets_a_one_line_error(rate):
 
     with pytest.raises(OutputOptionsError, match="^sample_rate: .* is out of range"):
         OutputOptions.parse({"sample_rate": rate})
+
+
+@pytest.mark.parametrize("requests_before", [1, 3])
+@pytest.mark.parametrize("garbage", [b"\x00", b"GARBAGE\r\n\r\n", b"POST /x HTTP/1.1\r\nBad Header\r\n\r\n"])
+def test_requests_before_unparseable_bytes_are_answered_before_the_400(hec, requests_before, garbage):
+    # Was: uvicorn answered the bad bytes with its 400 and closed at once, before the whole requests
+    # that came before them in the same read were answered. The collector had journaled those as
+    # 200 and taken their events, but the sender only ever saw the 400: accepted, yet reported lost.
+    request = build_request("POST", "/services/collector/raw", GOOD, b"one\ntwo")
+    with Connection(hec.listeners[0].port) as connection:
+        connection.send(request * requests_before + garbage)
+        answers = [connection.read_answer() for _ in range(requests_before + 1)]
+    assert [a.status for a in answers] == [200] * requests_before + [400]
+    assert answers[-1].body == b"Invalid HTTP request received." and answers[-1].closes
+    assert hec.journal.counters.by_status == {200: requests_before}
+    assert hec.journal.counters.events == 2 * requests_before

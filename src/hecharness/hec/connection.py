@@ -2,7 +2,9 @@
 
 ASGI hides the transport from applications; socket-level faults (reset, close, hang) need it.
 uvicorn builds each request's scope in `on_message_begin`, so a subclass adds the transport to the
-scope's extensions there. This is the one place hecharness relies on uvicorn's internals.
+scope's extensions there. The same subclass keeps uvicorn's answer to unparseable bytes behind the
+answers of the whole requests that came before them. This is the one place hecharness relies on
+uvicorn's internals.
 """
 
 from __future__ import annotations
@@ -20,9 +22,32 @@ TRANSPORT_KEY = "hecharness.transport"
 
 
 class TransportExposingProtocol(HttpToolsProtocol):
+    _refusal: str | None = None  # a 400 held back until the requests before the bad bytes are answered
+
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self.scope["extensions"] = {TRANSPORT_KEY: self.transport}  # type: ignore[typeddict-unknown-key]
+
+    def send_400_response(self, msg: str) -> None:
+        # uvicorn answers bytes it cannot parse at once, and closes. When whole requests came before
+        # them in the same read and are still being served, their answers were lost though the
+        # collector had journaled them as answered and taken their events. HTTP answers in order:
+        # answer those first, then refuse the rest.
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete and not cycle.more_body and not self.transport.is_closing():
+            if self._refusal is None:
+                self._refusal = msg
+                self.flow.pause_reading()  # the parser is broken; nothing after this can be read
+            return
+        self._refusal = None
+        super().send_400_response(msg)
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()  # starts the next pipelined request, if one is queued
+        if self._refusal is not None and self.cycle.response_complete and not self.pipeline:
+            message, self._refusal = self._refusal, None
+            if not self.transport.is_closing():
+                super().send_400_response(message)
 
 
 def transport_of(scope: dict[str, Any]) -> asyncio.Transport:
