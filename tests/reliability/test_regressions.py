@@ -133,3 +133,12 @@ def test_requests_before_unparseable_bytes_are_answered_before_the_400(hec, requ
     assert answers[-1].body == b"Invalid HTTP request received." and answers[-1].closes
     assert hec.journal.counters.by_status == {200: requests_before}
     assert hec.journal.counters.events == 2 * requests_before
+
+
+@pytest.mark.parametrize("value", [False, 3, 1.5, {"a": "b"}])
+def test_a_reply_header_that_is_neither_text_nor_a_list_gets_a_fault_spec_error(value):
+    # Was: a plan's `reply_header = false` was iterated as a list: TypeError out of parse_fault.
+    from hecharness.faults import FaultSpecError, parse_fault
+
+    with pytest.raises(FaultSpecError, match="^reply_header must be"):
+        parse_fault({"action": "status:502", "reply_header": value})

@@ -171,7 +171,7 @@ def _reply_extras(settings: Mapping[str, Any]) -> dict[str, Any]:
         extras["content_type"] = _as_text(settings["content_type"])
     if "reply_header" in settings:
         values = settings["reply_header"]
-        values = [values] if isinstance(values, str) else values
+        values = values if isinstance(values, (list, tuple)) else [values]  # one, or several from a plan
         extras["headers"] = tuple(_header(v, "reply_header", value_required=True) for v in values)
     return extras
 
