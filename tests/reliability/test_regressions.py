@@ -142,3 +142,13 @@ def test_a_reply_header_that_is_neither_text_nor_a_list_gets_a_fault_spec_error(
 
     with pytest.raises(FaultSpecError, match="^reply_header must be"):
         parse_fault({"action": "status:502", "reply_header": value})
+
+
+@pytest.mark.parametrize("value", ["false", "3", "{ main = 1 }", '"main"'])
+def test_a_token_whose_indexes_are_not_a_list_is_named_in_the_config_error(value):
+    # Was: `indexes = false` gave "token 1: 'bool' object is not iterable", naming no setting, and an
+    # inline table was taken as its keys.
+    from hecharness.hec.config import ConfigError, parse_config
+
+    with pytest.raises(ConfigError, match=r"^hec.toml: token 1: token setting 'indexes' must be a list of index names"):
+        parse_config(f'[[tokens]]\nvalue = "t"\nindexes = {value}\n', source="hec.toml")

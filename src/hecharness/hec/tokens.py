@@ -100,7 +100,7 @@ class Token:
             if flag in settings and not isinstance(settings[flag], bool):
                 raise ValueError(f"token setting {flag!r} must be true or false, got {settings[flag]!r}")
         indexes = settings.get("indexes", ())
-        if isinstance(indexes, str) or not all(isinstance(i, str) for i in indexes):
+        if not isinstance(indexes, (list, tuple)) or not all(isinstance(i, str) for i in indexes):
             raise ValueError(f"token setting 'indexes' must be a list of index names, got {indexes!r}")
         for text in ("value", "name", "default_index", "default_source", "default_sourcetype"):
             if text in settings and settings[text] is not None and not isinstance(settings[text], str):
