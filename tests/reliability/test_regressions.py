@@ -152,3 +152,11 @@ def test_a_token_whose_indexes_are_not_a_list_is_named_in_the_config_error(value
 
     with pytest.raises(ConfigError, match=r"^hec.toml: token 1: token setting 'indexes' must be a list of index names"):
         parse_config(f'[[tokens]]\nvalue = "t"\nindexes = {value}\n', source="hec.toml")
+
+
+def test_an_ack_delay_of_nan_is_refused():
+    # Was: TOML's `ack_delay = nan` loaded (NaN < 0 is false), and every ackId then stayed false.
+    from hecharness.hec.config import ConfigError, parse_config
+
+    with pytest.raises(ConfigError, match=r"^hec.toml: ack_delay must be a number of seconds >= 0, got nan$"):
+        parse_config("ack_delay = nan\n", source="hec.toml")

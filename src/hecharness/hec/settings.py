@@ -53,7 +53,8 @@ class HECSettings:
         _one_of("flavor", self.flavor, FLAVORS)
         if not isinstance(self.count_only, bool):
             raise SettingsError(f"count_only must be true or false, got {self.count_only!r}")
-        if isinstance(self.ack_delay, bool) or not isinstance(self.ack_delay, (int, float)) or self.ack_delay < 0:
+        # not >= 0 rather than < 0: NaN (which TOML can write) must fail too.
+        if isinstance(self.ack_delay, bool) or not isinstance(self.ack_delay, (int, float)) or not self.ack_delay >= 0:
             raise SettingsError(f"ack_delay must be a number of seconds >= 0, got {self.ack_delay!r}")
 
     @property
