@@ -18,6 +18,8 @@ Fixtures:
 - `logpush_records`: `logpush_records("http_requests", count=100, seed=0, fields=None)`.
 - `logpush_job`: `logpush_job(job={...}, count=100, **LogpushSimulator options)`, a Logpush job
   simulator pushing to `fake_hec` on a `VirtualClock`.
+- `hec_preflight`: `hec_preflight(hec=None, **check options)`, the pre-flight check against
+  `fake_hec` (or another server), as `hecharness.preflight.check` reports it.
 
 Options: `--hec-host` / ini `hec_host` (listen address, default 127.0.0.1) and `--hec-tls` / ini
 `hec_tls` (default TLS mode of `fake_hec` and the factory, default plain).
@@ -51,6 +53,7 @@ if TYPE_CHECKING:
     from hecharness.hec.settings import HECSettings
     from hecharness.hec.tokens import Token
     from hecharness.logpush import LogpushSimulator
+    from hecharness.preflight import PreflightResult
     from hecharness.tls import CertificateAuthority, CertificateFiles
 
 __all__ = ["SessionCA"]
@@ -428,6 +431,28 @@ def logpush_job(fake_hec: FakeHEC) -> Callable[..., LogpushSimulator]:
         return LogpushSimulator({"destination_conf": _destination_conf(target), **(job or {})}, count=count, **options)
 
     return make
+
+
+@pytest.fixture
+def hec_preflight(fake_hec: FakeHEC) -> Callable[..., PreflightResult]:
+    """Run the pre-flight check (the Logpush FAQ's curl test, with a diagnosis) against `fake_hec`.
+
+        result = hec_preflight()                  # a Logpush destination for fake_hec, its CA trusted
+        assert result.ok, result.cause
+        assert hec_preflight(hec=other).failure.name == "hostname-mismatch"
+
+    `hec=` checks another server; other keywords go to `hecharness.preflight.check`. Logpush pushes
+    only over TLS, so a plain fake fails the check, saying so.
+    """
+    from hecharness import preflight
+
+    def run(*, hec: FakeHEC | None = None, **options: Any) -> PreflightResult:
+        target = hec or fake_hec
+        options.setdefault("cafile", target.ca_path)
+        options.setdefault("any_port", True)
+        return preflight.check(_destination_conf(target), **options)
+
+    return run
 
 
 def _destination_conf(hec: FakeHEC) -> str:

@@ -13,4 +13,5 @@ import hecharness.faults  # noqa: F401
 import hecharness.generate  # noqa: F401
 import hecharness.hec.server  # noqa: F401
 import hecharness.logpush  # noqa: F401
+import hecharness.preflight  # noqa: F401
 import hecharness.tls  # noqa: F401

@@ -221,3 +221,31 @@ def test_logpush_job_pushes_to_fake_hec_on_a_virtual_clock(pytester: pytest.Pyte
         """
     )
     pytester.runpytest().assert_outcomes(passed=3)
+
+
+def test_hec_preflight_checks_fake_hec_the_way_logpush_would(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.fake_hec(tls="valid")
+        def test_good(hec_preflight):
+            result = hec_preflight()
+            assert result.ok, result.cause
+            assert result.exit_code == 0
+
+        @pytest.mark.fake_hec(tls="valid", faults="error:9 path=raw")
+        def test_busy(hec_preflight):
+            assert hec_preflight().failure.name == "busy"
+
+        def test_other_server(fake_hec_factory, hec_preflight):
+            other = fake_hec_factory(tls="mismatched-name")
+            result = hec_preflight(hec=other)
+            assert result.failure.name == "hostname-mismatch"
+            assert "valid for SplunkServerDefaultCert, not 127.0.0.1" in result.cause
+
+        def test_plain_fails_as_logpush_would(hec_preflight):
+            assert not hec_preflight().ok
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=4)

@@ -271,7 +271,7 @@ def test_a_request_that_outlasts_the_settling_is_warned_about(pytester: pytest.P
 
         def test_slow_answer(monkeypatch, fake_hec):   # monkeypatch first: undone after fake_hec's teardown
             monkeypatch.setattr("hecharness.pytest_plugin.SETTLE_TIMEOUT", 0.2)
-            delay = fake_hec.faults.add("delay:1")
+            delay = fake_hec.faults.add("delay:5")  # far longer than the 0.2 s settle, even on a loaded machine
 
             def send():
                 with fake_hec.client(timeout=10) as client:
