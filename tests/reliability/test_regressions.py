@@ -160,3 +160,27 @@ def test_an_ack_delay_of_nan_is_refused():
 
     with pytest.raises(ConfigError, match=r"^hec.toml: ack_delay must be a number of seconds >= 0, got nan$"):
         parse_config("ack_delay = nan\n", source="hec.toml")
+
+
+def test_stopping_ends_pending_delays_and_slow_bodies_at_once_and_journals_them(caplog):
+    # Was: only hangs were released on stop. A delay or slow body waiting on a VirtualClock held the
+    # shutdown until uvicorn's grace period ran out and it cancelled them, logging "Exception in
+    # ASGI application" with a CancelledError; the delayed request was never journaled at all.
+    import logging
+
+    from hecharness.clock import VirtualClock
+
+    caplog.set_level(logging.WARNING)
+    hec = FakeHEC([Token("good-token")], clock=VirtualClock(), admin_port=None).start()
+    hec.faults.add("delay:3600 header=X-Fault:delay")
+    hec.faults.add("slow-body:3600 header=X-Fault:slow")
+    delayed, slow = (Connection(hec.listeners[0].port) for _ in range(2))
+    delayed.send(build_request("POST", "/services/collector/raw", GOOD + [(b"X-Fault", b"delay")], b"a"))
+    slow.send(build_request("POST", "/services/collector/raw", GOOD + [(b"X-Fault", b"slow")], b"b"))
+    assert hec.journal.wait_for_requests(1)  # the slow answer's request is journaled before it dribbles
+    assert slow.read_head_only().startswith(b"HTTP/1.1 200 OK")
+    hec.stop()
+    assert delayed.at_eof() and slow.at_eof()
+    notes = sorted((r.status, r.note or "") for r in hec.journal.requests())
+    assert notes == [(0, "the server stopped during the fault's delay"), (200, "")]
+    assert not [r for r in caplog.records if "Exception in ASGI application" in r.getMessage()]

@@ -102,15 +102,26 @@ class Connection:
             self.close()
         return answer
 
+    def read_head_only(self) -> bytes:
+        """The status line and headers of an answer whose body may never finish (slow-body faults)."""
+        while (end := self._buffer.find(b"\r\n\r\n")) < 0:
+            self._fill()
+        head = bytes(self._buffer[: end + 4])
+        del self._buffer[: end + 4]
+        return head
+
     def at_eof(self, timeout: float = 5.0) -> bool:
         """True when the server has closed its side (read returns EOF or the connection is reset)."""
-        if self._buffer:
-            return False
+        self._buffer.clear()  # whatever part of an answer came before the end
         self.sock.settimeout(timeout)
         try:
-            return self.sock.recv(1) == b""
+            while chunk := self.sock.recv(65536):  # bounded by the timeout: a live server sends nothing more
+                pass
+            return True
         except ConnectionResetError:
             return True
+        except TimeoutError:
+            return False
 
     def close(self) -> None:
         if not self.closed:

@@ -94,6 +94,8 @@ class Collector:
         self.faults = FaultSet(self.clock)
         # Futures that hung requests wait on; set when the server stops so no client stays stuck.
         self._hangs: set[asyncio.Future[None]] = set()
+        # The same for delays and slow bodies, released only when the server stops (settle waits for them).
+        self._pauses: set[asyncio.Future[None]] = set()
         # Tracebacks of errors raised inside the server, so a test can fail with them.
         self.errors: list[str] = []
         # Called with each finished request after it is journaled (request logs, waiters).
@@ -138,9 +140,9 @@ class Collector:
         batch: Batch | None = None
         response: Response | None
         try:
-            if decision.delay:
-                await self.clock.sleep(decision.delay)
-            if _runs_normally(decision.outcome):
+            if decision.delay and not await self._pause(decision.delay):
+                response = await self._give_up(exchange, "the server stopped during the fault's delay")
+            elif _runs_normally(decision.outcome):
                 response, batch = await handler(exchange)
                 if isinstance(decision.outcome, Reply) and record.code == codes.SUCCESS.code:
                     # A 2xx fault answer (e.g. code 24, queue near capacity) still took the events.
@@ -178,7 +180,7 @@ class Collector:
         if response is None:
             return replies.NO_ANSWER  # the connection is gone; uvicorn sends nothing
         if decision.slow_body:
-            return replies.DribbledResponse(response, decision.slow_body, self.clock)
+            return replies.DribbledResponse(response, decision.slow_body, self._pause)
         return response
 
     def _exchange(self, request: Request) -> Exchange:
@@ -251,9 +253,39 @@ class Collector:
         finally:
             self._hangs.discard(release)
 
+    async def _pause(self, seconds: float) -> bool:
+        """Wait `seconds` on the harness clock for a delay or slow-body fault; False if released first.
+
+        These waits end when the server stops: on a VirtualClock nothing else would end them, and
+        uvicorn would cancel them after its grace period with a traceback in the log.
+        """
+        release: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pauses.add(release)
+        sleep = asyncio.ensure_future(self.clock.sleep(seconds))
+        try:
+            await asyncio.wait([release, sleep], return_when=asyncio.FIRST_COMPLETED)
+            return not release.done()
+        finally:
+            self._pauses.discard(release)
+            sleep.cancel()
+
+    async def _give_up(self, exchange: Exchange, note: str) -> None:
+        """Drop the connection without an answer: the server is stopping."""
+        exchange.record.note = note
+        connection.transport_of(exchange.request.scope).abort()
+        await connection.settle()
+        return None
+
     def release_hangs(self) -> None:
-        """End every hung request (the server is stopping). Call on the server's loop."""
+        """End every hung request (the server is stopping, or a test settles). Call on the server's loop."""
         for release in list(self._hangs):
+            if not release.done():
+                release.set_result(None)
+
+    def release_all(self) -> None:
+        """End hangs, delays and slow bodies alike: the server is stopping. Call on the server's loop."""
+        self.release_hangs()
+        for release in list(self._pauses):
             if not release.done():
                 release.set_result(None)
 

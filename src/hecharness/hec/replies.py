@@ -7,15 +7,15 @@ Splunkd answers with compact JSON (no spaces, no trailing newline) in the key or
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 import orjson
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from hecharness import codes
-from hecharness.clock import Clock
 from hecharness.codes import HECCode
+from hecharness.hec import connection
 
 __all__ = ["hec_reply", "json_reply", "html_reply", "options_reply", "not_found_reply", "SPLUNK_HEADERS"]
 
@@ -103,17 +103,21 @@ def raw_reply(status: int, body: bytes, content_type: str, headers: Mapping[str,
 
 
 class DribbledResponse(Response):
-    """Another response's status, headers and body, with the body sent in pieces over `seconds`."""
+    """Another response's status, headers and body, with the body sent in pieces over `seconds`.
+
+    `pause(seconds)` waits on the harness clock and returns False when the server is stopping;
+    the connection is then dropped mid-body instead of holding the shutdown.
+    """
 
     PIECES = 10
 
-    def __init__(self, inner: Response, seconds: float, clock: Clock) -> None:
+    def __init__(self, inner: Response, seconds: float, pause: Callable[[float], Awaitable[bool]]) -> None:
         self.status_code = inner.status_code
         self.body = inner.body
         self.raw_headers = inner.raw_headers  # keeps Content-Length, so clients wait for all of it
         self.background = None
         self._seconds = seconds
-        self._clock = clock
+        self._pause = pause
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
@@ -121,7 +125,10 @@ class DribbledResponse(Response):
         pieces = max(1, min(self.PIECES, len(body)))
         step = -(-len(body) // pieces)
         for start in range(0, max(len(body), 1), step or 1):
-            await self._clock.sleep(self._seconds / pieces)
+            if not await self._pause(self._seconds / pieces):
+                connection.transport_of(scope).abort()
+                await connection.settle()
+                return
             await send({"type": "http.response.body", "body": body[start : start + step], "more_body": True})
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 

@@ -453,8 +453,8 @@ class FakeHEC:
         return guard
 
     def _request_exit(self) -> None:
-        # Hung requests would hold the shutdown until their maximum; let them go first.
-        self.collector.release_hangs()
+        # Hung requests, delays and slow bodies would hold the shutdown; let them go first.
+        self.collector.release_all()
         for server in self._servers:
             server.should_exit = True
 
