@@ -83,7 +83,11 @@ def push(
     except (JobError, PolicyError, GenerateError, ValueError) as error:
         raise click.UsageError(str(error)) from None
     if simulator.job.destination.insecure_skip_verify:
-        console.print("[yellow]warning:[/] insecure-skip-verify=true: the destination's certificate is not checked")
+        console.print(
+            "[yellow]warning:[/] insecure-skip-verify=true: the destination's certificate is not verified "
+            "(not its chain to a trusted CA, not its expiry, not its host name); anyone on the path can pose as the HEC",
+            soft_wrap=True,
+        )
     try:
         report = asyncio.run(_run(simulator, count, console, quiet))
     except ValidationRefused as refusal:

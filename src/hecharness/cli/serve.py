@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import logging
 import os
 import signal
 import sys
@@ -101,6 +102,8 @@ def serve(
     faults = _faults(fault_specs, fault_plan)
     if not _is_loopback(host):
         click.secho(f"warning: listening on {host}, reachable from other machines, not only this one", fg="yellow", err=True)
+    # serve prints its own warnings (above, in colour); FakeHEC's log would repeat them.
+    logging.getLogger("hecharness.hec").addHandler(logging.NullHandler())
 
     try:
         hec = FakeHEC(

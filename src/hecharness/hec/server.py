@@ -20,6 +20,7 @@ each, all served by the same collector:
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import os
 import socket
@@ -383,6 +384,12 @@ class FakeHEC:
             self.certificates = CertificateFiles(directory)
 
     def _bind(self) -> list[Listener]:
+        if not _is_loopback(self.host):
+            # Loopback is the default; anything wider is a choice worth saying out loud.
+            log.warning(
+                "fake HEC listening on %s: reachable from other machines, not only this one "
+                "(the admin API stays on %s)", self.host, LOOPBACK,
+            )
         listeners: list[Listener] = []
         try:
             for index, mode in enumerate(self.tls_modes):
@@ -461,6 +468,15 @@ class FakeHEC:
     def _force_exit(self) -> None:
         for server in self._servers:
             server.force_exit = True
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _bind_socket(host: str, port: int) -> socket.socket:
