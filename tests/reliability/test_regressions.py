@@ -184,3 +184,19 @@ def test_stopping_ends_pending_delays_and_slow_bodies_at_once_and_journals_them(
     notes = sorted((r.status, r.note or "") for r in hec.journal.requests())
     assert notes == [(0, "the server stopped during the fault's delay"), (200, "")]
     assert not [r for r in caplog.records if "Exception in ASGI application" in r.getMessage()]
+
+
+@pytest.mark.parametrize("depth", [300, 900])
+def test_an_event_nested_hundreds_of_levels_deep_reads_back_and_exports(depth):
+    # Was: such an event is valid JSON and accepted, but orjson writes at most 254 levels and
+    # dataclasses.asdict recursed through it: Event.text raised, and GET /journal answered 500
+    # with a traceback in the server's log.
+    import httpx
+
+    with FakeHEC([Token("good-token")], settings=HECSettings(max_content_length=1 << 20)) as hec:
+        body = b'{"event":' + b"[" * depth + b"]" * depth + b"}"
+        assert post(hec, "/services/collector/event", body).json() == {"text": "Success", "code": 0}
+        assert hec.journal.events[0].text == "[" * depth + "]" * depth
+        exported = httpx.get(hec.admin_url + "/journal/events")
+        assert exported.status_code == 200
+        assert exported.json()[0]["event"] is not None

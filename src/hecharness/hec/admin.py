@@ -35,7 +35,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hecharness.faults import FaultSpecError
-from hecharness.hec.journal import JournalTruncated
+from hecharness.hec.journal import JournalTruncated, dumps_json
 from hecharness.hec.settings import SettingsError
 from hecharness.hec.tokens import Token
 
@@ -52,7 +52,13 @@ class BadRequest(Exception):
 
 
 def _json(data: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(data, default=str), status, media_type="application/json")
+    try:
+        body = dumps_json(data, default=str)
+    except RecursionError:
+        # An event nested deeper than even the standard library writes: say so, do not crash.
+        body = orjson.dumps({"error": "an event is nested too deeply to write as JSON; read it with Python"})
+        status = 500
+    return Response(body, status, media_type="application/json")
 
 
 def admin_app(hec: FakeHEC) -> Starlette:

@@ -12,6 +12,7 @@ only when somebody reads them: the hot path pays for a list of bytes, not for ob
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -21,6 +22,7 @@ from typing import Any
 import orjson
 
 __all__ = [
+    "dumps_json",
     "account",
     "key_function",
     "payload_of",
@@ -31,6 +33,16 @@ __all__ = [
     "DeliveryReport",
     "JournalTruncated",
 ]
+
+
+def dumps_json(value: Any, default: Any = None) -> bytes:
+    """Compact JSON for journal data. orjson writes at most 254 levels of nesting, while events may
+    be nested as deep as the parser reads (about a thousand); deeper values go through the standard
+    library, which is slower but has no such limit."""
+    try:
+        return orjson.dumps(value, default=default)
+    except orjson.JSONEncodeError:
+        return json.dumps(value, default=default, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 class JournalTruncated(RuntimeError):
@@ -59,7 +71,7 @@ class Event:
             return self.raw
         if isinstance(self.event, str):
             return self.event
-        return orjson.dumps(self.event).decode()
+        return dumps_json(self.event).decode()
 
     def data(self) -> Any:
         """The event's payload as data: the event value, or the raw line parsed as JSON if it is JSON."""
@@ -71,7 +83,9 @@ class Event:
             return self.raw
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # Field by field rather than dataclasses.asdict, which deep-copies the payload recursively
+        # and fails on events nested a few hundred levels deep (valid JSON HEC accepts).
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
 @dataclass(slots=True)
