@@ -166,7 +166,8 @@ def _advice(destination: Destination, *, channel_sent: bool, insecure: bool) -> 
         advice.append(f"sourcetype {destination.sourcetype!r}: the Cloudflare App for Splunk reads {DEFAULT_SOURCETYPE}")
     if destination.insecure_skip_verify or insecure:
         advice.append(
-            "certificate checks are off (insecure-skip-verify=true or --insecure); Cloudflare recommends false: "
-            "certificate problems are reported below but do not fail the check"
+            "certificate checks are off (insecure-skip-verify=true or --insecure): the chain of trust, the expiry "
+            "dates and the host name are no longer verified, so anyone on the path could pose as the HEC; "
+            "Cloudflare recommends false. Certificate problems are reported below but do not fail the check"
         )
     return advice
