@@ -148,3 +148,20 @@ def test_health_can_be_switched_to_unhealthy(client, hec, state, code, text):
     hec.configure(health=state)
     response = client.get("/services/collector/health")
     assert (response.status_code, response.json()) == (503, {"text": text, "code": code})
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"a\nb\nc\n", b"a\nb\nc", b"a\n\nb\n\n\nc", b"a\r\nb\rc\n", b" a\nb\n\tc", b"a\n   \nb\nc\n  ", b"\na\nb\nc"],
+)
+def test_raw_counting_and_splitting_agree_whatever_the_shape(client, hec, body):
+    client.post("/services/collector/raw", content=body, headers=auth())
+    expected = [line for line in body.splitlines() if line.strip()]
+    assert hec.journal.requests()[-1].events == hec.journal.event_count == len(expected)
+    assert [e.raw.encode() for e in hec.journal.events] == expected
+
+
+def test_raw_events_read_back_after_the_cap_trimmed_a_body(client, hec):
+    hec.configure(max_events=3)
+    client.post("/services/collector/raw", content=b"1\n2\n3\n4\n5\n", headers=auth())
+    assert [e.raw for e in hec.journal.events] == ["3", "4", "5"]
