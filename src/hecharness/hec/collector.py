@@ -34,7 +34,6 @@ from hecharness.hec.acks import AckLedger
 from hecharness.hec.body import TooLarge, UnsupportedEncoding, read_body
 from hecharness.hec.events import Defaults, epoch_seconds, parse_event_body
 from hecharness.hec.journal import Journal, RequestRecord, _EventBatch, _RawBatch
-from hecharness.hec.raw import RawLines
 from hecharness.hec.settings import HECSettings
 from hecharness.hec.tokens import Rejected, Token, TokenStore
 from hecharness.masking import mask_authorization, mask_token
@@ -431,7 +430,7 @@ class Collector:
         record.events = len(lines)
         limit = exchange.partial_limit
         if limit is not None and len(lines) > limit:
-            lines = lines.head(limit)
+            lines = lines[:limit]
         batch = _RawBatch(
             record.id,
             channel,
@@ -448,8 +447,13 @@ class Collector:
             return partial, batch if lines else None
         return self._answer(record, codes.SUCCESS, ack_id=ack_id), batch
 
-    def _split(self, data: bytes) -> RawLines:
-        return RawLines(data, self.settings.raw_split)
+    def _split(self, data: bytes) -> list[bytes]:
+        if self.settings.raw_split == "body":
+            return [data.rstrip(b"\r\n")]
+        lines = list(filter(None, data.splitlines()))
+        if any(map(bytes.isspace, lines)):
+            lines = [line for line in lines if not line.isspace()]
+        return lines
 
     async def _ack(self, exchange: Exchange) -> tuple[Response, None]:
         token = self._authenticate(exchange)
