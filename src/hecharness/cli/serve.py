@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 import os
@@ -18,6 +17,7 @@ from hecharness.faults import Fault, FaultSpecError, load_plan, parse_fault
 from hecharness.hec import FakeHEC, HECSettings, Token
 from hecharness.hec.config import ConfigError, load_config
 from hecharness.hec.journal import RequestRecord
+from hecharness.hec.server import is_loopback
 from hecharness.hec.settings import FLAVORS, RAW_SPLIT_MODES, SettingsError
 from hecharness.hec.tokens import new_token_value
 from hecharness.masking import mask_token
@@ -100,7 +100,7 @@ def serve(
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--tls") from None
     faults = _faults(fault_specs, fault_plan)
-    if not _is_loopback(host):
+    if not is_loopback(host):
         click.secho(f"warning: listening on {host}, reachable from other machines, not only this one", fg="yellow", err=True)
     # serve prints its own warnings (above, in colour); FakeHEC's log would repeat them.
     logging.getLogger("hecharness.hec").addHandler(logging.NullHandler())
@@ -169,15 +169,6 @@ def _faults(specs: tuple[str, ...], plan: Path | None) -> list[Fault]:
         except FaultSpecError as error:
             raise click.BadParameter(str(error), param_hint="--faults") from None
     return faults
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _request_logger(show_tokens: bool):

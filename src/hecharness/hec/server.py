@@ -384,7 +384,7 @@ class FakeHEC:
             self.certificates = CertificateFiles(directory)
 
     def _bind(self) -> list[Listener]:
-        if not _is_loopback(self.host):
+        if not is_loopback(self.host):
             # Loopback is the default; anything wider is a choice worth saying out loud.
             log.warning(
                 "fake HEC listening on %s: reachable from other machines, not only this one "
@@ -470,7 +470,8 @@ class FakeHEC:
             server.force_exit = True
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """Whether `host` is reachable from this machine only (localhost or a loopback address)."""
     if host == "localhost":
         return True
     try:
