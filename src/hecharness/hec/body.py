@@ -20,6 +20,9 @@ from hecharness.hec.tokens import Rejected
 
 __all__ = ["Body", "read_body", "TooLarge", "UnsupportedEncoding"]
 
+# Output asked of zlib per call: a bomb is stopped at most this far past the cap.
+_INFLATE_STEP = 1 << 20
+
 
 class TooLarge(Exception):
     """The body passed the content-length cap (splunkd answers 413 with an HTML page)."""
@@ -74,8 +77,8 @@ async def read_body(receive: Receive, headers: Mapping[str, str], max_length: in
 class _Inflater:
     """Inflates gzip members as their bytes arrive, refusing output past `limit`.
 
-    Feeding each received chunk keeps the input handed to zlib small: asking zlib to stop at a
-    cap while holding the whole body makes it copy the unread rest of the body at every stop,
+    Feeding each received chunk keeps the input handed to zlib small: asking zlib to stop after a
+    step while holding the whole body makes it copy the unread rest of the body at every stop,
     which is quadratic in the body's size (4 s for one 50 MB Logpush batch).
     A body that is not valid gzip is still read to its end before it is refused.
     """
@@ -95,8 +98,7 @@ class _Inflater:
                 self._member = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
             member = self._member
             try:
-                # One byte of room past the cap is enough to know the cap was passed; a bomb stops here.
-                chunk = member.decompress(data, self.limit - self.produced + 1)
+                chunk = member.decompress(data, _INFLATE_STEP)
             except zlib.error:
                 self._broken = True
                 return
@@ -104,10 +106,11 @@ class _Inflater:
             if self.produced > self.limit:
                 raise TooLarge()
             self.out.append(chunk)
-            if not member.eof:
-                return
-            data = member.unused_data  # another gzip member may follow
-            self._member = None
+            if member.eof:
+                data = member.unused_data  # another gzip member may follow
+                self._member = None
+            else:
+                data = member.unconsumed_tail  # what the step left of this chunk: never more than the chunk
 
     def finish(self) -> bytes:
         if self._broken:
