@@ -34,6 +34,7 @@ from hecharness.hec.acks import AckLedger
 from hecharness.hec.body import TooLarge, UnsupportedEncoding, read_body
 from hecharness.hec.events import Defaults, epoch_seconds, parse_event_body
 from hecharness.hec.journal import Journal, RequestRecord, _EventBatch, _RawBatch
+from hecharness.hec.lines import RawLines
 from hecharness.hec.settings import HECSettings
 from hecharness.hec.tokens import Rejected, Token, TokenStore
 from hecharness.masking import mask_authorization, mask_token
@@ -426,11 +427,11 @@ class Collector:
             moment = epoch_seconds(query["time"])
             if moment is None:
                 raise Rejected(codes.INVALID_DATA_FORMAT, note=f"time={query['time']!r} is not a number")
-        lines = self._split(await self._body(exchange))
+        lines = RawLines.of(await self._body(exchange), whole_body=self.settings.raw_split == "body")
         record.events = len(lines)
         limit = exchange.partial_limit
-        if limit is not None and len(lines) > limit:
-            lines = lines[:limit]
+        if limit is not None:
+            lines = lines.head(limit)
         batch = _RawBatch(
             record.id,
             channel,
@@ -446,14 +447,6 @@ class Collector:
         if partial is not None:
             return partial, batch if lines else None
         return self._answer(record, codes.SUCCESS, ack_id=ack_id), batch
-
-    def _split(self, data: bytes) -> list[bytes]:
-        if self.settings.raw_split == "body":
-            return [data.rstrip(b"\r\n")]
-        lines = list(filter(None, data.splitlines()))
-        if any(map(bytes.isspace, lines)):
-            lines = [line for line in lines if not line.isspace()]
-        return lines
 
     async def _ack(self, exchange: Exchange) -> tuple[Response, None]:
         token = self._authenticate(exchange)

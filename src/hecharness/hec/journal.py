@@ -5,8 +5,8 @@ life of the journal; stored requests and events are capped (oldest dropped first
 run keeps flat memory, and `count_only` stores nothing but the counters.
 
 The server writes from its own thread while tests read from theirs, so every access takes the
-journal's lock. Raw bodies are kept as the lines they split into and turned into `Event` objects
-only when somebody reads them: the hot path pays for a list of bytes, not for objects.
+journal's lock. Raw bodies are kept as `RawLines` and turned into `Event` objects only when
+somebody reads them: the hot path pays for counting lines, not for objects.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import orjson
+
+from hecharness.hec.lines import RawLines
 
 __all__ = [
     "dumps_json",
@@ -128,14 +130,14 @@ class _RawBatch:
     sourcetype: str
     host: str
     time: float | None
-    lines: list[bytes]
+    lines: RawLines
     skip: int = 0  # lines dropped from the front to honour the event cap
 
     def __len__(self) -> int:
         return len(self.lines) - self.skip
 
     def events(self, skip: int) -> Iterator[Event]:
-        for line in self.lines[skip:]:
+        for line in self.lines.lines()[skip:]:
             yield Event(
                 self.request_id,
                 self.channel,

@@ -1,0 +1,90 @@
+"""The events of a `/raw` body: one per line with blank lines skipped, or the whole body as one.
+
+A line ends at `\\n`, `\\r` or `\\r\\n` (what `bytes.splitlines` breaks at); a line that is empty or
+only whitespace is no event. That is the same rule `bytes.isspace` draws, so a body that is not
+blank always holds at least one event.
+
+A request only needs to know how many events its body holds; the events themselves are wanted
+later, when somebody reads the journal, and in a load run never. So a body of long lines (Logpush
+batches: 3 KB records, up to hundreds of MB per request) is counted on arrival by walking its
+newlines with `bytes.find`, which is memchr, and cut into lines only when read: for a 320 MB batch
+that is 50 ms against 400 ms for splitting it into 100,000 objects. Bodies of short lines are
+split at once, which is cheaper for them than a Python step per line.
+"""
+
+from __future__ import annotations
+
+__all__ = ["RawLines", "split_lines"]
+
+# What bytes.isspace() treats as whitespace: a line that starts with none of these is no blank line.
+_SPACE = frozenset(b" \t\n\r\x0b\x0c")
+# Bodies this small, or with lines this short on average, are split on arrival.
+_SMALL_BODY = 64 * 1024
+_SHORT_LINE = 512
+
+
+def split_lines(data: bytes) -> list[bytes]:
+    """The body's events, one per line, blank lines skipped."""
+    lines = data.split(b"\n") if b"\r" not in data else data.splitlines()
+    if not all(lines) or any(map(bytes.isspace, lines)):
+        lines = [line for line in lines if line and not line.isspace()]
+    return lines
+
+
+def _count_lines(data: bytes) -> int:
+    """len(split_lines(data)) for a body with no `\\r`, without making the lines."""
+    find, count, start, end = data.find, 0, 0, len(data)
+    while start < end:
+        stop = find(b"\n", start)
+        if stop < 0:
+            stop = end
+        if stop > start and (data[start] not in _SPACE or not data[start:stop].isspace()):
+            count += 1
+        start = stop + 1
+    return count
+
+
+class RawLines:
+    """The events of one body: counted now, cut out of the body when first read."""
+
+    __slots__ = ("_data", "_lines", "_count")
+
+    def __init__(self, data: bytes, count: int, lines: list[bytes] | None) -> None:
+        self._data = data
+        self._count = count
+        self._lines = lines
+
+    @classmethod
+    def of(cls, data: bytes, *, whole_body: bool = False) -> RawLines:
+        if whole_body:
+            return cls.listed([data.rstrip(b"\r\n")])
+        if len(data) < _SMALL_BODY or b"\r" in data or data.count(b"\n", 0, _SMALL_BODY) * _SHORT_LINE > _SMALL_BODY:
+            return cls.listed(split_lines(data))
+        return cls(data, _count_lines(data), None)
+
+    @classmethod
+    def listed(cls, lines: list[bytes]) -> RawLines:
+        return cls(b"", len(lines), lines)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __bool__(self) -> bool:
+        return self._count > 0
+
+    def head(self, count: int) -> RawLines:
+        """The first `count` events only (a partial acceptance)."""
+        if count >= self._count:
+            return self
+        return RawLines(self._data, count, None if self._lines is None else self._lines[:count])
+
+    def lines(self) -> list[bytes]:
+        # The body is read before the lines and let go after them are set, so a reader on another
+        # thread sees either the lines or the whole body; two readers at once both split, equally.
+        data = self._data
+        lines = self._lines
+        if lines is None:
+            lines = split_lines(data)[: self._count]
+            self._lines = lines
+            self._data = b""
+        return lines
