@@ -5,10 +5,7 @@ from __future__ import annotations
 import threading
 
 import orjson
-
 import pytest
-
-from hecharness.hec import collector as collector_module
 
 from hecharness.hec import FakeHEC, HECSettings, JournalTruncated
 from hecharness.hec.journal import Journal
@@ -198,10 +195,10 @@ def test_wait_for_events(hec):
 
 
 def test_errors_inside_the_server_are_500_code_8_and_kept(hec, monkeypatch):
-    def explode(data, **options):
+    def explode(data):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(collector_module.RawLines, "of", explode)
+    monkeypatch.setattr(hec.collector, "_split", explode)
     with hec.client() as c:
         response = c.post("/services/collector/raw", content=b"a")
     assert (response.status_code, response.json()) == (500, {"text": "Internal server error", "code": 8})

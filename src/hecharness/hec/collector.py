@@ -427,7 +427,7 @@ class Collector:
             moment = epoch_seconds(query["time"])
             if moment is None:
                 raise Rejected(codes.INVALID_DATA_FORMAT, note=f"time={query['time']!r} is not a number")
-        lines = RawLines.of(await self._body(exchange), whole_body=self.settings.raw_split == "body")
+        lines = self._split(await self._body(exchange))
         record.events = len(lines)
         limit = exchange.partial_limit
         if limit is not None:
@@ -447,6 +447,9 @@ class Collector:
         if partial is not None:
             return partial, batch if lines else None
         return self._answer(record, codes.SUCCESS, ack_id=ack_id), batch
+
+    def _split(self, data: bytes) -> RawLines:
+        return RawLines.of(data, whole_body=self.settings.raw_split == "body")
 
     async def _ack(self, exchange: Exchange) -> tuple[Response, None]:
         token = self._authenticate(exchange)
