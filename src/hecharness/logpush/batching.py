@@ -12,6 +12,7 @@ and compressing the last ones use both cores.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -81,13 +82,14 @@ class Batcher:
         if layout.cve:
             self._prefix, self._suffix = (p.replace(b"${", b"x{") for p in (self._prefix, self._suffix))
         self._open: _Open | None = None
+        self._deadline = math.inf
+        self._max_records = limits.max_records
+        self._max_bytes = math.inf if limits.max_bytes is None else limits.max_bytes
 
     @property
     def deadline(self) -> float | None:
         """When the open batch closes by time, if one is open."""
-        if self._open is None:
-            return None
-        return self._open.opened_at + self.limits.max_interval_seconds
+        return None if self._open is None else self._deadline
 
     @property
     def open_records(self) -> int:
@@ -96,23 +98,25 @@ class Batcher:
     def add(self, available_at: float, line: bytes, key: Any = None) -> list[Batch]:
         """Take one encoded record; returns the batches this closed (an expired one, a full one, or none)."""
         closed: list[Batch] = []
-        deadline = self.deadline
-        if deadline is not None and available_at >= deadline:
-            closed.append(self._close(deadline, "interval"))
-        batch = self._open or self._start(available_at)
-        if batch.records and self._delimiter:
+        batch = self._open
+        if batch is not None and available_at >= self._deadline:
+            closed.append(self._close(self._deadline, "interval"))
+            batch = None
+        if batch is None:
+            batch = self._start(available_at)
+        elif self._delimiter:
             line = self._delimiter + line
-        batch.pending.append(line)
+        pending = batch.pending
+        pending.append(line)
         batch.records += 1
         batch.raw_bytes += len(line)
         if batch.keys is not None:
             batch.keys.append(key)
-        if len(batch.pending) >= _CHUNK_LINES:
+        if len(pending) >= _CHUNK_LINES:
             self._compress_pending(batch)
-        limits = self.limits
-        if batch.records >= limits.max_records:
+        if batch.records >= self._max_records:
             closed.append(self._close(available_at, "records"))
-        elif limits.max_bytes is not None and batch.raw_bytes >= limits.max_bytes:
+        elif batch.raw_bytes >= self._max_bytes:
             closed.append(self._close(available_at, "bytes"))
         return closed
 
@@ -139,6 +143,7 @@ class Batcher:
     def _start(self, at: float) -> _Open:
         compressor = zlib_ng.compressobj(self._level, zlib_ng.DEFLATED, 16 + zlib_ng.MAX_WBITS)
         self._open = _Open(at, compressor, keys=[] if self._track_keys else None)
+        self._deadline = at + self.limits.max_interval_seconds
         if self._prefix:
             self._open.pending.append(self._prefix)
             self._open.raw_bytes += len(self._prefix)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import math
 import random
 import time
 from collections import Counter
@@ -331,40 +332,45 @@ class LogpushSimulator:
         applies to the records of its own moment.
         """
         config = self._config
-        taken = 0
-        while most is None or taken < most:
-            upcoming = self._peek()
-            if upcoming is None:
-                return None
-            available_at, record = upcoming
-            if horizon is not None and available_at > horizon:
-                return None
-            if self._actions and available_at >= self._actions[0][0]:
-                return None
-            self._next_record = None
-            taken += 1
-            self.metrics.records_generated += 1
-            if not self.job.enabled:
-                self.metrics.records_lost_disabled += 1
-                if self._keys is not None:
-                    self._keys["lost"].append(self._key_of(record))
-                continue
-            if config.sample_rate < 1.0 and self._sampling.random() >= config.sample_rate:
-                self.metrics.records_sampled_out += 1
-                continue
-            key = self._key_of(record) if self.track_keys else None
-            closed = config.batcher.add(available_at, config.render(record), key)
-            if closed:
-                for batch in closed:
-                    self._ready(batch)
-                return closed[-1].ready_at
-        return None
-
-    def _peek(self) -> tuple[float, Mapping[str, Any]] | None:
-        if self._next_record is None and not self._source_done:
-            self._next_record = next(self._source, None)
-            self._source_done = self._next_record is None
-        return self._next_record
+        render, add = config.render, config.batcher.add
+        # Nothing here awaits, so the job's state and the next action stay put while it runs.
+        limit = math.inf if horizon is None else horizon
+        action_at = self._actions[0][0] if self._actions else math.inf
+        enabled, sampled = self.job.enabled, config.sample_rate < 1.0
+        keyed = self._keys is not None
+        source, taken, budget = self._source, 0, math.inf if most is None else most
+        try:
+            while taken < budget:
+                upcoming = self._next_record
+                if upcoming is None:
+                    if self._source_done:
+                        return None
+                    upcoming = next(source, None)
+                    if upcoming is None:
+                        self._source_done = True
+                        return None
+                available_at, record = upcoming
+                if available_at > limit or available_at >= action_at:
+                    self._next_record = upcoming
+                    return None
+                self._next_record = None
+                taken += 1
+                if not enabled:
+                    self.metrics.records_lost_disabled += 1
+                    if keyed:
+                        self._keys["lost"].append(self._key_of(record))
+                    continue
+                if sampled and self._sampling.random() >= config.sample_rate:
+                    self.metrics.records_sampled_out += 1
+                    continue
+                closed = add(available_at, render(record), self._key_of(record) if keyed else None)
+                if closed:
+                    for batch in closed:
+                        self._ready(batch)
+                    return closed[-1].ready_at
+            return None
+        finally:
+            self.metrics.records_generated += taken
 
     async def _step(self) -> None:
         now = self.clock.now()
