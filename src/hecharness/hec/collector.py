@@ -31,7 +31,7 @@ from hecharness.faults import AckFault, Close, Decision, FaultSet, Hang, Partial
 from hecharness.faults.rules import NO_FAULT
 from hecharness.hec import connection, replies
 from hecharness.hec.acks import AckLedger
-from hecharness.hec.body import TooLarge, UnsupportedEncoding, read_body
+from hecharness.hec.body import Body, TooLarge, UnsupportedEncoding, read_body
 from hecharness.hec.events import Defaults, epoch_seconds, parse_event_body
 from hecharness.hec.journal import Journal, RequestRecord, _EventBatch, _RawBatch
 from hecharness.hec.lines import RawLines
@@ -236,7 +236,7 @@ class Collector:
             body = await read_body(exchange.request.receive, exchange.headers, self.settings.body_limit)
         except (TooLarge, UnsupportedEncoding, Rejected):
             return
-        exchange.record.bytes_in, exchange.record.bytes_decoded = body.wire_bytes, len(body.data)
+        exchange.record.bytes_in, exchange.record.bytes_decoded = body.wire_bytes, body.size
 
     async def _hang(self, transport: asyncio.Transport, seconds: float) -> str:
         release: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -354,14 +354,14 @@ class Collector:
             raise Rejected(codes.INVALID_CHANNEL, note=f"channel {channel!r} is not a GUID") from None
         return channel
 
-    async def _body(self, exchange: Exchange) -> bytes:
+    async def _body(self, exchange: Exchange) -> Body:
         body = await read_body(exchange.request.receive, exchange.headers, self.settings.body_limit)
         record = exchange.record
         record.bytes_in = body.wire_bytes
-        record.bytes_decoded = len(body.data)
-        if not body.data or body.data.isspace():
+        record.bytes_decoded = body.size
+        if body.is_blank():
             raise Rejected(codes.NO_DATA)
-        return body.data
+        return body
 
     def _ack_id(self, exchange: Exchange, token: Token, channel: str | None) -> int | None:
         if not token.ack or channel is None:
@@ -394,7 +394,7 @@ class Collector:
         record = exchange.record
         token = self._authenticate(exchange)
         channel = self._channel(exchange, token)
-        data = await self._body(exchange)
+        data = (await self._body(exchange)).data
         defaults = Defaults(record.id, channel, self._host(exchange), token)
         parsed = parse_event_body(data, defaults, self.settings.max_event_size)
         events = parsed.events
@@ -427,7 +427,7 @@ class Collector:
             moment = epoch_seconds(query["time"])
             if moment is None:
                 raise Rejected(codes.INVALID_DATA_FORMAT, note=f"time={query['time']!r} is not a number")
-        lines = self._split(await self._body(exchange))
+        lines = self._split((await self._body(exchange)).parts)
         record.events = len(lines)
         limit = exchange.partial_limit
         if limit is not None:
@@ -448,8 +448,8 @@ class Collector:
             return partial, batch if lines else None
         return self._answer(record, codes.SUCCESS, ack_id=ack_id), batch
 
-    def _split(self, data: bytes) -> RawLines:
-        return RawLines.of(data, whole_body=self.settings.raw_split == "body")
+    def _split(self, parts: list[bytes]) -> RawLines:
+        return RawLines.of(parts, whole_body=self.settings.raw_split == "body")
 
     async def _ack(self, exchange: Exchange) -> tuple[Response, None]:
         token = self._authenticate(exchange)
@@ -458,7 +458,7 @@ class Collector:
         channel = self._channel(exchange, token)
         if channel is None:
             raise Rejected(codes.CHANNEL_MISSING)
-        ack_ids = _ack_ids(await self._body(exchange))
+        ack_ids = _ack_ids((await self._body(exchange)).data)
         exchange.record.code = codes.SUCCESS.code
         exchange.record.text = codes.SUCCESS.text
         return replies.json_reply({"acks": self.acks.poll(channel, ack_ids, self.clock.now())}), None

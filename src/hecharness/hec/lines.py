@@ -31,11 +31,38 @@ def split_lines(data: bytes) -> list[bytes]:
     return lines
 
 
-def _count_lines(data: bytes) -> int:
-    """len(split_lines(data)) for a body with no `\\r`, without making the lines."""
-    find, count, start, end = data.find, 0, 0, len(data)
-    while start < end:
-        stop = find(b"\n", start)
+def _count_lines(parts: list[bytes]) -> int:
+    """len(split_lines(b"".join(parts))) for a body with no `\r`, without making the lines."""
+    count = 0
+    head: list[bytes] = []  # the start of a line that runs on from earlier parts
+    for part in parts:
+        start = 0
+        if head:
+            stop = part.find(b"\n")
+            if stop < 0:
+                head.append(part)
+                continue
+            head.append(part[:stop])
+            count += _is_event(b"".join(head))
+            head.clear()
+            start = stop + 1
+        last = part.rfind(b"\n", start)
+        if last < 0:
+            head.append(part[start:])
+            continue
+        count += _count_within(part, start, last)
+        if last + 1 < len(part):
+            head.append(part[last + 1 :])
+    if head:
+        count += _is_event(b"".join(head))
+    return count
+
+
+def _count_within(data: bytes, start: int, end: int) -> int:
+    """The events among the lines of data[start:end], which ends just before a newline."""
+    find, count = data.find, 0
+    while start <= end:
+        stop = find(b"\n", start, end)
         if stop < 0:
             stop = end
         if stop > start and (data[start] not in _SPACE or not data[start:stop].isspace()):
@@ -44,27 +71,32 @@ def _count_lines(data: bytes) -> int:
     return count
 
 
+def _is_event(line: bytes) -> bool:
+    return bool(line) and not line.isspace()
+
+
 class RawLines:
     """The events of one body: counted now, cut out of the body when first read."""
 
-    __slots__ = ("_data", "_lines", "_count")
+    __slots__ = ("_parts", "_lines", "_count")
 
-    def __init__(self, data: bytes, count: int, lines: list[bytes] | None) -> None:
-        self._data = data
+    def __init__(self, parts: list[bytes], count: int, lines: list[bytes] | None) -> None:
+        self._parts = parts
         self._count = count
         self._lines = lines
 
     @classmethod
-    def of(cls, data: bytes, *, whole_body: bool = False) -> RawLines:
+    def of(cls, parts: list[bytes], *, whole_body: bool = False) -> RawLines:
+        """The events of a body given as the pieces it arrived in (see `hecharness.hec.body.Body`)."""
         if whole_body:
-            return cls.listed([data.rstrip(b"\r\n")])
-        if len(data) < _SMALL_BODY or b"\r" in data or data.count(b"\n", 0, _SMALL_BODY) * _SHORT_LINE > _SMALL_BODY:
-            return cls.listed(split_lines(data))
-        return cls(data, _count_lines(data), None)
+            return cls.listed([b"".join(parts).rstrip(b"\r\n")])
+        if _split_now(parts):
+            return cls.listed(split_lines(b"".join(parts)))
+        return cls(parts, _count_lines(parts), None)
 
     @classmethod
     def listed(cls, lines: list[bytes]) -> RawLines:
-        return cls(b"", len(lines), lines)
+        return cls([], len(lines), lines)
 
     def __len__(self) -> int:
         return self._count
@@ -76,15 +108,24 @@ class RawLines:
         """The first `count` events only (a partial acceptance)."""
         if count >= self._count:
             return self
-        return RawLines(self._data, count, None if self._lines is None else self._lines[:count])
+        return RawLines(self._parts, count, None if self._lines is None else self._lines[:count])
 
     def lines(self) -> list[bytes]:
-        # The body is read before the lines and let go after them are set, so a reader on another
+        # The body is read before the lines and let go after they are set, so a reader on another
         # thread sees either the lines or the whole body; two readers at once both split, equally.
-        data = self._data
+        parts = self._parts
         lines = self._lines
         if lines is None:
-            lines = split_lines(data)[: self._count]
+            lines = split_lines(b"".join(parts))[: self._count]
             self._lines = lines
-            self._data = b""
+            self._parts = []
         return lines
+
+
+def _split_now(parts: list[bytes]) -> bool:
+    """Small bodies, bodies of short lines and bodies with `\r` in them are split on arrival."""
+    if not parts or sum(map(len, parts)) < _SMALL_BODY:
+        return True
+    first = parts[0]
+    sample = min(len(first), _SMALL_BODY)
+    return first.count(b"\n", 0, sample) * _SHORT_LINE > sample or any(b"\r" in part for part in parts)
