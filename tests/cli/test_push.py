@@ -72,3 +72,21 @@ def test_bad_input_is_a_one_line_error(hec, args, message):
     assert result.exit_code == 2
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def test_gzip_level_trades_bytes_for_cpu(hec, tmp_path):
+    sizes = {}
+    for level in ("1", "9"):
+        report = tmp_path / f"report-{level}.json"
+        result = push(hec, "--count", "2000", "--rate", "2000", "--gzip-level", level, "--report", str(report))
+        assert result.exit_code == 0, result.output
+        metrics = json.loads(report.read_text())["metrics"]
+        assert metrics["records_uploaded"] == 2000
+        sizes[level] = metrics["bytes_compressed"]
+    assert sizes["9"] < sizes["1"]
+
+
+def test_gzip_level_out_of_range_is_a_one_line_error(hec):
+    result = push(hec, "--gzip-level", "10")
+    assert result.exit_code == 2
+    assert "'--gzip-level': 10 is not in the range 0<=x<=9" in result.output

@@ -19,6 +19,7 @@ from hecharness.cli import main
 from hecharness.clock import RealClock
 from hecharness.generate import DATASET_NAMES, GenerateError
 from hecharness.logpush import JobError, LogpushSimulator, PolicyError, Report, ValidationRefused
+from hecharness.logpush.batching import DEFAULT_GZIP_LEVEL
 from hecharness.logpush.policy import POLICIES
 
 EXIT_LOST, EXIT_REFUSED = 1, 3
@@ -39,6 +40,7 @@ EXIT_LOST, EXIT_REFUSED = 1, 3
 @click.option("--cacert", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None, help="CA bundle to trust for the destination.")
 @click.option("--any-port", is_flag=True, help="Allow Splunk ports other than 443 and 8088, as newer Logpush docs do.")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=4, show_default=True, help="Batches uploaded at once.")
+@click.option("--gzip-level", type=click.IntRange(0, 9), default=DEFAULT_GZIP_LEVEL, show_default=True, help="gzip level of the batches (6 makes about half the bytes for four times the CPU).")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the attempt timeline and metrics here as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def push(
@@ -56,6 +58,7 @@ def push(
     cacert: Path | None,
     any_port: bool,
     concurrency: int,
+    gzip_level: int,
     report_path: Path | None,
     quiet: bool,
 ) -> None:
@@ -79,6 +82,7 @@ def push(
             cafile=cacert,
             any_port=any_port,
             concurrency=concurrency,
+            compress_level=gzip_level,
         )
     except (JobError, PolicyError, GenerateError, ValueError) as error:
         raise click.UsageError(str(error)) from None

@@ -38,7 +38,7 @@ from typing import Any
 from hecharness import preflight
 from hecharness.clock import Clock, RealClock, VirtualClock
 from hecharness.generate import Encoder, OutputOptions, RecordSource, get_dataset
-from hecharness.logpush.batching import Batch, Batcher
+from hecharness.logpush.batching import DEFAULT_GZIP_LEVEL, Batch, Batcher
 from hecharness.logpush.job import ApiError, JobError, LogpushJob, envelope
 from hecharness.logpush.policy import RetryPolicy, get_policy
 from hecharness.logpush.sender import Outcome, Sender
@@ -185,7 +185,7 @@ class LogpushSimulator:
         records: Iterable[tuple[float, Mapping[str, Any]]] | None = None,
         cafile: str | Path | None = None,
         concurrency: int = 4,
-        compress_level: int = 6,
+        compress_level: int = DEFAULT_GZIP_LEVEL,
         propagation_delay: float | tuple[float, float] = (600.0, 900.0),
         track_keys: bool = False,
         any_port: bool = False,
