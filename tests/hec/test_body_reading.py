@@ -99,3 +99,13 @@ def test_inflating_past_the_cap_stops_at_once():
 def test_plain_body_is_joined_untouched():
     body = read(receiver(b"abc\ndef\n", [1, 2, 3]), headers={})
     assert (body.data, body.wire_bytes) == (b"abc\ndef\n", 8)
+
+
+def test_output_still_inside_zlib_when_a_chunk_runs_out_is_not_lost():
+    # A highly compressible member: zlib still holds output when a chunk ends near the end of the
+    # deflate data; it must come out with the next chunk (the trailer), whatever the cut.
+    text = b"0123456789abcdef" * (3 * body_module._INFLATE_STEP // 16) + b"tail\n"
+    wire = gzip.compress(text, 9)
+    deflate_end = len(wire) - 8  # the CRC and size follow the deflate data
+    for cut in range(deflate_end - 24, len(wire)):
+        assert read(receiver(wire, [cut])).data == text, cut

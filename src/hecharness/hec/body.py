@@ -119,19 +119,22 @@ class _Inflater:
             except zlib.error:
                 self._broken = True
                 return
-            self.produced += len(chunk)
-            if self.produced > self.limit:
-                raise TooLarge()
-            self.out.append(chunk)
+            if chunk:
+                self.produced += len(chunk)
+                if self.produced > self.limit:
+                    raise TooLarge()
+                self.out.append(chunk)
             if member.eof:
                 data = member.unused_data  # another gzip member may follow
                 self._member = None
             else:
-                data = member.unconsumed_tail  # what the step left of this chunk: never more than the chunk
+                # What the step left of this chunk, never more than the chunk. Output zlib still
+                # holds when the chunk runs out comes with the next one (the gzip trailer follows).
+                data = member.unconsumed_tail
 
     def finish(self) -> list[bytes]:
         if self._broken:
             raise Rejected(codes.INVALID_DATA_FORMAT, note="body is not valid gzip")
         if self._member is not None:
             raise Rejected(codes.INVALID_DATA_FORMAT, note="gzip stream is truncated")
-        return [part for part in self.out if part]
+        return self.out

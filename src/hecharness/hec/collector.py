@@ -428,10 +428,11 @@ class Collector:
             if moment is None:
                 raise Rejected(codes.INVALID_DATA_FORMAT, note=f"time={query['time']!r} is not a number")
         lines = self._split((await self._body(exchange)).parts)
-        record.events = len(lines)
+        record.events = lines.count
         limit = exchange.partial_limit
         if limit is not None:
             lines = lines.head(limit)
+        accepted = lines.count
         batch = _RawBatch(
             record.id,
             channel,
@@ -442,10 +443,10 @@ class Collector:
             moment,
             lines,
         )
-        ack_id = self._ack_id(exchange, token, channel) if lines else None
-        partial = self._partial(exchange, len(lines), ack_id)
+        ack_id = self._ack_id(exchange, token, channel) if accepted else None
+        partial = self._partial(exchange, accepted, ack_id)
         if partial is not None:
-            return partial, batch if lines else None
+            return partial, batch if accepted else None
         return self._answer(record, codes.SUCCESS, ack_id=ack_id), batch
 
     def _split(self, parts: list[bytes]) -> RawLines:

@@ -134,7 +134,7 @@ class _RawBatch:
     skip: int = 0  # lines dropped from the front to honour the event cap
 
     def __len__(self) -> int:
-        return len(self.lines) - self.skip
+        return self.lines.count - self.skip
 
     def events(self, skip: int) -> Iterator[Event]:
         for line in self.lines.lines()[skip:]:
@@ -284,16 +284,15 @@ class Journal:
                 counters.by_code[request.code] += 1
             if request.fault is not None:
                 counters.by_fault[request.fault] += 1
-            if batch is not None:
-                counters.events += len(batch)
+            events = 0 if batch is None else len(batch)
+            counters.events += events
             if self.count_only:
                 counters.requests_dropped_from_store += 1
-                if batch is not None:
-                    counters.events_dropped_from_store += len(batch)
+                counters.events_dropped_from_store += events
             else:
                 self._store_request(request)
-                if batch is not None and len(batch):
-                    self._store_batch(batch)
+                if events:
+                    self._store_batch(batch, events)
             self._changed.notify_all()
 
     def _store_request(self, request: RequestRecord) -> None:
@@ -302,9 +301,9 @@ class Journal:
             self._requests.popleft()
             self._counters.requests_dropped_from_store += 1
 
-    def _store_batch(self, batch: _RawBatch | _EventBatch) -> None:
+    def _store_batch(self, batch: _RawBatch | _EventBatch, events: int) -> None:
         self._batches.append(batch)
-        self._stored_events += len(batch)
+        self._stored_events += events
         excess = self._stored_events - self.max_events
         while excess > 0:
             oldest = self._batches[0]

@@ -26,6 +26,8 @@ _SHORT_LINE = 512
 def split_lines(data: bytes) -> list[bytes]:
     """The body's events, one per line, blank lines skipped."""
     lines = data.split(b"\n") if b"\r" not in data else data.splitlines()
+    if not lines[-1]:  # the body's final newline (or an empty body)
+        lines.pop()
     if not all(lines) or any(map(bytes.isspace, lines)):
         lines = [line for line in lines if line and not line.isspace()]
     return lines
@@ -78,11 +80,11 @@ def _is_event(line: bytes) -> bool:
 class RawLines:
     """The events of one body: counted now, cut out of the body when first read."""
 
-    __slots__ = ("_parts", "_lines", "_count")
+    __slots__ = ("_parts", "_lines", "count")
 
     def __init__(self, parts: list[bytes], count: int, lines: list[bytes] | None) -> None:
         self._parts = parts
-        self._count = count
+        self.count = count  # how many events: read on every request, so a plain attribute
         self._lines = lines
 
     @classmethod
@@ -90,6 +92,9 @@ class RawLines:
         """The events of a body given as the pieces it arrived in (see `hecharness.hec.body.Body`)."""
         if whole_body:
             return cls.listed([b"".join(parts).rstrip(b"\r\n")])
+        if len(parts) == 1 and len(parts[0]) < _SMALL_BODY:  # most requests: one small piece
+            lines = split_lines(parts[0])
+            return cls([], len(lines), lines)
         if _split_now(parts):
             return cls.listed(split_lines(b"".join(parts)))
         return cls(parts, _count_lines(parts), None)
@@ -99,14 +104,11 @@ class RawLines:
         return cls([], len(lines), lines)
 
     def __len__(self) -> int:
-        return self._count
-
-    def __bool__(self) -> bool:
-        return self._count > 0
+        return self.count
 
     def head(self, count: int) -> RawLines:
         """The first `count` events only (a partial acceptance)."""
-        if count >= self._count:
+        if count >= self.count:
             return self
         return RawLines(self._parts, count, None if self._lines is None else self._lines[:count])
 
@@ -116,7 +118,7 @@ class RawLines:
         parts = self._parts
         lines = self._lines
         if lines is None:
-            lines = split_lines(b"".join(parts))[: self._count]
+            lines = split_lines(b"".join(parts))[: self.count]
             self._lines = lines
             self._parts = []
         return lines
