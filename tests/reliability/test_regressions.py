@@ -186,7 +186,7 @@ def test_stopping_ends_pending_delays_and_slow_bodies_at_once_and_journals_them(
     assert not [r for r in caplog.records if "Exception in ASGI application" in r.getMessage()]
 
 
-@pytest.mark.parametrize("depth", [300, 900])
+@pytest.mark.parametrize("depth", [300, 900, 1000, 1023])
 def test_an_event_nested_hundreds_of_levels_deep_reads_back_and_exports(depth):
     # Was: such an event is valid JSON and accepted, but orjson writes at most 254 levels and
     # dataclasses.asdict recursed through it: Event.text raised, and GET /journal answered 500
@@ -199,4 +199,5 @@ def test_an_event_nested_hundreds_of_levels_deep_reads_back_and_exports(depth):
         assert hec.journal.events[0].text == "[" * depth + "]" * depth
         exported = httpx.get(hec.admin_url + "/journal/events")
         assert exported.status_code == 200
-        assert exported.json()[0]["event"] is not None
+        # Read as text: the export nests two levels more than the event, past what JSON parsers read.
+        assert b'"event":' + b"[" * depth + b"]" * depth in exported.content

@@ -11,8 +11,10 @@ somebody reads them: the hot path pays for counting lines, not for objects.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
+import sys
 import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -39,12 +41,30 @@ __all__ = [
 
 def dumps_json(value: Any, default: Any = None) -> bytes:
     """Compact JSON for journal data. orjson writes at most 254 levels of nesting, while events may
-    be nested as deep as the parser reads (about a thousand); deeper values go through the standard
-    library, which is slower but has no such limit."""
+    be nested as deep as the parser reads (1,024 levels); deeper values go through the standard
+    library, which is slower and recurses once per level, so it gets the room for that."""
     try:
         return orjson.dumps(value, default=default)
     except orjson.JSONEncodeError:
-        return json.dumps(value, default=default, ensure_ascii=False, separators=(",", ":")).encode()
+        with _recursion_room(_DEEPEST_EVENT):
+            return json.dumps(value, default=default, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+_DEEPEST_EVENT = 1024  # orjson.loads refuses deeper, so no accepted event is deeper than this
+_recursion_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _recursion_room(levels: int) -> Iterator[None]:
+    """Raise the interpreter's recursion limit by `levels` while inside (the limit is process-wide,
+    so the lock keeps two writers from restoring each other's value)."""
+    with _recursion_lock:
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(limit + levels)
+        try:
+            yield
+        finally:
+            sys.setrecursionlimit(limit)
 
 
 class JournalTruncated(RuntimeError):
