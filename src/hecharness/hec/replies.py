@@ -40,7 +40,7 @@ def hec_body(
     return body
 
 
-class Reply(Response):
+class SplunkdResponse(Response):
     """A response built straight into raw headers: splunkd's set, the type, and any extras.
 
     Starlette's generic header building is a large share of a small request's cost, and every
@@ -62,7 +62,7 @@ _SPLUNK_RAW_HEADERS = [(name.lower().encode(), value.encode()) for name, value i
 
 
 def json_reply(body: object, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
-    return Reply(orjson.dumps(body), status, JSON_TYPE, headers)
+    return SplunkdResponse(orjson.dumps(body), status, JSON_TYPE, headers)
 
 
 def hec_reply(
@@ -87,19 +87,19 @@ def html_reply(status: int, title: str, message: str) -> Response:
         '<!doctype html><html><head><meta http-equiv="content-type" content="text/html; charset=UTF-8">'
         f"<title>{status} {title}</title></head><body><h1>{title}</h1><p>{message}</p></body></html>"
     )
-    return Reply(page.encode(), status, HTML_TYPE)
+    return SplunkdResponse(page.encode(), status, HTML_TYPE)
 
 
 def options_reply(methods: str) -> Response:
     # No Content-Type on an empty OPTIONS answer.
-    response = Reply(b"", 200, "", {"Allow": methods})
+    response = SplunkdResponse(b"", 200, "", {"Allow": methods})
     response.raw_headers = [header for header in response.raw_headers if header[0] != b"content-type"]
     return response
 
 
 def raw_reply(status: int, body: bytes, content_type: str, headers: Mapping[str, str] | None = None) -> Response:
     """Any status and body, still with splunkd's headers (for custom fault answers)."""
-    return Reply(body, status, content_type, headers)
+    return SplunkdResponse(body, status, content_type, headers)
 
 
 class DribbledResponse(Response):
