@@ -2,52 +2,23 @@
 
 from __future__ import annotations
 
-import json
-import signal
 import subprocess
-import sys
-import time
-from pathlib import Path
 
 import httpx
 import pytest
 
-CLI = [sys.executable, "-m", "hecharness.cli"]
-
-
-def start(tmp_path: Path, *args: str) -> tuple[subprocess.Popen, dict]:
-    ready = tmp_path / "ready.json"
-    process = subprocess.Popen(
-        [*CLI, "serve", "--port", "0", "--ready-file", str(ready), *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 20
-    while not ready.exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            out, err = process.communicate()
-            pytest.fail(f"serve did not get ready: {out}\n{err}")
-        time.sleep(0.05)
-    return process, json.loads(ready.read_text())
-
-
-def stop(process: subprocess.Popen) -> tuple[int, str, str]:
-    process.send_signal(signal.SIGTERM)
-    out, err = process.communicate(timeout=20)
-    return process.returncode, out, err
+from tests.serve_process import CLI, start_serve, stop_serve
 
 
 def test_serve_makes_up_a_token_and_stops_cleanly(tmp_path):
-    process, ready = start(tmp_path)
+    process, ready = start_serve(tmp_path)
     token = ready["tokens"][0]["value"]
     response = httpx.post(ready["url"] + "/services/collector/raw", content=b"hi", headers={"Authorization": f"Splunk {token}"})
     assert response.json() == {"text": "Success", "code": 0}
     counters = httpx.get(ready["admin_url"] + "/journal/counters").json()
     assert counters["events"] == 1
     assert oct((tmp_path / "ready.json").stat().st_mode & 0o777) == "0o600"
-    code, out, err = stop(process)
+    code, out, err = stop_serve(process)
     assert code == 0
     assert token in out  # made up, so printed for the user to copy
     assert "POST /services/collector/raw 200 code=0 events=1" in err
@@ -57,14 +28,14 @@ def test_serve_makes_up_a_token_and_stops_cleanly(tmp_path):
 def test_serve_with_config_masks_known_tokens(tmp_path):
     config = tmp_path / "hec.toml"
     config.write_text('raw_split = "body"\n[[tokens]]\nvalue = "logpush-secret-token"\nname = "logpush"\nack = true\n')
-    process, ready = start(tmp_path, "--config", str(config))
+    process, ready = start_serve(tmp_path, "--config", str(config))
     assert ready["tokens"][0]["name"] == "logpush" and ready["tokens"][0]["ack"] is True
     httpx.post(
         ready["url"] + "/services/collector/raw",
         content=b"a\nb",
         headers={"Authorization": "Splunk logpush-secret-token", "X-Splunk-Request-Channel": "11111111-2222-4333-8444-555555555555"},
     )
-    code, out, err = stop(process)
+    code, out, err = stop_serve(process)
     assert code == 0
     assert "logpush-secret-token" not in out + err
     assert "token logpush: logp****" in out
@@ -97,7 +68,7 @@ def test_bad_config_file_is_named(tmp_path):
 
 
 def test_port_in_use_is_a_clear_error(tmp_path):
-    process, ready = start(tmp_path)
+    process, ready = start_serve(tmp_path)
     port = ready["url"].rsplit(":", 1)[1]
     try:
         run = subprocess.run([*CLI, "serve", "--port", port], capture_output=True, text=True, timeout=30)
@@ -105,25 +76,25 @@ def test_port_in_use_is_a_clear_error(tmp_path):
         assert f"cannot listen on 127.0.0.1:{port}" in run.stderr
         assert "Traceback" not in run.stderr
     finally:
-        stop(process)
+        stop_serve(process)
 
 
 def test_wide_bind_warns(tmp_path):
-    process, ready = start(tmp_path, "--host", "0.0.0.0", "--no-admin")
-    code, out, err = stop(process)
+    process, ready = start_serve(tmp_path, "--host", "0.0.0.0", "--no-admin")
+    code, out, err = stop_serve(process)
     assert "warning: listening on 0.0.0.0" in err
 
 
 def test_serve_with_faults(tmp_path):
     plan = tmp_path / "plan.toml"
     plan.write_text('[[faults]]\naction = "error:8"\nfirst = 1\nname = "planned"\n')
-    process, ready = start(tmp_path, "--fault", "error:9 first=1 name=busy", "--faults", str(plan))
+    process, ready = start_serve(tmp_path, "--fault", "error:9 first=1 name=busy", "--faults", str(plan))
     token = ready["tokens"][0]["value"]
     send = lambda: httpx.post(ready["url"] + "/services/collector/raw", content=b"x", headers={"Authorization": f"Splunk {token}"})
     assert [send().json()["code"] for _ in range(3)] == [9, 8, 0]
     listed = httpx.get(ready["admin_url"] + "/faults").json()
     assert [f["name"] for f in listed] == ["busy", "planned"]
-    code, out, err = stop(process)
+    code, out, err = stop_serve(process)
     assert "fault busy: error:9 first=1 name=busy" in out
     assert "code=9 fault=busy=error:9" in err
 
@@ -144,6 +115,6 @@ def test_bad_fault_gets_a_one_line_error(args, message):
 
 
 def test_loopback_range_does_not_warn(tmp_path):
-    process, ready = start(tmp_path, "--host", "127.0.0.2", "--no-admin")
-    code, out, err = stop(process)
+    process, ready = start_serve(tmp_path, "--host", "127.0.0.2", "--no-admin")
+    code, out, err = stop_serve(process)
     assert "warning" not in err

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import json
-import signal
 import ssl
 import stat
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from hecharness.tls import CERTIFICATE_MODES, TLS_MODES, CertificateAuthority
+from tests.serve_process import CLI, start_serve, stop_serve
 from tests.tls.conftest import curl, httpx_post
 
-CLI = [sys.executable, "-m", "hecharness.cli"]
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -24,27 +20,12 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def serve(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str], dict]:
-    ready = tmp_path / "ready.json"
-    process = subprocess.Popen(
-        [*CLI, "serve", "--port", "0", "--no-admin", "--token", "cli-token", "--ready-file", str(ready), *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 30
-    while not ready.exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            out, err = process.communicate()
-            pytest.fail(f"serve did not get ready: {out}\n{err}")
-        time.sleep(0.05)
-    return process, json.loads(ready.read_text())
+    return start_serve(tmp_path, "--no-admin", "--token", "cli-token", *args)
 
 
 def stop(process: subprocess.Popen[str]) -> str:
-    process.send_signal(signal.SIGTERM)
-    out, _ = process.communicate(timeout=30)
-    assert process.returncode == 0
+    status, out, _ = stop_serve(process)
+    assert status == 0
     return out
 
 
