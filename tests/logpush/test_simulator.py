@@ -139,6 +139,24 @@ def test_timeouts_are_retried():
     assert report.attempts[0].error.startswith("timeout")
 
 
+def test_an_answer_that_trickles_past_the_deadline_is_a_timeout_and_its_retry_a_duplicate():
+    # The HEC indexes the batch, then sends its answer a byte at a time: every read is quick, the
+    # whole answer is not. The deadline covers the whole upload (as Go's Client.Timeout does), so
+    # the sender gives up and retries, and the HEC indexes the same records a second time.
+    clock = VirtualClock()
+    with FakeHEC([Token("tok", name="logpush")], tls="valid", clock=clock) as hec:
+        hec.faults.add("slow-body:3 first=1")
+        sim = LogpushSimulator(
+            {"destination_conf": conf(hec)}, count=5, rate=10, clock=clock, cafile=hec.ca_path, any_port=True,
+            upload_wall_timeout=0.5,
+        )
+        report = sim.run_sync()
+        arrived = [e for e in hec.journal.events if "RayID" in (e.raw or "")]
+    assert [a.outcome for a in report.attempts] == ["retry", "delivered"]
+    assert report.attempts[0].error == "timeout: no complete answer in time"
+    assert len(arrived) == 10 and report.metrics.records_uploaded == 5
+
+
 def test_untrusted_certificate_is_a_tls_error(hec):
     report = simulator(hec, count=5, rate=10, cafile=None).run_sync()
     assert report.attempts[0].error.startswith("tls: certificate verify failed: unable to get local issuer certificate")

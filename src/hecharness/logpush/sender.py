@@ -7,6 +7,7 @@ a CA to trust, as a self-hosted Splunk needs.
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import ssl
 import time
@@ -59,6 +60,7 @@ class Sender:
         limits: httpx.Limits | None = None,
     ) -> None:
         self.destination = destination
+        self._deadline = timeout
         self._client = httpx.AsyncClient(
             verify=_trust(destination, cafile),
             timeout=httpx.Timeout(timeout),
@@ -70,9 +72,15 @@ class Sender:
         """POST one gzipped batch and classify the answer."""
         started = time.perf_counter()
         try:
-            response = await self._client.post(
-                self.destination.url, content=gzipped, headers={"Content-Encoding": "gzip"}
+            # httpx's timeout bounds each read; the deadline bounds the whole upload, as Go's
+            # http.Client.Timeout does, so an answer that trickles in still runs out of time.
+            response = await asyncio.wait_for(
+                self._client.post(self.destination.url, content=gzipped, headers={"Content-Encoding": "gzip"}),
+                self._deadline,
             )
+        except asyncio.TimeoutError:
+            error = "timeout: no complete answer in time"
+            return Outcome(False, error=error, kind="timeout", duration=time.perf_counter() - started)
         except httpx.TimeoutException as error:
             return Outcome(False, error=f"timeout: {_text(error) or 'no answer in time'}", kind="timeout", duration=time.perf_counter() - started)
         except httpx.TransportError as error:
