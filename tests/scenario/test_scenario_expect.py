@@ -78,6 +78,8 @@ def broken(tmp_path_factory, scenario_certs):
             expect.preflight(ok=True),
             expect.retries_match_answers(500),
             expect.answers(5, status=500, code=8),
+            expect.acks_issued(3),
+            expect.ack_polls(0),
             expect.batch_limits(),
             expect.that("a custom check", lambda observed: (observed.report.metrics.uploads == 5, f"{observed.report.metrics.uploads} uploads"), "5 uploads"),
         ],
@@ -109,6 +111,9 @@ def test_sender_counts_against_the_journal(broken):
     unretried = broken["retries against 500 answers / one per 500 answer"]
     assert not unretried.passed and unretried.observed == "4 retries for 5 500 answers"
     assert broken["500/8 answers / 5"].passed
+    # This token has acknowledgement off: no answer carried an ackId, and nothing polled.
+    assert broken["ackIds issued / 3"].message == "ackIds issued: expected 3, observed 0"
+    assert broken["ack polls / 0"].passed
 
 
 def test_job_state_expectations(broken):

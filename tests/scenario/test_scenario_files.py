@@ -41,6 +41,8 @@ def test_each_faq_behaviour_has_a_scenario():
         "pre-flight check": {"preflight-good-hec", "preflight-certificate-name"},
         "datasets": {f"dataset-{d}" for d in ("http-requests", "range-events", "firewall-events", "network-analytics-logs", "dns-logs")},
         "any sender": {"external-curl", "external-sender"},
+        "slow destination: retried, duplicated when already indexed": {"slow-before-reading", "slow-after-indexing"},
+        "indexer acknowledgement on": {"ack-token"},
     }
     for behaviour, wanted in behaviours.items():
         assert wanted <= names, f"{behaviour}: missing {sorted(wanted - names)}"

@@ -50,6 +50,8 @@ __all__ = [
     "accepted",
     "compressed",
     "answers",
+    "acks_issued",
+    "ack_polls",
     "sourcetype",
     "timestamps",
     "preflight",
@@ -430,6 +432,26 @@ def answers(value: Any = None, *, status: int, code: int | None = None, at_least
         return count, number(count)
 
     return _measured(_to(f"{label} answers", hec) if hec else f"{label} answers", Bound.parse(value, at_least=at_least, at_most=at_most), measure)
+
+
+def acks_issued(value: Any = None, *, at_least: Any = None, at_most: Any = None, hec: str | None = None) -> Expectation:
+    """How many answers carried an `ackId` (the token has indexer acknowledgement on)."""
+
+    def measure(observation: Observation) -> tuple[float, str]:
+        count = len([r for r in observation.requests(hec) if r.ack_id is not None])
+        return count, number(count)
+
+    return _measured(_to("ackIds issued", hec), Bound.parse(value, at_least=at_least, at_most=at_most), measure)
+
+
+def ack_polls(value: Any = None, *, at_least: Any = None, at_most: Any = None, hec: str | None = None) -> Expectation:
+    """How many requests polled /services/collector/ack for acknowledgements."""
+
+    def measure(observation: Observation) -> tuple[float, str]:
+        count = len([r for r in observation.requests(hec) if r.path.rstrip("/").endswith(("/ack", "/ack/1.0"))])
+        return count, number(count)
+
+    return _measured(_to("ack polls", hec), Bound.parse(value, at_least=at_least, at_most=at_most), measure)
 
 
 def sourcetype(expected: str = "cloudflare:json", hec: str | None = None) -> Expectation:
