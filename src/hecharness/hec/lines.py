@@ -34,7 +34,7 @@ def split_lines(data: bytes) -> list[bytes]:
 
 
 def _count_lines(parts: list[bytes]) -> int:
-    """len(split_lines(b"".join(parts))) for a body with no `\r`, without making the lines."""
+    """len(split_lines(b"".join(parts))) for a body with no `\\r`, without making the lines."""
     count = 0
     head: list[bytes] = []  # the start of a line that runs on from earlier parts
     for part in parts:
@@ -125,7 +125,7 @@ class RawLines:
 
 
 def _split_now(parts: list[bytes]) -> bool:
-    """Small bodies, bodies of short lines and bodies with `\r` in them are split on arrival."""
+    """Small bodies, bodies of short lines and bodies with `\\r` in them are split on arrival."""
     if not parts or sum(map(len, parts)) < _SMALL_BODY:
         return True
     first = parts[0]
