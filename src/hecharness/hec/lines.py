@@ -92,11 +92,8 @@ class RawLines:
         """The events of a body given as the pieces it arrived in (see `hecharness.hec.body.Body`)."""
         if whole_body:
             return cls.listed([b"".join(parts).rstrip(b"\r\n")])
-        if len(parts) == 1 and len(parts[0]) < _SMALL_BODY:  # most requests: one small piece
-            lines = split_lines(parts[0])
-            return cls([], len(lines), lines)
         if _split_now(parts):
-            return cls.listed(split_lines(b"".join(parts)))
+            return cls.listed(split_lines(parts[0] if len(parts) == 1 else b"".join(parts)))
         return cls(parts, _count_lines(parts), None)
 
     @classmethod
