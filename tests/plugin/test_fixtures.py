@@ -249,3 +249,22 @@ def test_hec_preflight_checks_fake_hec_the_way_logpush_would(pytester: pytest.Py
         """
     )
     pytester.runpytest().assert_outcomes(passed=4)
+
+
+def test_a_factory_server_the_test_stopped_tears_down_cleanly(pytester: pytest.Pytester) -> None:
+    # Its teardown once printed the server and died on the closed socket (OSError: Bad file descriptor).
+    pytester.makepyfile(
+        """
+        import httpx
+        import pytest
+
+        def test_refused(fake_hec_factory):
+            hec = fake_hec_factory()
+            url = hec.url
+            hec.stop()
+            with pytest.raises(httpx.ConnectError):
+                httpx.get(url + "/services/collector/health")
+            assert repr(hec) == f"<FakeHEC {url} stopped>"
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=1)

@@ -28,7 +28,7 @@ import ssl
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -77,14 +77,20 @@ class Listener:
     socket: socket.socket
     app: Any
     ssl_context: ssl.SSLContext | None = None
+    # Read once at bind time: the URL must still name the server after stop() closed the socket
+    # (a test's teardown or a log line may print it then).
+    address: tuple[str, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.address = self.socket.getsockname()[:2]
 
     @property
     def port(self) -> int:
-        return self.socket.getsockname()[1]
+        return self.address[1]
 
     @property
     def host(self) -> str:
-        return self.socket.getsockname()[0]
+        return self.address[0]
 
     @property
     def url(self) -> str:
@@ -354,8 +360,9 @@ class FakeHEC:
         self.stop()
 
     def __repr__(self) -> str:
-        state = self.url if self._listeners else "not started"
-        return f"<FakeHEC {state}>"
+        if not self._listeners:
+            return "<FakeHEC not started>"
+        return f"<FakeHEC {self.url}{'' if self._thread is not None else ' stopped'}>"
 
     # -- inside ------------------------------------------------------------------------------------
 
