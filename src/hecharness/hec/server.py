@@ -244,7 +244,10 @@ class FakeHEC:
     def client(self, token: str | None = None, *, mode: str | None = None, **kwargs: Any) -> httpx.Client:
         """An httpx client with the base URL (of `mode`, default the first) and `Authorization: Splunk <token>` set.
 
-        When TLS is served the client trusts `ca_path` (and presents the client certificate if required).
+        When TLS is served the client trusts `ca_path` (and presents the client certificate if required)
+        and verifies the rest as any client would, so the modes made to fail verification fail it:
+        `splunk-default` and `mismatched-name` on the name, `expired` on the dates (`verify=False`
+        gets through).
         """
         headers = {"Authorization": f"Splunk {token or self.token}", **kwargs.pop("headers", {})}
         if self.authority is not None:
