@@ -4,18 +4,23 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install test scenario bench certs clean
+.PHONY: install test scenario docs bench certs clean
 
 install: $(STAMP)
 
 # Re-installs only when pyproject.toml changes, so repeated `make test` is quick.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,docs]'
 	touch $(STAMP)
 
 test: install
 	$(BIN)/python -m pytest -n auto
+
+# The documentation site (docs/, mkdocs.yml) into site/; --strict turns a broken link into a failure.
+# Nothing is downloaded at build time (no social cards or other fetching plugins).
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 # Every scenario in scenarios/ (in parallel), or one: make scenario NAME=long-outage (names, file stems or patterns).
 scenario: install
@@ -36,4 +41,4 @@ certs: install
 	$(BIN)/hecharness certs --out certs
 
 clean:
-	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache scenario-results bench/out
+	rm -rf $(VENV) build dist site src/*.egg-info .pytest_cache scenario-results bench/out
