@@ -59,11 +59,13 @@ def blocks(page: Path) -> list[Block]:
         if region in directives:
             if pending is not None:
                 raise ValueError(f"{_where(document, pending)}: a directive must be followed by a block, not another directive")
+            _marker(document, region)
             pending = region
             continue
         language = (lexemes.get("language") or lexemes.get("arguments") or "").strip().split(" ")[0]
         source = str(lexemes["source"])
-        line = _line(document, region.start) + 1 + lexemes["source"].line_offset
+        # The line of the block's first line of code (the one after the fence or comment opener).
+        line = _line(document, region.start) + 2 + lexemes["source"].line_offset
         file_name = FILE_NAME.match(source)
         kind = "file" if file_name else LANGUAGES.get(language)
         if kind is None:

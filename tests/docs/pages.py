@@ -147,7 +147,8 @@ class Server:
                 process.wait()
         self.reader.join(5)
         text = "".join(self.output)
-        if process.returncode not in (0, -signal.SIGINT, 130) or "Traceback" in text:
+        # 130 is the shell's "ended by Ctrl-C"; dying of the signal itself (-2) means it was not handled.
+        if process.returncode not in (0, 130) or "Traceback" in text:
             raise BlockFailed(f"{self.where}: `{self.command}` did not stop cleanly on Ctrl-C (exit {process.returncode}):\n{_tail(text)}")
 
 
@@ -171,19 +172,22 @@ def start_server(command: str, block: Block, page: Page) -> Server:
     reader.start()
     server = Server(command, block.where, process, output, reader)
     deadline = time.monotonic() + SERVER_READY_TIMEOUT
-    while not (ready_file.exists() if ready_file is not None else output):
-        problem = None
+    while True:
+        ready = ready_file.exists() if ready_file is not None else bool(output)
+        # A server keeps running once ready: one that printed a usage error and exited never was.
         if process.poll() is not None:
             reader.join(5)
             problem = f"exited {process.returncode} before it was ready"
+        elif ready:
+            return server
         elif time.monotonic() > deadline:
             problem = f"was not ready after {SERVER_READY_TIMEOUT:.0f} s"
-        if problem is not None:
-            with contextlib.suppress(BlockFailed):
-                server.stop()
-            raise BlockFailed(f"{block.where}: `{command}` {problem}:\n{_tail(''.join(output))}")
-        time.sleep(0.05)
-    return server
+        else:
+            time.sleep(0.05)
+            continue
+        with contextlib.suppress(BlockFailed):
+            server.stop()
+        raise BlockFailed(f"{block.where}: `{command}` {problem}:\n{_tail(''.join(output))}")
 
 
 def commands(source: str) -> list[str]:
