@@ -1,8 +1,8 @@
 """Any sender, not just Logpush: a program gets the fake HEC through its environment and is judged the same way.
 
 The harness starts the fake HEC, writes the records to $HEC_RECORDS_FILE and runs the command with
-$HEC_URL, $HEC_RAW_URL, $HEC_TOKEN, $HEC_CHANNEL, $HEC_CA_BUNDLE and more set (see README,
-"Scenarios"). Then it accounts for every record at the HEC. Put your own Vector, Fluent Bit or
+$HEC_URL, $HEC_RAW_URL, $HEC_TOKEN, $HEC_CHANNEL, $HEC_CA_BUNDLE and more set (see docs/scenarios.md,
+"Your own sender"). Then it accounts for every record at the HEC. Put your own Vector, Fluent Bit or
 forwarder command here to check its configuration against the same faults.
 
 - `external-curl`: the FAQ's own check, curl without -k, posting the whole records file.

@@ -1,7 +1,7 @@
 """Generated HEC requests, good and bad, each with the answer Splunk gives it.
 
 A strategy draws a request one decision at a time (endpoint, credentials, channel, encoding,
-framing, body) and, alongside, works out what the answer must be from the rules the README
+framing, body) and, alongside, works out what the answer must be from the rules docs/fake-hec.md
 states, in Splunk's order: credentials, then channel, then body, then the events in it. The
 expectation is written from those rules for each kind of input drawn, not by running the
 collector's code, so a test that compares the two can fail.

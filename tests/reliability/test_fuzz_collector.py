@@ -2,7 +2,7 @@
 
 Each example is a plan of requests sent one after another over keep-alive connections, written
 as raw bytes so repeated headers, odd framing and broken gzip reach the server as generated.
-Every answer is checked against the answer the README's rules give (status, HEC code,
+Every answer is checked against the answer docs/fake-hec.md's rules give (status, HEC code,
 invalid-event-number, ackId), and after the plan the journal must hold exactly the events the 2xx
 (and partially indexed 400) answers promised, in order, with no error raised inside the server.
 """

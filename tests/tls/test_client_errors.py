@@ -1,6 +1,6 @@
 """Every TLS mode against real clients: what each one accepts and the exact error it prints.
 
-The table is the one in the README. OpenSSL (Python, httpx, curl, s_client) checks the chain before
+The table is the one in docs/tls.md. OpenSSL (Python, httpx, curl, s_client) checks the chain before
 the name, so a client that does not trust the CA always reports the chain, and name or expiry
 problems appear only once the CA is trusted.
 """

@@ -43,7 +43,7 @@ from hecharness.tls import TLS_MODES, parse_modes
 @click.option("--tls-name", "tls_names", multiple=True, metavar="NAME", help="Extra host name or IP address for the certificates (repeatable).")
 @click.option("--client-cert-required", is_flag=True, help="Require a client certificate from the test CA (mutual TLS).")
 @click.option("--certs-dir", type=click.Path(file_okay=False, path_type=Path), help="Serve the certificates in this directory (written there first if missing).")
-@click.option("--fault", "fault_specs", multiple=True, metavar="SPEC", help="Inject a fault, e.g. 'error:9 first=3' (repeatable; see README).")
+@click.option("--fault", "fault_specs", multiple=True, metavar="SPEC", help="Inject a fault, e.g. 'error:9 first=3' (repeatable; see docs/faults.md).")
 @click.option("--faults", "fault_plan", type=click.Path(dir_okay=False, path_type=Path), help="TOML ([[faults]]) or JSON plan of faults.")
 @click.option("--ready-file", type=click.Path(dir_okay=False, path_type=Path), help="Write URLs and tokens here as JSON once listening.")
 @click.option("--show-tokens", is_flag=True, help="Print token values in full in logs.")
