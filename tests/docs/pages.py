@@ -157,16 +157,7 @@ def start_server(command: str, block: Block, page: Page) -> Server:
     ready_file = _ready_file(command, page.workdir)
     if ready_file is not None:
         ready_file.unlink(missing_ok=True)
-    process = subprocess.Popen(
-        ["bash", "-c", command],
-        cwd=page.workdir,
-        env=environment(),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    process = spawn(["bash", "-c", command], page)
     output: list[str] = []
     reader = threading.Thread(target=lambda: output.extend(process.stdout or ()), daemon=True)
     reader.start()
@@ -212,8 +203,9 @@ def environment() -> dict[str, str]:
     return env
 
 
-def _execute(argv: list[str], page: Page) -> subprocess.CompletedProcess[str]:
-    process = subprocess.Popen(
+def spawn(argv: list[str], page: Page) -> subprocess.Popen[str]:
+    """Start `argv` in the page's directory, in a process group of its own (Ctrl-C and kill reach what it starts)."""
+    return subprocess.Popen(
         argv,
         cwd=page.workdir,
         env=environment(),
@@ -223,6 +215,10 @@ def _execute(argv: list[str], page: Page) -> subprocess.CompletedProcess[str]:
         text=True,
         start_new_session=True,
     )
+
+
+def _execute(argv: list[str], page: Page) -> subprocess.CompletedProcess[str]:
+    process = spawn(argv, page)
     try:
         stdout, _ = process.communicate(timeout=SCRIPT_TIMEOUT)
     except subprocess.TimeoutExpired:
