@@ -144,6 +144,20 @@ def test_a_server_block_starts_each_command_and_stops_it_with_ctrl_c(tmp_path: P
         """
 <!-- server: next -->
 '''sh
+hecharness serve --port 0 --ready-file hec.json   # ready once hec.json is written
+hecharness serve --port 0 --quiet                 # ready once it prints
+'''
+""",
+    )
+    run.run(0)
+
+
+def test_a_server_that_does_not_handle_ctrl_c_fails_its_block(tmp_path: Path) -> None:
+    run = page(
+        tmp_path,
+        """
+<!-- server: next -->
+'''sh
 python -c 'import time; open("ready", "w").close(); time.sleep(60)' --ready-file ready
 '''
 """,
