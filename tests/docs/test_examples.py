@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.docs.blocks import blocks
+from tests.docs.blocks import LANGUAGES, blocks
 from tests.docs.pages import ROOT, Page
 
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
@@ -51,3 +52,14 @@ def test_block(
     monkeypatch.chdir(page.workdir)
     page.run(index)
 
+
+
+SHOWN_ONLY = {"", "toml", "json", "text", "markdown", "xml", "yaml"}
+
+
+@pytest.mark.parametrize("path", PAGES, ids=[str(page.relative_to(ROOT)) for page in PAGES])
+def test_every_block_is_run_or_plainly_not_code(path: Path) -> None:
+    # A ```shell or ```py block would silently escape the suite: only the languages run, or data and output.
+    fence = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*([^\s`]*)", re.MULTILINE)
+    languages = {match.group(2) for match in fence.finditer(path.read_text(encoding="utf-8"))}
+    assert languages <= {*LANGUAGES, *SHOWN_ONLY}, f"write ```python or ```sh, or a data language: {languages - {*LANGUAGES, *SHOWN_ONLY}}"
