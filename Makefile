@@ -17,11 +17,6 @@ $(STAMP): pyproject.toml
 test: install
 	$(BIN)/python -m pytest -n auto
 
-# The documentation site (docs/, mkdocs.yml) into site/; --strict turns a broken link into a failure.
-# Nothing is downloaded at build time (no social cards or other fetching plugins).
-docs: install
-	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
-
 # Every scenario in scenarios/ (in parallel), or one: make scenario NAME=long-outage (names, file stems or patterns).
 scenario: install
 	$(BIN)/hecharness scenario run $(NAME)
@@ -39,6 +34,11 @@ bench: install
 
 certs: install
 	$(BIN)/hecharness certs --out certs
+
+# The documentation site (docs/, mkdocs.yml) into site/; --strict turns a broken link into a failure.
+# Nothing is downloaded at build time (no social cards or other fetching plugins).
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 clean:
 	rm -rf $(VENV) build dist site src/*.egg-info .pytest_cache scenario-results bench/out
