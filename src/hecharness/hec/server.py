@@ -28,7 +28,7 @@ import ssl
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -77,12 +77,6 @@ class Listener:
     socket: socket.socket
     app: Any
     ssl_context: ssl.SSLContext | None = None
-    # Read once at bind time: the URL must still name the server after stop() closed the socket
-    # (a test's teardown or a log line may print it then).
-    address: tuple[str, int] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.address = self.socket.getsockname()[:2]
 
     @property
     def port(self) -> int:
@@ -91,6 +85,11 @@ class Listener:
     @property
     def host(self) -> str:
         return self.address[0]
+
+    def __post_init__(self) -> None:
+        # Read once at bind time: the URL must still name the server after stop() closed the socket
+        # (a test's teardown or a log line may print it then).
+        self.address: tuple[str, int] = self.socket.getsockname()[:2]
 
     @property
     def url(self) -> str:
