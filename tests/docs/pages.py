@@ -37,6 +37,10 @@ class BlockFailed(AssertionError):
     """A block did not do what the page says: a Python error, a nonzero exit, a server that would not start or stop."""
 
 
+class XPassed(BlockFailed):
+    """A block marked xfail passed: its marker must go, though the block itself ran as printed."""
+
+
 class Page:
     """One page's state in this process: its namespace, its working directory, how many blocks ran."""
 
@@ -56,7 +60,7 @@ class Page:
             self.done += 1
             try:
                 run(block, self)
-            except (pytest.skip.Exception, pytest.xfail.Exception):
+            except (pytest.skip.Exception, pytest.xfail.Exception, XPassed):
                 pass
             except BaseException as error:  # noqa: BLE001 - any failure of an earlier block is reported as such
                 raise BlockFailed(f"the earlier block at {block.where} failed, and this one follows it:\n{error}") from error
@@ -84,7 +88,7 @@ def run(block: Block, page: Page) -> None:
             RUNNERS[block.kind](block, page)
         except Exception as error:  # noqa: BLE001 - the known bug, whichever way it shows
             pytest.xfail(f"{block.reason}: {type(error).__name__}: {error}")
-        raise BlockFailed(f"{block.where} passes now: remove the xfail marker before it ({block.reason})")
+        raise XPassed(f"{block.where} passes now: remove the xfail marker before it ({block.reason})")
     RUNNERS[block.kind](block, page)
 
 
