@@ -424,6 +424,7 @@ def logpush_job(fake_hec: FakeHEC) -> Callable[..., LogpushSimulator]:
     ) -> LogpushSimulator:
         target = hec or fake_hec
         options.setdefault("clock", VirtualClock())
+        options.setdefault("destination_clock", target.clock)  # its answers take time on the clock it runs on
         options.setdefault("cafile", target.ca_path)
         # Logpush itself only pushes to 443 or 8088 over TLS; a fake on a free port, maybe plain, needs both lifted.
         options.setdefault("any_port", True)

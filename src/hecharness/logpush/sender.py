@@ -3,6 +3,10 @@
 The sender knows nothing of the fake HEC: it works against any HTTPS endpoint, a real Splunk
 included. TLS is verified unless the destination says `insecure-skip-verify=true`; `cafile` adds
 a CA to trust, as a self-hosted Splunk needs.
+
+An upload's deadline is a duration in the destination's own time, so `clock` is the clock the
+destination runs on: real time for anything out there, the harness clock for a fake HEC hosted on
+it. Compressing the harness's time then never makes a healthy destination miss its deadline.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import httpx
 import orjson
 
 from hecharness import codes
+from hecharness.clock import Clock, RealClock
 from hecharness.logpush.destination import Destination
 
 __all__ = ["Sender", "Outcome", "PROBE_BODY"]
@@ -57,13 +62,15 @@ class Sender:
         *,
         cafile: str | Path | None = None,
         timeout: float = 30.0,
+        clock: Clock | None = None,
         limits: httpx.Limits | None = None,
     ) -> None:
         self.destination = destination
-        self._deadline = timeout
+        self.clock = clock or RealClock()
+        self.wall_timeout = self.clock.wall_timeout(timeout)  # `timeout` is in the destination's time
         self._client = httpx.AsyncClient(
             verify=_trust(destination, cafile),
-            timeout=httpx.Timeout(timeout),
+            timeout=httpx.Timeout(self.wall_timeout),
             headers={"User-Agent": USER_AGENT, **destination.headers},
             limits=limits or httpx.Limits(max_connections=16, max_keepalive_connections=16),
         )
@@ -76,7 +83,7 @@ class Sender:
             # http.Client.Timeout does, so an answer that trickles in still runs out of time.
             response = await asyncio.wait_for(
                 self._client.post(self.destination.url, content=gzipped, headers={"Content-Encoding": "gzip"}),
-                self._deadline,
+                self.wall_timeout,
             )
         except asyncio.TimeoutError:
             error = "timeout: no complete answer in time"

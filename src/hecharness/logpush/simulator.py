@@ -45,10 +45,7 @@ from hecharness.logpush.sender import Outcome, Sender
 
 __all__ = ["LogpushSimulator", "Metrics", "Attempt", "JobEvent", "Report", "ValidationRefused", "create_job"]
 
-# Uploads on a virtual clock take no logical time; this bounds them in wall time instead.
-VIRTUAL_UPLOAD_TIMEOUT = 10.0
 _PREPARE_STEP = 500  # records batched between looks at the uploads in flight
-MIN_WALL_TIMEOUT = 1.0
 
 
 class ValidationRefused(Exception):
@@ -170,6 +167,10 @@ class LogpushSimulator:
     `job` is a `LogpushJob`, the API's job object as a mapping, or just a `destination_conf`.
     Records come from `hecharness.generate` (`count` of them at `rate` per second, from `seed`),
     or from `records`, an iterable of (available_at, record) pairs in time order.
+
+    `clock` paces the job's own waits; `destination_clock` is the one the destination runs on,
+    which its uploads' deadline is measured in: real time unless given (pass a fake HEC's `clock`
+    when it shares the harness clock, so its slow answers are slow in logical time).
     """
 
     def __init__(
@@ -190,6 +191,7 @@ class LogpushSimulator:
         track_keys: bool = False,
         any_port: bool = False,
         allow_http: bool = False,
+        destination_clock: Clock | None = None,
         upload_wall_timeout: float | None = None,
         progress: Callable[[Metrics], None] | None = None,
     ) -> None:
@@ -228,7 +230,7 @@ class LogpushSimulator:
         self._actions: list[tuple[float, int, Callable[[], Any]]] = []
         self._order = itertools.count()
         self._failing_since: float | None = None
-        self._wall_timeout = upload_wall_timeout
+        self._deadline = _deadline(self.policy, destination_clock, upload_wall_timeout)
         self._keys: dict[str, list[Any]] | None = {"uploaded": [], "dropped": [], "lost": []} if track_keys else None
 
     # -- the job, as its owner steers it ------------------------------------------------------------
@@ -271,14 +273,14 @@ class LogpushSimulator:
         """
         updated = self.job.update(**changes)
         if "destination_conf" in changes:
-            await _validate(updated, self.cafile, self._upload_timeout())
+            await _validate(updated, self.cafile, self._deadline)
         delay = self._propagation_delay()
         self._event("change-requested", f"{', '.join(sorted(changes))}; takes effect in {delay:.0f}s")
         heapq.heappush(self._actions, (self.clock.now() + delay, next(self._order), lambda: self._apply(updated)))
 
     async def validate(self) -> None:
         """Push the validation probe to the job's destination; `ValidationRefused` if it fails."""
-        await _validate(self.job, self.cafile, self._upload_timeout())
+        await _validate(self.job, self.cafile, self._deadline)
 
     # -- running -------------------------------------------------------------------------------
 
@@ -411,7 +413,7 @@ class LogpushSimulator:
     async def _upload(self, batch: Batch) -> Outcome:
         config = self._config
         if config.sender is None:
-            config.sender = Sender(config.job.destination, cafile=self.cafile, timeout=self._upload_timeout())
+            config.sender = Sender(config.job.destination, cafile=self.cafile, **self._deadline)
         batch.attempts += 1
         self.metrics.uploads += 1
         if batch.attempts > 1:
@@ -506,12 +508,6 @@ class LogpushSimulator:
             if remaining > 0:
                 await self.clock.sleep(remaining)
 
-    def _upload_timeout(self) -> float:
-        if self._wall_timeout is not None:
-            return self._wall_timeout
-        wall = self.clock.to_wall(self.policy.upload_timeout)
-        return VIRTUAL_UPLOAD_TIMEOUT if wall == 0 else max(wall, MIN_WALL_TIMEOUT)
-
     def _propagation_delay(self) -> float:
         delay = self.propagation_delay
         if isinstance(delay, tuple):
@@ -556,15 +552,29 @@ async def create_job(
     except JobError as error:
         return envelope(errors=[error]), None
     try:
-        await _validate(job, cafile, simulator.get("upload_wall_timeout") or 30.0)
+        policy = get_policy(simulator.get("policy", "faq"))
+        deadline = _deadline(policy, simulator.get("destination_clock"), simulator.get("upload_wall_timeout"))
+        await _validate(job, cafile, deadline)
     except ValidationRefused as refusal:
         return refusal.envelope, None
     return envelope(job.to_api()), LogpushSimulator(job, cafile=cafile, **simulator)
 
 
-async def _validate(job: LogpushJob, cafile: str | Path | None, timeout: float) -> None:
+def _deadline(policy: RetryPolicy, destination_clock: Clock | None, wall_timeout: float | None) -> dict[str, Any]:
+    """An upload's deadline and the clock it runs on: the policy's, in the destination's time.
+
+    The destination runs on real time unless it is a fake HEC on the harness clock; `wall_timeout`
+    (real seconds) replaces the policy's, for tests that make uploads time out on purpose.
+    """
+    if wall_timeout is not None:
+        return {"timeout": wall_timeout, "clock": RealClock()}
+    return {"timeout": policy.upload_timeout, "clock": destination_clock or RealClock()}
+
+
+async def _validate(job: LogpushJob, cafile: str | Path | None, deadline: dict[str, Any]) -> None:
     """Logpush's validation push; a TLS failure is explained by the pre-flight check's diagnosis."""
-    sender = Sender(job.destination, cafile=cafile, timeout=timeout)
+    sender = Sender(job.destination, cafile=cafile, **deadline)
+    timeout = sender.wall_timeout
     try:
         outcome = await sender.probe()
     finally:
