@@ -29,7 +29,11 @@ __all__ = ["Sender", "Outcome", "PROBE_BODY"]
 
 # What Logpush sends to validate a destination before it saves a job.
 PROBE_BODY = b'{"content":"tests"}'
-USER_AGENT = "Go-http-client/2.0"  # what Logpush's uploads carry, per Splunk WAF recipes
+# Go's net/http names the protocol it speaks in its User-Agent: Go-http-client/2.0 when the server
+# picked h2 by ALPN, Go-http-client/1.1 otherwise. splunkd offers no ALPN, so Logpush speaks HTTP/1.1
+# to HEC. (Cloudflare's WAF recipe shows 2.0: a WAF in front of Splunk is a proxy that offers h2.)
+# This client speaks HTTP/1.1 and says so.
+USER_AGENT = "Go-http-client/1.1"
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,8 @@ class Sender:
         self._client = httpx.AsyncClient(
             verify=_trust(destination, cafile),
             timeout=httpx.Timeout(self.wall_timeout),
+            http1=True,
+            http2=False,  # what USER_AGENT says
             headers={"User-Agent": USER_AGENT, **destination.headers},
             limits=limits or httpx.Limits(max_connections=16, max_keepalive_connections=16),
         )
