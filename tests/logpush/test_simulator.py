@@ -157,6 +157,25 @@ def test_an_answer_that_trickles_past_the_deadline_is_a_timeout_and_its_retry_a_
     assert len(arrived) == 10 and report.metrics.records_uploaded == 5
 
 
+@pytest.mark.parametrize(
+    ("fault", "wall_timeout", "outcomes"),
+    [("delay:10", None, ["delivered"]), ("delay:45", 0.5, ["retry", "delivered"])],
+)
+def test_a_fake_hec_on_the_shared_virtual_clock_is_slow_in_logical_time(fault, wall_timeout, outcomes):
+    # Its waits pass as the simulator moves the clock, up to the 30 s deadline and never onto it:
+    # 10 s is an answer in time; 45 s runs into the deadline in real time (here half a second).
+    clock = VirtualClock()
+    with FakeHEC([Token("tok", name="logpush")], tls="valid", clock=clock) as hec:
+        hec.faults.add(f"{fault} first=1")
+        sim = LogpushSimulator(
+            {"destination_conf": conf(hec)}, count=5, rate=10, clock=clock, destination_clock=hec.clock,
+            cafile=hec.ca_path, any_port=True, upload_wall_timeout=wall_timeout,
+        )
+        report = sim.run_sync()
+    assert [a.outcome for a in report.attempts] == outcomes
+    assert report.metrics.records_uploaded == 5
+
+
 def test_untrusted_certificate_is_a_tls_error(hec):
     report = simulator(hec, count=5, rate=10, cafile=None).run_sync()
     assert report.attempts[0].error.startswith("tls: certificate verify failed: unable to get local issuer certificate")

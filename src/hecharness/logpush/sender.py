@@ -70,8 +70,7 @@ class Sender:
         limits: httpx.Limits | None = None,
     ) -> None:
         self.destination = destination
-        self.clock = clock or RealClock()
-        self.wall_timeout = self.clock.wall_timeout(timeout)  # `timeout` is in the destination's time
+        self.wall_timeout = (clock or RealClock()).wall_timeout(timeout)  # `timeout` is in the destination's time
         self._client = httpx.AsyncClient(
             verify=_trust(destination, cafile),
             timeout=httpx.Timeout(self.wall_timeout),

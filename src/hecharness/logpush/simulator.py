@@ -15,7 +15,9 @@ It is a discrete-event loop. The things that happen at a moment are: records bec
 attempt falling due, and a scheduled action (enable, disable, a configuration change taking
 effect). On a `VirtualClock` the loop jumps straight to the next moment and uploads take no logical
 time, so hours of retries run in a blink; on a `RealClock(scale=60)` it sleeps between moments.
-Uploads are real HTTP requests to the job's destination either way.
+Uploads are real HTTP requests to the job's destination either way, and their deadline is measured
+on the destination's clock (see `hecharness.clock`): a fake HEC on the same clock answers slowly in
+logical time, anything else in real time.
 
 Every record is accounted for: generated = sampled out + uploaded + dropped + lost while disabled
 (+ pending, until the run ends).
@@ -46,6 +48,7 @@ from hecharness.logpush.sender import Outcome, Sender
 __all__ = ["LogpushSimulator", "Metrics", "Attempt", "JobEvent", "Report", "ValidationRefused", "create_job"]
 
 _PREPARE_STEP = 500  # records batched between looks at the uploads in flight
+_DESTINATION_POLL = 0.01  # wall seconds between looks at a virtual clock's sleepers during uploads
 
 
 class ValidationRefused(Exception):
@@ -231,6 +234,8 @@ class LogpushSimulator:
         self._order = itertools.count()
         self._failing_since: float | None = None
         self._deadline = _deadline(self.policy, destination_clock, upload_wall_timeout)
+        # A virtual clock the destination runs on too: only this loop can let the destination's waits pass.
+        self._shared_clock = self.clock if isinstance(self.clock, VirtualClock) and destination_clock is self.clock else None
         self._keys: dict[str, list[Any]] | None = {"uploaded": [], "dropped": [], "lost": []} if track_keys else None
 
     # -- the job, as its owner steers it ------------------------------------------------------------
@@ -389,22 +394,38 @@ class LogpushSimulator:
             due.append(heapq.heappop(self._due)[2])
         if due:
             uploads = [asyncio.ensure_future(self._upload(batch)) for batch in due]
-            await self._prepare_while(uploads)
+            await self._prepare_while(uploads, now + self.policy.upload_timeout)
             for batch, upload in zip(due, uploads):
                 self._settle(batch, upload.result(), now)
 
-    async def _prepare_while(self, uploads: list[asyncio.Future[Outcome]]) -> None:
+    async def _prepare_while(self, uploads: list[asyncio.Future[Outcome]], deadline: float) -> None:
         """While uploads are on the wire, batch the records that come next instead of idling.
 
         Batching is a pure function of the records and the limits, so doing it early changes
         nothing; a disable that the uploads' outcomes cause still drops what was batched ahead.
         """
+        poll = None if self._shared_clock is None else _DESTINATION_POLL
         while not all(upload.done() for upload in uploads):
+            self._pass_destination_waits(deadline)
             if self._source_done or len(self._due) >= 2 * self.concurrency:
-                await asyncio.wait(uploads)
-                break
-            self._take_records(None, most=_PREPARE_STEP)
-            await asyncio.sleep(0)
+                await asyncio.wait(uploads, timeout=poll)
+            else:
+                self._take_records(None, most=_PREPARE_STEP)
+                await asyncio.sleep(0)
+
+    def _pass_destination_waits(self, deadline: float) -> None:
+        """On a virtual clock the destination shares, let its next wait (a delay, a slow answer) end.
+
+        Time moves only up to the uploads' logical `deadline`, never onto it, so this cannot time an
+        upload out: a wait that outlasts the deadline runs into the deadline in real time instead
+        (`Clock.wall_timeout`), since a destination waiting on the clock and one busy working look
+        alike from here.
+        """
+        if self._shared_clock is None:
+            return
+        wake = self._shared_clock.next_deadline()
+        if wake is not None and wake < deadline:
+            self._shared_clock.advance_to(wake)
 
     def _ready(self, batch: Batch) -> None:
         self.metrics.batches += 1
