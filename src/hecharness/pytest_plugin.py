@@ -414,7 +414,8 @@ def logpush_job(fake_hec: FakeHEC) -> Callable[..., LogpushSimulator]:
     own and sourcetype `cloudflare:json`, trusting the HEC's CA when it serves TLS. `job` adds fields
     of the API's job object (`logpull_options`, `dataset`, ...); `hec=` pushes to another server
     (one from `fake_hec_factory`, say); other keywords go to `LogpushSimulator` (`count=`, 100
-    unless given, `rate=`, `policy=`, `seed=`, `clock=`, ...).
+    unless given, `rate=`, `policy=`, `seed=`, `clock=`, ...). Uploads time out on the HEC's own
+    clock: real time for `fake_hec`, logical time for a HEC made with the simulator's `clock=`.
     """
     from hecharness.clock import VirtualClock
     from hecharness.logpush import LogpushSimulator
