@@ -11,8 +11,9 @@ the retry does to the data depends on when the HEC was slow:
   Every record arrives, some twice: at-least-once delivery, which is why searches over Logpush data
   deduplicate by RayID.
 
-These run on a real clock 30 times faster than life, because a slow answer takes wall time (and
-the simulator waits at least a wall second for an answer, which is the 30 s deadline at this pace).
+These run on a real clock 30 times faster than life. The fake HEC runs on that clock too, so its
+45 s are measured in the same logical time as the 30 s deadline (on a virtual clock nothing would
+move time while an upload waits for its answer).
 """
 
 from hecharness.scenario import HEC, Logpush, Records, Scenario, expect

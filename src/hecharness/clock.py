@@ -7,6 +7,12 @@ that long, so senders, faults and the journal take a clock instead of calling `t
 - `VirtualClock()` only moves when told to, for unit tests that must not sleep at all.
 
 Logical time is expressed as Unix epoch seconds, so journal timestamps read like real dates.
+
+Compressing time must never manufacture a failure. The harness's own waits (batch intervals, retry
+backoff, propagation delays) run on its clock and are compressed; a time-out on something another
+party does (a destination answering an upload) is measured on that party's clock: a fake HEC hosted
+on the harness clock takes logical time, anything else takes real time. `wall_timeout` turns such a
+time-out into wall seconds.
 """
 
 from __future__ import annotations
@@ -35,6 +41,10 @@ class Clock(ABC):
     @abstractmethod
     def to_wall(self, seconds: float) -> float:
         """How many wall-clock seconds `seconds` of logical time take on this clock."""
+
+    def wall_timeout(self, seconds: float) -> float:
+        """The wall seconds after which work running on this clock has used `seconds` of its time."""
+        return self.to_wall(seconds)
 
 
 class RealClock(Clock):
@@ -86,6 +96,11 @@ class VirtualClock(Clock):
 
     def to_wall(self, seconds: float) -> float:
         return 0.0
+
+    def wall_timeout(self, seconds: float) -> float:
+        # Nothing advances the clock while a request is in flight, so only real time can run out:
+        # the destination's real work gets the real time it would have had in life.
+        return seconds
 
     def next_deadline(self) -> float | None:
         """When the earliest sleeper wakes, or None when nobody sleeps."""

@@ -414,7 +414,8 @@ def logpush_job(fake_hec: FakeHEC) -> Callable[..., LogpushSimulator]:
     own and sourcetype `cloudflare:json`, trusting the HEC's CA when it serves TLS. `job` adds fields
     of the API's job object (`logpull_options`, `dataset`, ...); `hec=` pushes to another server
     (one from `fake_hec_factory`, say); other keywords go to `LogpushSimulator` (`count=`, 100
-    unless given, `rate=`, `policy=`, `seed=`, `clock=`, ...).
+    unless given, `rate=`, `policy=`, `seed=`, `clock=`, ...). Uploads time out on the HEC's own
+    clock: real time for `fake_hec`, logical time for a HEC made with the simulator's `clock=`.
     """
     from hecharness.clock import VirtualClock
     from hecharness.logpush import LogpushSimulator
@@ -424,6 +425,7 @@ def logpush_job(fake_hec: FakeHEC) -> Callable[..., LogpushSimulator]:
     ) -> LogpushSimulator:
         target = hec or fake_hec
         options.setdefault("clock", VirtualClock())
+        options.setdefault("destination_clock", target.clock)  # its answers take time on the clock it runs on
         options.setdefault("cafile", target.ca_path)
         # Logpush itself only pushes to 443 or 8088 over TLS; a fake on a free port, maybe plain, needs both lifted.
         options.setdefault("any_port", True)

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 import pytest
 from click.testing import CliRunner
 
+from tests.cli.links import SlowLink
+
 from hecharness.cli import main
 from hecharness.hec import FakeHEC, Token
 
@@ -26,11 +28,12 @@ def hec(server: FakeHEC) -> FakeHEC:
     return server
 
 
-def push(hec: FakeHEC, *args: str, token: str = "tok"):
-    port = hec.listeners[0].port
+def push(hec: FakeHEC, *args: str, token: str = "tok", port: int | None = None, time_scale: str | None = "3000"):
+    port = port or hec.listeners[0].port
     conf = f"splunk://localhost:{port}/services/collector/raw?channel={CHANNEL}&header_Authorization=Splunk%20{token}"
-    base = ["push", "--destination-conf", conf, "--any-port", "--cacert", str(hec.ca_path), "--quiet", "--time-scale", "3000"]
-    return CliRunner().invoke(main, [*base, *args])
+    base = ["push", "--destination-conf", conf, "--any-port", "--cacert", str(hec.ca_path), "--quiet"]
+    scale = ["--time-scale", time_scale] if time_scale is not None else []  # None: push's default, 60
+    return CliRunner().invoke(main, [*base, *scale, *args])
 
 
 def test_push_delivers_and_summarises(hec, tmp_path):
@@ -90,3 +93,30 @@ def test_gzip_level_out_of_range_is_a_one_line_error(hec):
     result = push(hec, "--gzip-level", "10")
     assert result.exit_code == 2
     assert "'--gzip-level': 10 is not in the range 0<=x<=9" in result.output
+
+
+def test_a_destination_that_answers_in_two_real_seconds_is_never_timed_out(hec):
+    # A HEC in its own time (as `serve` or a real Splunk): 2 s is well inside Logpush's 30 s, however
+    # fast the simulator's own clock runs. The validation probe was the first to time out.
+    hec.faults.add("delay:2 path=raw")
+    result = push(hec, "--count", "300", "--rate", "100", time_scale=None)
+    assert result.exit_code == 0, result.output
+    assert hec.journal.event_count == 300 + 1
+    assert "timeout" not in result.output
+
+
+def test_batches_that_take_seconds_on_the_wire_all_arrive(hec, tmp_path):
+    # What a 1,000,000-record push at 20,000/s does to each 100,000-record batch (seconds on the wire),
+    # with 1,000-record batches over a slow link instead, so the test stays cheap: every upload takes
+    # longer than the second the 30 s deadline used to be compressed to.
+    report = tmp_path / "report.json"
+    with SlowLink(hec.listeners[0].port, bytes_per_second=200_000) as link:
+        result = push(
+            hec, "--count", "3000", "--rate", "20000", "--max-upload-records", "1000", "--report", str(report),
+            port=link.port, time_scale=None,
+        )
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(report.read_text())["metrics"]
+    assert (metrics["records_uploaded"], metrics["retries"], metrics["outcomes"]) == (3000, 0, {"200": 3})
+    assert metrics["bytes_compressed"] / 3 / link.bytes_per_second > 1.5  # each batch: over 1.5 s on the link
+    assert hec.journal.event_count == 3000 + 1

@@ -75,7 +75,7 @@ def test_each_upload_is_gzipped_ndjson_with_channel_sourcetype_and_token(hec):
     record = hec.journal.requests()[-1]
     assert record.headers["content-encoding"] == "gzip"
     assert record.headers["authorization"] == "Splunk ***"  # short tokens are masked whole
-    assert record.headers["user-agent"] == "Go-http-client/2.0"
+    assert record.headers["user-agent"] == "Go-http-client/1.1"  # Go's, on HTTP/1.1: splunkd offers no h2
     assert record.query == f"channel={CHANNEL}&sourcetype=cloudflare:json"
     assert record.bytes_decoded > record.bytes_in
     assert {e.sourcetype for e in hec.journal.events} == {"cloudflare:json"}
@@ -155,6 +155,25 @@ def test_an_answer_that_trickles_past_the_deadline_is_a_timeout_and_its_retry_a_
     assert [a.outcome for a in report.attempts] == ["retry", "delivered"]
     assert report.attempts[0].error == "timeout: no complete answer in time"
     assert len(arrived) == 10 and report.metrics.records_uploaded == 5
+
+
+@pytest.mark.parametrize(
+    ("fault", "wall_timeout", "outcomes"),
+    [("delay:10", None, ["delivered"]), ("delay:45", 0.5, ["retry", "delivered"])],
+)
+def test_a_fake_hec_on_the_shared_virtual_clock_is_slow_in_logical_time(fault, wall_timeout, outcomes):
+    # Its waits pass as the simulator moves the clock, up to the 30 s deadline and never onto it:
+    # 10 s is an answer in time; 45 s runs into the deadline in real time (here half a second).
+    clock = VirtualClock()
+    with FakeHEC([Token("tok", name="logpush")], tls="valid", clock=clock) as hec:
+        hec.faults.add(f"{fault} first=1")
+        sim = LogpushSimulator(
+            {"destination_conf": conf(hec)}, count=5, rate=10, clock=clock, destination_clock=hec.clock,
+            cafile=hec.ca_path, any_port=True, upload_wall_timeout=wall_timeout,
+        )
+        report = sim.run_sync()
+    assert [a.outcome for a in report.attempts] == outcomes
+    assert report.metrics.records_uploaded == 5
 
 
 def test_untrusted_certificate_is_a_tls_error(hec):

@@ -223,6 +223,27 @@ def test_logpush_job_pushes_to_fake_hec_on_a_virtual_clock(pytester: pytest.Pyte
     pytester.runpytest().assert_outcomes(passed=3)
 
 
+def test_logpush_job_times_uploads_out_on_the_clock_the_fake_hec_runs_on(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        from hecharness.clock import RealClock
+
+        def test_on_the_harness_clock(fake_hec_factory, logpush_job):
+            clock = RealClock(scale=60)
+            hec = fake_hec_factory(clock=clock, faults="delay:120 first=1")  # 2 wall s: four deadlines
+            report = logpush_job(hec=hec, clock=clock, count=10).run_sync()
+            assert [a.outcome for a in report.attempts] == ["retry", "delivered"]
+            assert report.attempts[0].error == "timeout: no complete answer in time"
+
+        def test_on_its_own_clock(fake_hec_factory, logpush_job):
+            hec = fake_hec_factory(faults="delay:2 first=1")  # real time: 2 s is well inside 30
+            report = logpush_job(hec=hec, clock=RealClock(scale=60), count=10).run_sync()
+            assert [a.outcome for a in report.attempts] == ["delivered"]
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=2)
+
+
 def test_hec_preflight_checks_fake_hec_the_way_logpush_would(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """

@@ -36,7 +36,7 @@ EXIT_LOST, EXIT_REFUSED = 1, 3
 @click.option("--max-upload-bytes", type=int, default=None, help="Batch limit in uncompressed bytes (5 MB-1 GB; 0 = none).")
 @click.option("--max-upload-interval", "max_upload_interval_seconds", type=int, default=None, help="Batch limit in seconds (30-300).")
 @click.option("--policy", type=click.Choice(list(POLICIES)), default="faq", show_default=True, help="Retry, drop and disable behaviour.")
-@click.option("--time-scale", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True, help="Logical seconds per wall second (60: five minutes of retries in five seconds).")
+@click.option("--time-scale", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True, help="Logical seconds per wall second for the job's own waits (60: five minutes of retries in five seconds); the destination's answers still have 30 real seconds.")
 @click.option("--cacert", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None, help="CA bundle to trust for the destination.")
 @click.option("--any-port", is_flag=True, help="Allow Splunk ports other than 443 and 8088, as newer Logpush docs do.")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=4, show_default=True, help="Batches uploaded at once.")

@@ -3,6 +3,10 @@
 The sender knows nothing of the fake HEC: it works against any HTTPS endpoint, a real Splunk
 included. TLS is verified unless the destination says `insecure-skip-verify=true`; `cafile` adds
 a CA to trust, as a self-hosted Splunk needs.
+
+An upload's deadline is a duration in the destination's own time, so `clock` is the clock the
+destination runs on: real time for anything out there, the harness clock for a fake HEC hosted on
+it. Compressing the harness's time then never makes a healthy destination miss its deadline.
 """
 
 from __future__ import annotations
@@ -18,13 +22,18 @@ import httpx
 import orjson
 
 from hecharness import codes
+from hecharness.clock import Clock, RealClock
 from hecharness.logpush.destination import Destination
 
 __all__ = ["Sender", "Outcome", "PROBE_BODY"]
 
 # What Logpush sends to validate a destination before it saves a job.
 PROBE_BODY = b'{"content":"tests"}'
-USER_AGENT = "Go-http-client/2.0"  # what Logpush's uploads carry, per Splunk WAF recipes
+# Go's net/http names the protocol it speaks in its User-Agent: Go-http-client/2.0 when the server
+# picked h2 by ALPN, Go-http-client/1.1 otherwise. splunkd offers no ALPN, so Logpush speaks HTTP/1.1
+# to HEC. (Cloudflare's WAF recipe shows 2.0: a WAF in front of Splunk is a proxy that offers h2.)
+# This client speaks HTTP/1.1 and says so.
+USER_AGENT = "Go-http-client/1.1"
 
 
 @dataclass(frozen=True)
@@ -57,13 +66,16 @@ class Sender:
         *,
         cafile: str | Path | None = None,
         timeout: float = 30.0,
+        clock: Clock | None = None,
         limits: httpx.Limits | None = None,
     ) -> None:
         self.destination = destination
-        self._deadline = timeout
+        self.wall_timeout = (clock or RealClock()).wall_timeout(timeout)  # `timeout` is in the destination's time
         self._client = httpx.AsyncClient(
             verify=_trust(destination, cafile),
-            timeout=httpx.Timeout(timeout),
+            timeout=httpx.Timeout(self.wall_timeout),
+            http1=True,
+            http2=False,  # what USER_AGENT says
             headers={"User-Agent": USER_AGENT, **destination.headers},
             limits=limits or httpx.Limits(max_connections=16, max_keepalive_connections=16),
         )
@@ -76,7 +88,7 @@ class Sender:
             # http.Client.Timeout does, so an answer that trickles in still runs out of time.
             response = await asyncio.wait_for(
                 self._client.post(self.destination.url, content=gzipped, headers={"Content-Encoding": "gzip"}),
-                self._deadline,
+                self.wall_timeout,
             )
         except asyncio.TimeoutError:
             error = "timeout: no complete answer in time"

@@ -15,7 +15,9 @@ It is a discrete-event loop. The things that happen at a moment are: records bec
 attempt falling due, and a scheduled action (enable, disable, a configuration change taking
 effect). On a `VirtualClock` the loop jumps straight to the next moment and uploads take no logical
 time, so hours of retries run in a blink; on a `RealClock(scale=60)` it sleeps between moments.
-Uploads are real HTTP requests to the job's destination either way.
+Uploads are real HTTP requests to the job's destination either way, and their deadline is measured
+on the destination's clock (see `hecharness.clock`): a fake HEC on the same clock answers slowly in
+logical time, anything else in real time.
 
 Every record is accounted for: generated = sampled out + uploaded + dropped + lost while disabled
 (+ pending, until the run ends).
@@ -45,10 +47,8 @@ from hecharness.logpush.sender import Outcome, Sender
 
 __all__ = ["LogpushSimulator", "Metrics", "Attempt", "JobEvent", "Report", "ValidationRefused", "create_job"]
 
-# Uploads on a virtual clock take no logical time; this bounds them in wall time instead.
-VIRTUAL_UPLOAD_TIMEOUT = 10.0
 _PREPARE_STEP = 500  # records batched between looks at the uploads in flight
-MIN_WALL_TIMEOUT = 1.0
+_DESTINATION_POLL = 0.01  # wall seconds between looks at a virtual clock's sleepers during uploads
 
 
 class ValidationRefused(Exception):
@@ -170,6 +170,10 @@ class LogpushSimulator:
     `job` is a `LogpushJob`, the API's job object as a mapping, or just a `destination_conf`.
     Records come from `hecharness.generate` (`count` of them at `rate` per second, from `seed`),
     or from `records`, an iterable of (available_at, record) pairs in time order.
+
+    `clock` paces the job's own waits; `destination_clock` is the one the destination runs on,
+    which its uploads' deadline is measured in: real time unless given (pass a fake HEC's `clock`
+    when it shares the harness clock, so its slow answers are slow in logical time).
     """
 
     def __init__(
@@ -190,6 +194,7 @@ class LogpushSimulator:
         track_keys: bool = False,
         any_port: bool = False,
         allow_http: bool = False,
+        destination_clock: Clock | None = None,
         upload_wall_timeout: float | None = None,
         progress: Callable[[Metrics], None] | None = None,
     ) -> None:
@@ -228,7 +233,9 @@ class LogpushSimulator:
         self._actions: list[tuple[float, int, Callable[[], Any]]] = []
         self._order = itertools.count()
         self._failing_since: float | None = None
-        self._wall_timeout = upload_wall_timeout
+        self._deadline = _deadline(self.policy, destination_clock, upload_wall_timeout)
+        # A virtual clock the destination runs on too: only this loop can let the destination's waits pass.
+        self._shared_clock = self.clock if isinstance(self.clock, VirtualClock) and destination_clock is self.clock else None
         self._keys: dict[str, list[Any]] | None = {"uploaded": [], "dropped": [], "lost": []} if track_keys else None
 
     # -- the job, as its owner steers it ------------------------------------------------------------
@@ -271,14 +278,14 @@ class LogpushSimulator:
         """
         updated = self.job.update(**changes)
         if "destination_conf" in changes:
-            await _validate(updated, self.cafile, self._upload_timeout())
+            await _validate(updated, self.cafile, self._deadline)
         delay = self._propagation_delay()
         self._event("change-requested", f"{', '.join(sorted(changes))}; takes effect in {delay:.0f}s")
         heapq.heappush(self._actions, (self.clock.now() + delay, next(self._order), lambda: self._apply(updated)))
 
     async def validate(self) -> None:
         """Push the validation probe to the job's destination; `ValidationRefused` if it fails."""
-        await _validate(self.job, self.cafile, self._upload_timeout())
+        await _validate(self.job, self.cafile, self._deadline)
 
     # -- running -------------------------------------------------------------------------------
 
@@ -387,22 +394,38 @@ class LogpushSimulator:
             due.append(heapq.heappop(self._due)[2])
         if due:
             uploads = [asyncio.ensure_future(self._upload(batch)) for batch in due]
-            await self._prepare_while(uploads)
+            await self._prepare_while(uploads, now + self.policy.upload_timeout)
             for batch, upload in zip(due, uploads):
                 self._settle(batch, upload.result(), now)
 
-    async def _prepare_while(self, uploads: list[asyncio.Future[Outcome]]) -> None:
+    async def _prepare_while(self, uploads: list[asyncio.Future[Outcome]], deadline: float) -> None:
         """While uploads are on the wire, batch the records that come next instead of idling.
 
         Batching is a pure function of the records and the limits, so doing it early changes
         nothing; a disable that the uploads' outcomes cause still drops what was batched ahead.
         """
+        poll = None if self._shared_clock is None else _DESTINATION_POLL
         while not all(upload.done() for upload in uploads):
+            self._pass_destination_waits(deadline)
             if self._source_done or len(self._due) >= 2 * self.concurrency:
-                await asyncio.wait(uploads)
-                break
-            self._take_records(None, most=_PREPARE_STEP)
-            await asyncio.sleep(0)
+                await asyncio.wait(uploads, timeout=poll)
+            else:
+                self._take_records(None, most=_PREPARE_STEP)
+                await asyncio.sleep(0)
+
+    def _pass_destination_waits(self, deadline: float) -> None:
+        """On a virtual clock the destination shares, let its next wait (a delay, a slow answer) end.
+
+        Time moves only up to the uploads' logical `deadline`, never onto it, so this cannot time an
+        upload out: a wait that outlasts the deadline runs into the deadline in real time instead
+        (`Clock.wall_timeout`), since a destination waiting on the clock and one busy working look
+        alike from here.
+        """
+        if self._shared_clock is None:
+            return
+        wake = self._shared_clock.next_deadline()
+        if wake is not None and wake < deadline:
+            self._shared_clock.advance_to(wake)
 
     def _ready(self, batch: Batch) -> None:
         self.metrics.batches += 1
@@ -411,7 +434,7 @@ class LogpushSimulator:
     async def _upload(self, batch: Batch) -> Outcome:
         config = self._config
         if config.sender is None:
-            config.sender = Sender(config.job.destination, cafile=self.cafile, timeout=self._upload_timeout())
+            config.sender = Sender(config.job.destination, cafile=self.cafile, **self._deadline)
         batch.attempts += 1
         self.metrics.uploads += 1
         if batch.attempts > 1:
@@ -506,12 +529,6 @@ class LogpushSimulator:
             if remaining > 0:
                 await self.clock.sleep(remaining)
 
-    def _upload_timeout(self) -> float:
-        if self._wall_timeout is not None:
-            return self._wall_timeout
-        wall = self.clock.to_wall(self.policy.upload_timeout)
-        return VIRTUAL_UPLOAD_TIMEOUT if wall == 0 else max(wall, MIN_WALL_TIMEOUT)
-
     def _propagation_delay(self) -> float:
         delay = self.propagation_delay
         if isinstance(delay, tuple):
@@ -556,15 +573,29 @@ async def create_job(
     except JobError as error:
         return envelope(errors=[error]), None
     try:
-        await _validate(job, cafile, simulator.get("upload_wall_timeout") or 30.0)
+        policy = get_policy(simulator.get("policy", "faq"))
+        deadline = _deadline(policy, simulator.get("destination_clock"), simulator.get("upload_wall_timeout"))
+        await _validate(job, cafile, deadline)
     except ValidationRefused as refusal:
         return refusal.envelope, None
     return envelope(job.to_api()), LogpushSimulator(job, cafile=cafile, **simulator)
 
 
-async def _validate(job: LogpushJob, cafile: str | Path | None, timeout: float) -> None:
+def _deadline(policy: RetryPolicy, destination_clock: Clock | None, wall_timeout: float | None) -> dict[str, Any]:
+    """An upload's deadline and the clock it runs on: the policy's, in the destination's time.
+
+    The destination runs on real time unless it is a fake HEC on the harness clock; `wall_timeout`
+    (real seconds) replaces the policy's, for tests that make uploads time out on purpose.
+    """
+    if wall_timeout is not None:
+        return {"timeout": wall_timeout, "clock": RealClock()}
+    return {"timeout": policy.upload_timeout, "clock": destination_clock or RealClock()}
+
+
+async def _validate(job: LogpushJob, cafile: str | Path | None, deadline: dict[str, Any]) -> None:
     """Logpush's validation push; a TLS failure is explained by the pre-flight check's diagnosis."""
-    sender = Sender(job.destination, cafile=cafile, timeout=timeout)
+    sender = Sender(job.destination, cafile=cafile, **deadline)
+    timeout = sender.wall_timeout
     try:
         outcome = await sender.probe()
     finally:

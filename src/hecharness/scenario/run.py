@@ -178,6 +178,7 @@ async def _push(run: Run) -> Observation:
         cafile=run.trust,
         any_port=sender.any_port,
         clock=run.clock,
+        destination_clock=run.clock,  # the fake HECs run on it too
         policy=sender.policy,
         count=records.count,
         rate=records.rate,
