@@ -90,3 +90,19 @@ def test_gzip_level_out_of_range_is_a_one_line_error(hec):
     result = push(hec, "--gzip-level", "10")
     assert result.exit_code == 2
     assert "'--gzip-level': 10 is not in the range 0<=x<=9" in result.output
+
+
+def test_port_rule_names_the_flag_the_command_line_has():
+    conf = f"splunk://localhost:9999/services/collector/raw?channel={CHANNEL}&header_Authorization=Splunk%20tok"
+    result = CliRunner().invoke(main, ["push", "--destination-conf", conf, "--quiet"])
+    assert result.exit_code == 2
+    assert "port 9999 is not allowed" in result.output and "--any-port allows it" in result.output
+    assert "any_port=True" not in result.output
+
+
+def test_port_rule_names_the_keyword_python_has():
+    from hecharness.logpush import JobError, LogpushSimulator
+
+    conf = f"splunk://localhost:9999/services/collector/raw?channel={CHANNEL}&header_Authorization=Splunk%20tok"
+    with pytest.raises(JobError, match=r"pass any_port=True to allow it"):
+        LogpushSimulator({"destination_conf": conf}, count=1)

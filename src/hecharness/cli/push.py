@@ -20,6 +20,7 @@ from hecharness.clock import RealClock
 from hecharness.generate import DATASET_NAMES, GenerateError
 from hecharness.logpush import JobError, LogpushSimulator, PolicyError, Report, ValidationRefused
 from hecharness.logpush.batching import DEFAULT_GZIP_LEVEL
+from hecharness.logpush.destination import DestinationError
 from hecharness.logpush.policy import POLICIES
 
 EXIT_LOST, EXIT_REFUSED = 1, 3
@@ -85,7 +86,7 @@ def push(
             compress_level=gzip_level,
         )
     except (JobError, PolicyError, GenerateError, ValueError) as error:
-        raise click.UsageError(str(error)) from None
+        raise click.UsageError(_in_flags(error)) from None
     if simulator.job.destination.insecure_skip_verify:
         console.print(
             "[yellow]warning:[/] insecure-skip-verify=true: the destination's certificate is not verified "
@@ -103,6 +104,14 @@ def push(
     metrics = report.metrics
     if metrics.records_dropped or metrics.records_lost_disabled:
         raise SystemExit(EXIT_LOST)
+
+
+def _in_flags(error: Exception) -> str:
+    """The error as the command line should say it: its remedy as a flag, not as a Python keyword."""
+    cause = error.__cause__
+    if isinstance(cause, DestinationError) and cause.option:
+        return f"destination_conf is invalid: {cause.reason}; --{cause.option.replace('_', '-')} allows it"
+    return str(error)
 
 
 async def _run(simulator: LogpushSimulator, count: int, console: Console, quiet: bool) -> Report:
