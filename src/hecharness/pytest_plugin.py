@@ -259,18 +259,30 @@ def _tokens(tokens: Iterable[Token | str] | Token | str | None) -> list[Token]:
     return [Token(t) if isinstance(t, str) else t for t in tokens]
 
 
-def _faults(faults: Any) -> list[Any]:
+def _faults(faults: Any, where: str) -> list[Any]:
+    """Every fault parsed before a server is touched; a bad spec fails the test with one line naming `where`."""
     import dataclasses
 
-    from hecharness.faults import Fault
+    from hecharness.faults import Fault, FaultSpecError, parse_fault
 
     if faults is None:
         return []
     if isinstance(faults, (str, Mapping, Fault)):
         faults = [faults]
-    # A Fault object counts the requests it matched; a marker's object is shared by every test it
-    # marks, so each test gets a fresh copy.
-    return [dataclasses.replace(f) if isinstance(f, Fault) else f for f in faults]
+    parsed = []
+    for fault in faults:
+        # A Fault object counts the requests it matched; a marker's object is shared by every test it
+        # marks, so each test gets a fresh copy.
+        if isinstance(fault, Fault):
+            parsed.append(dataclasses.replace(fault))
+            continue
+        try:
+            parsed.append(parse_fault(fault))
+            continue
+        except FaultSpecError as error:
+            problem = f"{where} fault {fault!r}: {error}"
+        pytest.fail(problem, pytrace=False)  # outside the except, so pytest shows no chained traceback
+    return parsed
 
 
 def _settings(settings: HECSettings | Mapping[str, Any] | None) -> dict[str, Any]:
@@ -294,6 +306,19 @@ def _marker_options(item: pytest.Item) -> dict[str, Any]:
                 pytrace=False,
             )
         options.update(mark.kwargs)
+    where = f"@pytest.mark.{MARKER}"
+    if "faults" in options:
+        options["faults"] = _faults(options["faults"], f"{where}(faults=...):")
+    if "settings" in options:
+        from hecharness.hec.settings import HECSettings, SettingsError
+
+        problem = None
+        try:
+            HECSettings().updated(_settings(options["settings"]))
+        except (SettingsError, TypeError) as error:
+            problem = f"{where}(settings=...): {error}"
+        if problem:
+            pytest.fail(problem, pytrace=False)
     return options
 
 
@@ -313,7 +338,7 @@ def fake_hec(request: pytest.FixtureRequest, _hecharness_servers: _Servers) -> I
     _take(request, server)
     if "settings" in options:
         server.configure(**_settings(options["settings"]))
-    for fault in _faults(options.get("faults")):
+    for fault in options.get("faults", ()):
         server.faults.add(fault)
     yield server
     _release(request, server)
@@ -358,6 +383,7 @@ def fake_hec_factory(request: pytest.FixtureRequest, _hecharness_servers: _Serve
         faults: Any = None,
         **options: Any,
     ) -> FakeHEC:
+        parsed_faults = _faults(faults, "fake_hec_factory(faults=...):")
         modes = parse_modes(tls or _hecharness_servers.tls)
         options.setdefault("host", _hecharness_servers.host)
         options.setdefault("admin_port", None)
@@ -370,7 +396,7 @@ def fake_hec_factory(request: pytest.FixtureRequest, _hecharness_servers: _Serve
             **options,
         ).start()
         started.append(server)
-        for fault in _faults(faults):
+        for fault in parsed_faults:
             server.faults.add(fault)
         request.node.stash.setdefault(_WATCHED, {})[server] = 0
         return server
