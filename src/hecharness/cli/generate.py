@@ -224,7 +224,7 @@ class _Progress:
             self._progress.stop()
 
 
-@main.command()
+@main.command(epilog=epilog("the fields were listed"))
 @click.argument("dataset")
 @click.option("--profile", type=click.Choice(PROFILES), default="cloudflare", show_default=True,
               help="ibm-cis lists only the fields IBM Cloud Internet Services offers.")
