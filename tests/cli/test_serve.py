@@ -87,7 +87,7 @@ def test_bad_input_gets_a_one_line_error(tmp_path, args, message):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--tls", "valid", "--certs-dir", "{file}/certs"], "Invalid value for --certs-dir: cannot write {file}/certs: Not a directory"),
+        (["--tls", "valid", "--certs-dir", "{file}/certs"], "Invalid value for --certs-dir: {file}/certs: Not a directory"),
         (["--tls", "valid", "--tls-name", "bad name"], "not a host name or IP address: 'bad name'"),
     ],
 )

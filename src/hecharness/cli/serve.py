@@ -122,8 +122,9 @@ def serve(
             client_cert_required=client_cert_required,
             certs_dir=certs_dir,
         )
-    except OSError as error:  # the certificates could not be written
-        raise click.BadParameter(f"cannot write {certs_dir}: {error.strerror or error}", param_hint="--certs-dir") from None
+    except OSError as error:  # the certificates could be neither read nor written there
+        reason = f"{error.filename}: {error.strerror}" if error.filename else str(error)
+        raise click.BadParameter(reason, param_hint="--certs-dir") from None
     except ValueError as error:
         raise click.UsageError(str(error)) from None
     try:
