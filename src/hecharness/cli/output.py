@@ -3,8 +3,8 @@ wrap lines when the output goes to a pipe or a file."""
 
 from __future__ import annotations
 
-import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -21,8 +21,9 @@ class OutputFile(click.ParamType):
     """A file path the command will write; refused up front (exit 2) if it cannot be written.
 
     A command that found out only at the end would have done all its work for nothing. The check
-    opens the file for appending, the one test that agrees with the operating system (permissions,
-    read-only mounts, a directory in the way), and removes it again if it did not exist.
+    opens the file for appending if it exists, or a nameless temporary file beside it if not: the
+    one test that agrees with the operating system (permissions, read-only mounts, a directory in
+    the way). It never creates the file itself, which another process may be waiting to see appear.
     """
 
     name = "file"
@@ -34,14 +35,15 @@ class OutputFile(click.ParamType):
         if self.stdout and value == "-":
             return value
         path = Path(value)
-        existed = path.exists()
         try:
-            with open(path, "ab"):
-                pass
+            if path.exists() or path.is_symlink():
+                with open(path, "ab"):
+                    pass
+            else:
+                with tempfile.TemporaryFile(dir=path.parent):
+                    pass
         except OSError as error:
             self.fail(f"cannot write {str(path)!r}: {error.strerror or error}", param, ctx)
-        if not existed:
-            os.unlink(path)
         return path
 
 
