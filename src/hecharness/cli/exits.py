@@ -14,10 +14,14 @@ __all__ = ["EXIT_OK", "EXIT_USAGE", "EXIT_INTERRUPTED", "epilog", "interrupted"]
 EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED = 0, 2, 130
 
 
-def epilog(success: str, *own: tuple[int, str]) -> str:
-    """The "Exit codes:" block of a command's help: success, its own codes, then bad usage and Ctrl-C."""
-    rows = [(EXIT_OK, success), *own, (EXIT_USAGE, "bad input or usage: the message names the value"),
-            (EXIT_INTERRUPTED, "interrupted (Ctrl-C); what was done so far is printed")]
+def epilog(success: str, *own: tuple[int, str], interruptible: bool = True) -> str:
+    """The "Exit codes:" block of a command's help: success, its own codes, then bad usage and Ctrl-C.
+
+    A command that runs until stopped (`serve`) is not `interruptible`: Ctrl-C is its way to finish.
+    """
+    rows = [(EXIT_OK, success), *own, (EXIT_USAGE, "bad input or usage: the message names the value")]
+    if interruptible:
+        rows.append((EXIT_INTERRUPTED, "interrupted (Ctrl-C); what was done so far is printed"))
     return "\n".join(["\b", "Exit codes:"] + [f"  {code:<3} {meaning}" for code, meaning in sorted(rows)])
 
 

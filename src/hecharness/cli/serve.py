@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from hecharness.cli import main
-from hecharness.cli.exits import EXIT_INTERRUPTED, epilog
+from hecharness.cli.exits import epilog
 from hecharness.cli.output import OutputFile
 from hecharness.faults import Fault, FaultSpecError, load_plan, parse_fault
 from hecharness.hec import FakeHEC, HECSettings, Token
@@ -26,7 +26,7 @@ from hecharness.hec.tokens import new_token_value
 from hecharness.masking import mask_token
 from hecharness.tls import TLS_MODES, parse_modes
 
-_EXIT_CODES = epilog("stopped by SIGTERM (as a service manager stops it)")
+_EXIT_CODES = epilog("stopped by Ctrl-C or SIGTERM, the ways to stop it", interruptible=False)
 
 
 @main.command(epilog=_EXIT_CODES)
@@ -153,15 +153,10 @@ def serve(
         shown = token.value if (show_tokens or made_up) else mask_token(token.value)
         flags = ", ".join(f for f, on in (("ack", token.ack), ("query auth", token.query_auth), ("disabled", not token.enabled)) if on)
         click.echo(f"token {token.name}: {shown}" + (f" ({flags})" if flags else ""))
+    # Ctrl-C is how serve is meant to stop, not an interruption of unfinished work: it exits 0.
     stop = threading.Event()
-    received: list[int] = []
-
-    def on_signal(signum: int, frame: object) -> None:
-        received.append(signum)
-        stop.set()
-
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, on_signal)
+        signal.signal(sig, lambda *_: stop.set())
     try:
         if ready_file is not None:
             _write_ready_file(ready_file, hec)
@@ -173,8 +168,6 @@ def serve(
         if ready_file is not None:
             _remove_ready_file(ready_file)
     click.echo(f"stopped; {hec.journal.counters.requests} requests, {hec.journal.counters.events} events", err=True)
-    if received[:1] == [signal.SIGINT]:
-        raise SystemExit(EXIT_INTERRUPTED)
 
 
 def _bind_option(error: OSError, admin_port: int) -> str:
