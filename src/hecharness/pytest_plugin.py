@@ -276,13 +276,17 @@ def _faults(faults: Any, where: str) -> list[Any]:
         if isinstance(fault, Fault):
             parsed.append(dataclasses.replace(fault))
             continue
-        try:
-            parsed.append(parse_fault(fault))
-            continue
-        except FaultSpecError as error:
-            problem = f"{where} fault {fault!r}: {error}"
-        pytest.fail(problem, pytrace=False)  # outside the except, so pytest shows no chained traceback
+        parsed.append(_or_fail(f"{where} fault {fault!r}:", lambda: parse_fault(fault), FaultSpecError))
     return parsed
+
+
+def _or_fail(where: str, make: Callable[[], Any], *errors: type[Exception]) -> Any:
+    """`make()`, or the test fails with one line, `where` and the error: no traceback into hecharness."""
+    try:
+        return make()
+    except errors as error:
+        problem = f"{where} {error}"
+    pytest.fail(problem, pytrace=False)  # outside the except, where pytest would chain the traceback
 
 
 def _settings(settings: HECSettings | Mapping[str, Any] | None) -> dict[str, Any]:
@@ -312,13 +316,7 @@ def _marker_options(item: pytest.Item) -> dict[str, Any]:
     if "settings" in options:
         from hecharness.hec.settings import HECSettings, SettingsError
 
-        problem = None
-        try:
-            HECSettings().updated(_settings(options["settings"]))
-        except (SettingsError, TypeError) as error:
-            problem = f"{where}(settings=...): {error}"
-        if problem:
-            pytest.fail(problem, pytrace=False)
+        _or_fail(f"{where}(settings=...):", lambda: HECSettings().updated(_settings(options["settings"])), SettingsError, TypeError)
     return options
 
 
