@@ -140,7 +140,7 @@ def test_ctrl_c_writes_the_partial_report_and_exits_130(hec, tmp_path):
         process.kill()
     assert process.returncode == 130, err
     assert "Traceback" not in err and "Aborted" not in err
-    assert re.search(r"interrupted after [\d,]+ of 100,000 records: [\d,]+ uploaded, [\d,]+ in batches not yet answered", err), err
+    assert re.search(r"interrupted after [\d,]+ of 100,000 records: [\d,]+ uploaded, [\d,]+ not delivered yet", err), err
     assert f"{report} holds the run so far" in err
     data = json.loads(report.read_text())
     assert data["interrupted"] is True

@@ -112,7 +112,7 @@ def push(
             interrupted(f"interrupted before any record was sent{saved}")
         interrupted(
             f"interrupted after {metrics.records_generated:,} of {count:,} records: {metrics.records_uploaded:,} uploaded, "
-            f"{metrics.records_pending:,} in batches not yet answered (the HEC may have some of them){saved}"
+            f"{metrics.records_pending:,} not delivered yet (queued, or sent and not yet answered: the HEC may have some){saved}"
         )
     _write_report(report_path, report)
     _summarise(report, output.console())
