@@ -33,8 +33,8 @@ def start_serve(tmp_path: Path, *args: str, timeout: float = 30) -> tuple[subpro
     return process, json.loads(ready.read_text())
 
 
-def stop_serve(process: subprocess.Popen[str], timeout: float = 30) -> tuple[int, str, str]:
-    """SIGTERM, as a service manager stops it: exit status, stdout, stderr."""
-    process.send_signal(signal.SIGTERM)
+def stop_serve(process: subprocess.Popen[str], sig: int = signal.SIGTERM, timeout: float = 30) -> tuple[int, str, str]:
+    """SIGTERM, as a service manager stops it (or `sig`, e.g. SIGINT as Ctrl-C sends): exit status, stdout, stderr."""
+    process.send_signal(sig)
     out, err = process.communicate(timeout=timeout)
     return process.returncode, out, err

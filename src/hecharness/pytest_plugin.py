@@ -259,18 +259,34 @@ def _tokens(tokens: Iterable[Token | str] | Token | str | None) -> list[Token]:
     return [Token(t) if isinstance(t, str) else t for t in tokens]
 
 
-def _faults(faults: Any) -> list[Any]:
+def _faults(faults: Any, where: str) -> list[Any]:
+    """Every fault parsed before a server is touched; a bad spec fails the test with one line naming `where`."""
     import dataclasses
 
-    from hecharness.faults import Fault
+    from hecharness.faults import Fault, FaultSpecError, parse_fault
 
     if faults is None:
         return []
     if isinstance(faults, (str, Mapping, Fault)):
         faults = [faults]
-    # A Fault object counts the requests it matched; a marker's object is shared by every test it
-    # marks, so each test gets a fresh copy.
-    return [dataclasses.replace(f) if isinstance(f, Fault) else f for f in faults]
+    parsed = []
+    for fault in faults:
+        # A Fault object counts the requests it matched; a marker's object is shared by every test it
+        # marks, so each test gets a fresh copy.
+        if isinstance(fault, Fault):
+            parsed.append(dataclasses.replace(fault))
+            continue
+        parsed.append(_or_fail(f"{where} fault {fault!r}:", lambda: parse_fault(fault), FaultSpecError))
+    return parsed
+
+
+def _or_fail(where: str, make: Callable[[], Any], *errors: type[Exception]) -> Any:
+    """`make()`, or the test fails with one line, `where` and the error: no traceback into hecharness."""
+    try:
+        return make()
+    except errors as error:
+        problem = f"{where} {error}"
+    pytest.fail(problem, pytrace=False)  # outside the except, where pytest would chain the traceback
 
 
 def _settings(settings: HECSettings | Mapping[str, Any] | None) -> dict[str, Any]:
@@ -294,6 +310,13 @@ def _marker_options(item: pytest.Item) -> dict[str, Any]:
                 pytrace=False,
             )
         options.update(mark.kwargs)
+    where = f"@pytest.mark.{MARKER}"
+    if "faults" in options:
+        options["faults"] = _faults(options["faults"], f"{where}(faults=...):")
+    if "settings" in options:
+        from hecharness.hec.settings import HECSettings, SettingsError
+
+        _or_fail(f"{where}(settings=...):", lambda: HECSettings().updated(_settings(options["settings"])), SettingsError, TypeError)
     return options
 
 
@@ -313,7 +336,7 @@ def fake_hec(request: pytest.FixtureRequest, _hecharness_servers: _Servers) -> I
     _take(request, server)
     if "settings" in options:
         server.configure(**_settings(options["settings"]))
-    for fault in _faults(options.get("faults")):
+    for fault in options.get("faults", ()):
         server.faults.add(fault)
     yield server
     _release(request, server)
@@ -358,6 +381,7 @@ def fake_hec_factory(request: pytest.FixtureRequest, _hecharness_servers: _Serve
         faults: Any = None,
         **options: Any,
     ) -> FakeHEC:
+        parsed_faults = _faults(faults, "fake_hec_factory(faults=...):")
         modes = parse_modes(tls or _hecharness_servers.tls)
         options.setdefault("host", _hecharness_servers.host)
         options.setdefault("admin_port", None)
@@ -370,7 +394,7 @@ def fake_hec_factory(request: pytest.FixtureRequest, _hecharness_servers: _Serve
             **options,
         ).start()
         started.append(server)
-        for fault in _faults(faults):
+        for fault in parsed_faults:
             server.faults.add(fault)
         request.node.stash.setdefault(_WATCHED, {})[server] = 0
         return server

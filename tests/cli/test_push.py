@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -120,3 +121,60 @@ def test_batches_that_take_seconds_on_the_wire_all_arrive(hec, tmp_path):
     assert (metrics["records_uploaded"], metrics["retries"], metrics["outcomes"]) == (3000, 0, {"200": 3})
     assert metrics["bytes_compressed"] / 3 / link.bytes_per_second > 1.5  # each batch: over 1.5 s on the link
     assert hec.journal.event_count == 3000 + 1
+
+
+def test_port_rule_names_the_flag_the_command_line_has():
+    conf = f"splunk://localhost:9999/services/collector/raw?channel={CHANNEL}&header_Authorization=Splunk%20tok"
+    result = CliRunner().invoke(main, ["push", "--destination-conf", conf, "--quiet"])
+    assert result.exit_code == 2
+    assert "port 9999 is not allowed" in result.output and "--any-port allows it" in result.output
+    assert "any_port=True" not in result.output
+
+
+def test_port_rule_names_the_keyword_python_has():
+    from hecharness.logpush import JobError, LogpushSimulator
+
+    conf = f"splunk://localhost:9999/services/collector/raw?channel={CHANNEL}&header_Authorization=Splunk%20tok"
+    with pytest.raises(JobError, match=r"pass any_port=True to allow it"):
+        LogpushSimulator({"destination_conf": conf}, count=1)
+
+
+def test_unwritable_report_is_refused_before_anything_is_sent(hec, tmp_path):
+    result = push(hec, "--count", "10", "--report", str(tmp_path / "missing" / "report.json"))
+    assert result.exit_code == 2
+    assert f"Invalid value for '--report': cannot write '{tmp_path / 'missing' / 'report.json'}': No such file or directory" in result.output
+    assert hec.journal.counters.requests == 0  # not even the validation push
+
+
+def test_ctrl_c_writes_the_partial_report_and_exits_130(hec, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    report = tmp_path / "report.json"
+    port = hec.listeners[0].port
+    conf = f"splunk://localhost:{port}/services/collector/raw?channel={CHANNEL}&header_Authorization=Splunk%20tok"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hecharness.cli", "push", "--destination-conf", conf, "--any-port", "--cacert", str(hec.ca_path),
+         "--quiet", "--count", "100000", "--rate", "10", "--report", str(report)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while hec.journal.counters.requests < 2 and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.05)  # the validation push and a first batch
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 130, err
+    assert "Traceback" not in err and "Aborted" not in err
+    assert re.search(r"interrupted after [\d,]+ of 100,000 records: [\d,]+ uploaded, [\d,]+ not delivered yet", err), err
+    assert f"{report} holds the run so far" in err
+    data = json.loads(report.read_text())
+    assert data["interrupted"] is True
+    uploaded = data["metrics"]["records_uploaded"]
+    assert f"{uploaded:,} uploaded" in err
+    assert hec.journal.event_count - 1 >= uploaded  # every record it counts as uploaded reached the HEC
+    assert "records generated" in out  # the summary of what was done

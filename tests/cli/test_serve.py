@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 
 import httpx
@@ -23,6 +24,32 @@ def test_serve_makes_up_a_token_and_stops_cleanly(tmp_path):
     assert token in out  # made up, so printed for the user to copy
     assert "POST /services/collector/raw 200 code=0 events=1" in err
     assert "stopped; 1 requests, 1 events" in err
+    assert not (tmp_path / "ready.json").exists()  # serve removes what it created
+
+
+def test_ctrl_c_is_how_serve_stops_so_it_exits_0_saying_what_it_served(tmp_path):
+    process, ready = start_serve(tmp_path)
+    httpx.get(ready["url"] + "/services/collector/health")
+    code, out, err = stop_serve(process, signal.SIGINT)
+    assert code == 0
+    assert "stopped; 1 requests, 0 events" in err and "Traceback" not in err
+    assert not (tmp_path / "ready.json").exists()
+
+
+def test_unwritable_ready_file_is_refused_before_listening(tmp_path):
+    path = tmp_path / "missing" / "ready.json"
+    run = subprocess.run([*CLI, "serve", "--port", "0", "--ready-file", str(path)], capture_output=True, text=True, timeout=30)
+    assert run.returncode == 2
+    assert f"Invalid value for '--ready-file': cannot write '{path}': No such file or directory" in run.stderr
+    assert "listening" not in run.stdout and "Traceback" not in run.stderr
+
+
+def test_help_lists_the_exit_codes():
+    for command in ("serve", "push", "generate", "preflight", "certs", "fields"):
+        run = subprocess.run([*CLI, command, "--help"], capture_output=True, text=True, timeout=30)
+        assert "Exit codes:" in run.stdout, command
+        assert "  2   bad input or usage" in run.stdout, command
+        assert ("  130 interrupted" in run.stdout) == (command != "serve"), command  # Ctrl-C is how serve stops
 
 
 def test_serve_with_config_masks_known_tokens(tmp_path):
@@ -58,6 +85,23 @@ def test_bad_input_gets_a_one_line_error(tmp_path, args, message):
     assert "Traceback" not in run.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--tls", "valid", "--certs-dir", "{file}/certs"], "Invalid value for --certs-dir: {file}/certs: Not a directory"),
+        (["--tls", "valid", "--tls-name", "bad name"], "not a host name or IP address: 'bad name'"),
+    ],
+)
+def test_bad_input_exits_2(tmp_path, args, message):
+    file = tmp_path / "a-file"
+    file.write_text("")
+    args = [arg.format(file=file) for arg in args]
+    run = subprocess.run([*CLI, "serve", "--port", "0", *args], capture_output=True, text=True, timeout=30)
+    assert run.returncode == 2
+    assert message.format(file=file) in run.stderr
+    assert "Traceback" not in run.stderr
+
+
 def test_bad_config_file_is_named(tmp_path):
     config = tmp_path / "hec.toml"
     config.write_text("max_events = 'many'\n")
@@ -72,9 +116,12 @@ def test_port_in_use_is_a_clear_error(tmp_path):
     port = ready["url"].rsplit(":", 1)[1]
     try:
         run = subprocess.run([*CLI, "serve", "--port", port], capture_output=True, text=True, timeout=30)
-        assert run.returncode == 1
-        assert f"cannot listen on 127.0.0.1:{port}" in run.stderr
+        assert run.returncode == 2  # bad input: the message names the option to change
+        assert f"Invalid value for --port: cannot listen on 127.0.0.1:{port}: Address already in use (--port 0 picks a free port)" in run.stderr
         assert "Traceback" not in run.stderr
+        admin = subprocess.run([*CLI, "serve", "--port", "0", "--admin-port", port], capture_output=True, text=True, timeout=30)
+        assert admin.returncode == 2
+        assert f"Invalid value for --admin-port: cannot listen on 127.0.0.1:{port}" in admin.stderr
     finally:
         stop_serve(process)
 

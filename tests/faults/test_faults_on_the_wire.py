@@ -91,6 +91,17 @@ def test_health_faults(client, hec):
     assert raw(client).status_code == 200
 
 
+def test_faults_leave_health_checks_alone_unless_path_says_so(client, hec):
+    # A health probe neither trips an outage meant for the data nor uses up the fault's first=N.
+    busy = hec.faults.add("error:9 first=1")
+    assert client.get("/services/collector/health").json()["code"] == 17
+    assert busy.matched == 0
+    assert raw(client).json()["code"] == 9
+    hec.faults.add("reset path=any first=1")
+    with pytest.raises(httpx.TransportError):
+        client.get("/services/collector/health")
+
+
 def test_custom_status_body_and_headers(client, hec):
     hec.faults.add('status:502 body="<html>Bad gateway</html>" content_type=text/html reply_header=X-Upstream:lb1')
     response = raw(client)
@@ -444,7 +455,7 @@ def test_faults_through_the_admin_api(client, hec):
     with httpx.Client(base_url=hec.admin_url) as admin:
         added = admin.post("/faults", json={"spec": "error:9 first=1"}).json()
         assert added["name"] == "fault-1" and added["spec"] == "error:9 first=1"
-        assert admin.post("/faults", json={"action": "error:8", "name": "flaky"}).json()["name"] == "flaky"
+        assert admin.post("/faults", json={"spec": "error:8", "name": "flaky"}).json()["name"] == "flaky"
         assert codes_of([raw(client), raw(client)]) == [9, 8]
         listed = admin.get("/faults").json()
         assert [(f["name"], f["matched"], f["fired"], f["exhausted"]) for f in listed] == [

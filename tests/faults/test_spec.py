@@ -111,7 +111,7 @@ def test_reply_extras():
         ("error:9 window=10", "window needs START..END"),
         ("error:9 window=10..5", "window must end after it starts"),
         ("error:9 from=noon", "from must be start or first-request, got 'noon'"),
-        ("error:9 path=rawr", "path must be one of event, raw, ack, health or start with /, got 'rawr'"),
+        ("error:9 path=rawr", "path must be one of event, raw, ack, health, any or start with /, got 'rawr'"),
         ("error:9 header=", "header must be Name or Name:Value"),
         ("error:9 colour=red", "unknown fault setting 'colour'"),
         ("delay:1 retry_after=5", "reply settings (retry_after) need error:, status: or partial:"),
@@ -149,6 +149,34 @@ def test_json_plan(tmp_path):
     plan.write_text(json.dumps({"faults": [{"action": "delay:1"}, "error:8 every=3"]}))
     delay, error = load_plan(plan)
     assert (delay.action, error.every) == (Delay(1.0), 3)
+
+
+def test_plan_takes_the_admin_apis_spec_objects(tmp_path):
+    # One format: what POST /faults takes ({"spec": ...}, alone or with other keys) is a plan's entry too.
+    plan = tmp_path / "plan.toml"
+    plan.write_text('[[faults]]\nspec = "error:9 first=3 path=raw"\n\n[[faults]]\nspec = "reset"\nname = "outage"\nwindow = "60..360"\n')
+    busy, outage = load_plan(plan)
+    assert (busy.action, busy.first, busy.path) == (Reply(code=codes.SERVER_BUSY, invalid_event_number=0), 3, "raw")
+    assert (outage.action, outage.name, outage.window) == (Reset(), "outage", (60.0, 360.0))
+    assert str(busy) == "error:9 first=3 path=raw"
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"spec": "error:9 first=3", "first": 2}, "first given twice, in spec 'error:9 first=3' and as its own key"),
+        ({"spec": 9}, "spec must be a spec string"),
+        ({"spec": "error:9", "action": "reset"}, "action given twice"),
+    ],
+)
+def test_spec_objects_with_clashing_keys(entry, message):
+    with pytest.raises(FaultSpecError, match=message):
+        parse_fault(entry)
+
+
+def test_spec_key_is_for_objects_only():
+    with pytest.raises(FaultSpecError, match="unknown fault setting 'spec'"):
+        parse_fault("error:9 spec=reset")
 
 
 @pytest.mark.parametrize(

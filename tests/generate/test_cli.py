@@ -1,16 +1,20 @@
 """`hecharness generate` and `hecharness fields`."""
 
 import hashlib
+import math
 import os
+import re
+import signal
 import subprocess
 import sys
+import time
 
 import orjson
 import pytest
 from click.testing import CliRunner
 
 from hecharness.cli import main
-from hecharness.generate import Encoder, records
+from hecharness.generate import DEFAULT_START, Encoder, records
 
 
 def run(*args: str):
@@ -35,7 +39,8 @@ def test_generate_with_fields_timestamps_rate_and_start(tmp_path):
 
 
 def test_generate_accepts_a_jobs_logpull_and_output_options(tmp_path):
-    by_logpull = run("generate", "-d", "dns_logs", "-n", "50", "--logpull-options", "fields=QueryName,Timestamp&timestamps=unix&sample=0.5")
+    by_logpull = run("generate", "-d", "dns_logs", "-n", "50", "--seed", "0",
+                     "--logpull-options", "fields=QueryName,Timestamp&timestamps=unix&sample=0.5")
     expected = Encoder("dns_logs", "fields=QueryName,Timestamp&timestamps=unix").encode_batch(
         records("dns_logs", count=50, fields=["QueryName", "Timestamp"], sample_rate=0.5))
     assert by_logpull.stdout_bytes == expected
@@ -62,11 +67,27 @@ def test_output_is_byte_identical_across_processes_and_hash_seeds(tmp_path):
     assert len(digests) == 1
 
 
+def test_unseeded_events_end_now_and_seeded_ones_start_at_a_fixed_time():
+    # Splunk's default search covers the last 24 hours: an unseeded run lands there; a seeded run is
+    # the same bytes every time, so its events start at a fixed moment unless --start moves them.
+    before = time.time()
+    recent = run("generate", "-d", "dns_logs", "-n", "10", "--rate", "1", "--timestamps", "unix")
+    after = time.time()
+    times = [orjson.loads(line)["Timestamp"] for line in recent.stdout_bytes.splitlines()]
+    assert math.floor(before) - 10 <= times[0] <= after - 10 + 1 and times[-1] <= after
+    seeded = run("generate", "-d", "dns_logs", "-n", "10", "--rate", "1", "--timestamps", "unix", "--seed", "0")
+    assert orjson.loads(seeded.stdout_bytes.splitlines()[0])["Timestamp"] == DEFAULT_START
+    moved = run("generate", "-d", "dns_logs", "-n", "1", "--timestamps", "unix", "--seed", "0", "--start", "1714564800")
+    assert orjson.loads(moved.stdout_bytes)["Timestamp"] == 1714564800
+
+
 def test_a_progress_bar_goes_to_stderr_only_when_asked(tmp_path):
     quiet = run("generate", "-d", "dns_logs", "-n", "3000", "-o", str(tmp_path / "a"))
     assert quiet.stderr == ""
     shown = run("generate", "-d", "dns_logs", "-n", "3000", "-o", str(tmp_path / "b"), "--progress")
     assert "3000/3000" in shown.stderr and shown.stdout == ""
+    size = (tmp_path / "b").stat().st_size
+    assert re.search(rf"^wrote 3,000 records, {size:,} bytes to {tmp_path / 'b'} in \d+\.\d s$", shown.stderr, re.M), shown.stderr
 
 
 @pytest.mark.parametrize(
@@ -90,7 +111,7 @@ def test_a_progress_bar_goes_to_stderr_only_when_asked(tmp_path):
          "give either --logpull-options or --output-options, not both"),
         (["-d", "network_analytics_logs", "--profile", "ibm-cis"], "dataset 'network_analytics_logs' is not offered by IBM CIS"),
         (["-d", "http_requests", "--profile", "ibm-cis", "--fields", "FraudAttack"], "'FraudAttack' is not offered by IBM CIS"),
-        (["-d", "dns_logs", "-o", "/nonexistent/dir/out"], "Invalid value for --out: cannot write '/nonexistent/dir/out'"),
+        (["-d", "dns_logs", "-o", "/nonexistent/dir/out"], "Invalid value for '--out' / '-o': cannot write '/nonexistent/dir/out'"),
     ],
 )
 def test_bad_input_gets_a_one_line_error_naming_it(args, message):
@@ -121,3 +142,23 @@ def test_fields_for_ibm_uses_ibms_table_and_names():
 def test_fields_of_an_unknown_dataset():
     result = run("fields", "dns_log")
     assert result.exit_code == 2 and "Invalid value for DATASET: unknown dataset 'dns_log' (did you mean 'dns_logs'?)" in result.stderr
+
+
+def test_ctrl_c_says_how_far_it_got_and_exits_130(tmp_path):
+    out = tmp_path / "out.ndjson"
+    process = subprocess.Popen([sys.executable, "-m", "hecharness.cli", "generate", "-d", "dns_logs", "-n", "50000000", "-o", str(out)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not (out.exists() and out.stat().st_size > 0) and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 130, err
+    match = re.fullmatch(rf"interrupted after ([\d,]+) of 50,000,000 records; {out} is incomplete\n", err)
+    assert match, err
+    written = int(match.group(1).replace(",", ""))
+    # Every record it counts was written (whole pieces), and it was nowhere near done.
+    assert 0 < written <= len(out.read_bytes().splitlines()) < 50_000_000

@@ -133,3 +133,47 @@ def test_ca_file_without_a_certificate(tmp_path: Path) -> None:
 @pytest.mark.parametrize("value", ["0", "-1", "soon"])
 def test_bad_timeout(value: str) -> None:
     assert_one_line_usage_error(preflight(f"https://hec.example.com:8088{RAW_PATH}", "--token", TOKEN, "--timeout", value), "--timeout", value)
+
+
+def test_piped_output_is_not_wrapped(hec: FakeHEC) -> None:
+    # Off a terminal rich wraps at 80 columns and pads with spaces: a URL split from its POST.
+    import subprocess
+    import sys
+
+    sourcetype = "cloudflare:json:" + "long-sourcetype-name-" * 4
+    run = subprocess.run(
+        [sys.executable, "-m", "hecharness.cli", "preflight", raw_url(hec), "--token", TOKEN, "--cacert", str(hec.ca_path),
+         "--any-port", "--sourcetype", sourcetype],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    lines = run.stdout.splitlines()
+    url = f"{raw_url(hec)}?sourcetype={sourcetype}"
+    assert any(line.strip() == f"POST {url}" for line in lines), run.stdout
+    assert len(url) > 80
+    assert [line for line in lines if line != line.rstrip()] == []
+
+
+def test_ctrl_c_exits_130_without_a_traceback() -> None:
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # takes the connection, never speaks TLS
+        silent.settimeout(30)
+        port = silent.getsockname()[1]
+        process = subprocess.Popen(
+            [sys.executable, "-m", "hecharness.cli", "preflight", f"https://127.0.0.1:{port}{RAW_PATH}", "--token", TOKEN,
+             "--any-port", "--timeout", "120"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        try:
+            connection, _ = silent.accept()  # the check now waits in the TLS handshake
+            process.send_signal(signal.SIGINT)
+            out, err = process.communicate(timeout=60)
+            connection.close()
+        finally:
+            process.kill()
+    assert process.returncode == 130, err
+    assert err == "interrupted\n"

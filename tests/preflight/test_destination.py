@@ -44,6 +44,22 @@ def test_url_form_is_linted_as_the_destination_it_implies() -> None:
     assert "JSON event endpoint" in (result.cause or "")
 
 
+def test_url_without_a_path_is_told_the_path_is_missing() -> None:
+    result = check("https://hec.example.com:8088", token=TOKEN)
+
+    assert_failed_at(result, "destination", "destination")
+    assert "path is missing" in (result.cause or "")
+    assert "event endpoint" not in (result.cause or "") + (result.fix or "")
+    assert RAW_PATH in (result.fix or "")
+
+
+def test_port_rule_names_the_flag_and_the_keyword_not_only_one() -> None:
+    result = check(GOOD.replace(":8088", ":8089"))
+
+    assert "any_port=True" not in (result.cause or "")  # the cause is the same for both callers
+    assert "--any-port" in (result.fix or "") and "any_port=True in Python" in (result.fix or "")
+
+
 def test_plain_http_url_is_refused_as_logpush_would() -> None:
     result = check(f"http://hec.example.com:8088{RAW_PATH}", token=TOKEN)
 

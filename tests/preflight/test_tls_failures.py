@@ -153,3 +153,57 @@ def test_backend_with_another_certificate_behind_the_same_name(inconsistent_back
     assert_failed_at(result, "health", "untrusted-certificate")
     assert "do not all present the same certificate" in (result.cause or "")
     assert "every backend" in (result.fix or "")
+
+
+def test_client_certificate_required_is_named_not_taken_for_another_server(tmp_path: Path) -> None:
+    # TLS 1.3: the client's handshake completes, and the server hangs up at the first request.
+    with FakeHEC(["t"], tls="valid", client_cert_required=True, admin_port=None, certs_dir=tmp_path) as hec:
+        result = run(raw_url(hec), cafile=hec.ca_path, token="t")
+
+    assert_failed_at(result, "health", "tls-handshake")
+    assert result.exit_code == 10
+    assert "asked for a client certificate" in (result.cause or "")
+    assert "requireClientCert" in (result.fix or "")
+
+
+def test_client_certificate_required_in_a_tls_1_2_handshake(tmp_path: Path) -> None:
+    # TLS 1.2: the server ends the handshake itself once the client sends no certificate.
+    import socket
+    import ssl
+    import threading
+
+    import trustme
+
+    ca = trustme.CA()
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.maximum_version = ssl.TLSVersion.TLSv1_2
+    ca.issue_cert("127.0.0.1").configure_cert(server_context)
+    ca.configure_trust(server_context)
+    server_context.verify_mode = ssl.CERT_REQUIRED
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(10)
+
+    def serve() -> None:
+        for _ in range(2):  # the check opens at most two connections before it gives up
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            with connection:
+                try:
+                    server_context.wrap_socket(connection, server_side=True).close()
+                except (ssl.SSLError, OSError):
+                    pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    cafile = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(cafile))
+    try:
+        result = run(f"https://127.0.0.1:{listener.getsockname()[1]}{RAW_PATH}", cafile=cafile)
+    finally:
+        listener.close()
+        thread.join(10)
+
+    assert_failed_at(result, "tls", "tls-handshake")
+    assert "asked for a client certificate" in (result.cause or "")

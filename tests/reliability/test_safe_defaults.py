@@ -68,7 +68,8 @@ def test_fake_hec_is_quiet_on_loopback(caplog):
 
 def test_serve_says_so_once_when_told_to_listen_beyond_loopback():
     run = subprocess.run([*CLI, "serve", "--host", UNROUTABLE, "--port", "0"], capture_output=True, text=True, timeout=60)
-    assert run.returncode == 1  # the address is nobody's: the warning came first, then the bind failed
+    assert run.returncode == 2  # the address is nobody's: the warning came first, then the bind failed
+    assert f"Invalid value for --host: cannot listen on {UNROUTABLE}" in run.stderr
     assert run.stderr.count(f"listening on {UNROUTABLE}") == 1, run.stderr
     assert "reachable from other machines" in run.stderr
     assert "Traceback" not in run.stderr

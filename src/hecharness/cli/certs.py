@@ -7,10 +7,11 @@ from pathlib import Path
 import click
 
 from hecharness.cli import main
+from hecharness.cli.exits import epilog
 from hecharness.tls import CERTIFICATE_MODES, CertificateAuthority
 
 
-@main.command()
+@main.command(epilog=epilog("the certificates were written"))
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Directory to write into (created if missing).")
 @click.option("--name", "names", multiple=True, metavar="NAME", help="Extra host name or IP address for the certificates (repeatable).")
 def certs(out: Path, names: tuple[str, ...]) -> None:
@@ -25,7 +26,7 @@ def certs(out: Path, names: tuple[str, ...]) -> None:
     try:
         files = authority.write(out)
     except OSError as error:
-        raise click.ClickException(f"cannot write to {out}: {error.strerror or error}") from None
+        raise click.BadParameter(f"cannot write to {out}: {error.strerror or error}", param_hint="--out") from None
     click.echo(f"wrote server certificates for {', '.join(CERTIFICATE_MODES)} to {files.directory}/")
     click.echo(f"CA bundle (curl --cacert, SSL_CERT_FILE, httpx/requests verify): {files.ca_bundle}")
     click.echo(f"client certificate for mutual TLS: {files.client_cert} {files.client_key}")

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, BinaryIO
 
 import click
 
 from hecharness.cli import main
+from hecharness.cli.exits import epilog, interrupted
+from hecharness.cli.output import OutputFile
 from hecharness.generate import (
     DEFAULT_RATE,
     DEFAULT_START,
@@ -26,6 +32,7 @@ from hecharness.generate import (
 
 # Below this many records a run is over before a progress bar would tell anyone anything.
 _PROGRESS_THRESHOLD = 100_000
+_FIXED_START = datetime.datetime.fromtimestamp(DEFAULT_START, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class EpochOrDate(click.ParamType):
@@ -49,7 +56,7 @@ class EpochOrDate(click.ParamType):
         return moment.timestamp()
 
 
-@main.command()
+@main.command(epilog=epilog("every record was written"))
 @click.option("--dataset", "-d", required=True, metavar="NAME",
               help="http_requests, firewall_events, dns_logs, spectrum_events (or range_events), network_analytics_logs.")
 @click.option("--count", "-n", type=click.IntRange(min=0), default=1000, show_default=True, help="Records to write.")
@@ -60,23 +67,26 @@ class EpochOrDate(click.ParamType):
 @click.option("--cve-2021-44228", "cve", is_flag=True, default=None, help="Write every '${' as 'x{'.")
 @click.option("--logpull-options", metavar="QUERY", help="A job's logpull_options string, e.g. 'fields=RayID&timestamps=rfc3339'.")
 @click.option("--output-options", metavar="JSON", help="A job's output_options object, as JSON.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Same seed and options, same bytes.")
+@click.option("--seed", type=int, default=None,
+              help="Same seed and options, same bytes (the events then start at a fixed time unless --start says otherwise). [default: 0]")
 @click.option("--rate", type=float, default=DEFAULT_RATE, show_default=True, help="Records per second of event time.")
-@click.option("--start", type=EpochOrDate(), default=DEFAULT_START, show_default=True,
-              help="Event time of the first record: epoch seconds or an RFC 3339 date.")
+@click.option("--start", type=EpochOrDate(), default=None,
+              help=f"Event time of the first record: epoch seconds or an RFC 3339 date. [default: so that the events end now, "
+                   f"where a search of the last 24 hours finds them; with --seed, {_FIXED_START}]")
 @click.option("--jitter", type=float, default=0.0, show_default=True,
               help="Up to this many seconds of processing delay; records come out in availability order.")
 @click.option("--profile", type=click.Choice(PROFILES), default="cloudflare", show_default=True,
               help="ibm-cis limits fields to IBM Cloud Internet Services' table.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=100_000, show_default=True,
               help="Records per batch; batch_prefix and batch_suffix wrap each batch.")
-@click.option("--out", "-o", default="-", show_default=True, metavar="FILE", help="Where to write; '-' is stdout.")
+@click.option("--out", "-o", type=OutputFile(stdout=True), default="-", show_default=True, metavar="FILE",
+              help="Where to write; '-' is stdout.")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar on stderr. [default: on for long runs on a terminal]")
 def generate(dataset: str, count: int, fields: str | None, timestamps: str | None, output_type: str | None,
              sample: float | None, cve: bool | None, logpull_options: str | None, output_options: str | None,
-             seed: int, rate: float, start: float, jitter: float, profile: str, batch_size: int, out: str,
-             progress: bool | None) -> None:
+             seed: int | None, rate: float, start: float | None, jitter: float, profile: str, batch_size: int,
+             out: str | Path, progress: bool | None) -> None:
     """Write synthetic Logpush records, as a Logpush job with these options would deliver them.
 
     \b
@@ -90,17 +100,42 @@ def generate(dataset: str, count: int, fields: str | None, timestamps: str | Non
         get_dataset(dataset, profile)
     except UnknownDatasetError as error:
         raise click.BadParameter(str(error), param_hint="--dataset") from None
+    if start is None:
+        start = DEFAULT_START if seed is not None else _ending_now(count, rate)
     show = progress if progress is not None else count >= _PROGRESS_THRESHOLD and sys.stderr.isatty()
+    began = time.monotonic()
+    written = _Written()
     try:
         with _Progress(count, show) as bar:
-            pieces = encoded_stream(dataset, options, seed=seed, count=count, start=start, rate=rate, profile=profile,
-                                    jitter=jitter, batch_size=batch_size, progress=bar.advance)
-            _write(pieces, out)
+            def advance(records: int) -> None:
+                written.records += records
+                bar.advance(records)
+
+            pieces = encoded_stream(dataset, options, seed=seed or 0, count=count, start=start, rate=rate,
+                                    profile=profile, jitter=jitter, batch_size=batch_size, progress=advance)
+            _write(pieces, out, written)
+    except KeyboardInterrupt:
+        where = "the output" if out == "-" else str(out)
+        interrupted(f"interrupted after {written.records:,} of {count:,} records; {where} is incomplete")
     except OutputOptionsError as error:
         hint = "--logpull-options" if logpull_options else "--output-options" if output_options else _hint(str(error))
         raise click.BadParameter(str(error), param_hint=hint) from None
     except GenerateError as error:
         raise click.UsageError(str(error)) from None
+    if show:
+        where = "" if out == "-" else f" to {out}"
+        click.echo(f"wrote {written.records:,} records, {written.bytes:,} bytes{where} in {time.monotonic() - began:.1f} s", err=True)
+
+
+def _ending_now(count: int, rate: float) -> float:
+    """The start that puts the last record at about now: recent enough for Splunk's default search."""
+    return float(math.floor(time.time() - count / rate)) if rate > 0 else float(math.floor(time.time()))
+
+
+@dataclass
+class _Written:
+    records: int = 0
+    bytes: int = 0
 
 
 def _options(fields: str | None, timestamps: str | None, output_type: str | None, sample: float | None,
@@ -138,24 +173,26 @@ def _hint(message: str) -> str:
     return {"field_names": "--fields", "sample_rate": "--sample", "timestamp_format": "--timestamps"}.get(key, "options")
 
 
-def _write(pieces, out: str) -> None:
-    stream: BinaryIO
+def _write(pieces, out: str | Path, written: _Written) -> None:
     if out == "-":
-        stream = sys.stdout.buffer
         try:
-            for piece in pieces:
-                stream.write(piece)
-            stream.flush()
+            _copy(pieces, sys.stdout.buffer, written)
+            sys.stdout.buffer.flush()
         except BrokenPipeError:
             # The reader (say, `head`) has seen enough; that is not an error.
             sys.stderr.close()
         return
     try:
         with open(out, "wb") as stream:
-            for piece in pieces:
-                stream.write(piece)
+            _copy(pieces, stream, written)
     except OSError as error:
-        raise click.BadParameter(f"cannot write {out!r}: {error.strerror}", param_hint="--out") from None
+        raise click.BadParameter(f"cannot write {str(out)!r}: {error.strerror}", param_hint="--out") from None
+
+
+def _copy(pieces, stream: BinaryIO, written: _Written) -> None:
+    for piece in pieces:
+        stream.write(piece)
+        written.bytes += len(piece)
 
 
 class _Progress:
@@ -187,7 +224,7 @@ class _Progress:
             self._progress.stop()
 
 
-@main.command()
+@main.command(epilog=epilog("the fields were listed"))
 @click.argument("dataset")
 @click.option("--profile", type=click.Choice(PROFILES), default="cloudflare", show_default=True,
               help="ibm-cis lists only the fields IBM Cloud Internet Services offers.")

@@ -6,16 +6,15 @@ import json
 from pathlib import Path
 
 import click
-from rich.console import Console
 
-from hecharness.cli import main
+from hecharness.cli import main, output
+from hecharness.cli.exits import epilog
 from hecharness.preflight import DEFAULT_TIMEOUT, FAILURE_CLASSES, check
 from hecharness.preflight.report import render
 from hecharness.preflight.target import is_destination_conf
 
-_EXIT_CODES = "\n".join(
-    ["\b", "Exit codes:", "  0   the HEC took the sample record", "  2   bad usage"]
-    + [f"  {failure.exit_code:<3} {failure.name}: {failure.summary}" for failure in FAILURE_CLASSES]
+_EXIT_CODES = epilog(
+    "the HEC took the sample record", *((failure.exit_code, f"{failure.name}: {failure.summary}") for failure in FAILURE_CLASSES)
 )
 
 
@@ -90,5 +89,5 @@ def preflight(
     if as_json:
         click.echo(json.dumps(result.to_dict(show_token=show_token), indent=2))
     else:
-        render(result, Console(highlight=False), show_token=show_token)
+        render(result, output.console(highlight=False), show_token=show_token)
     context.exit(result.exit_code)

@@ -1,8 +1,4 @@
-"""`hecharness push`: run a simulated Logpush job against a destination and summarise what happened.
-
-Exit codes: 0 every record was uploaded; 1 records were dropped or lost while the job was disabled;
-2 bad input; 3 the destination failed Logpush's validation push.
-"""
+"""`hecharness push`: run a simulated Logpush job against a destination and summarise what happened."""
 
 from __future__ import annotations
 
@@ -15,17 +11,25 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from hecharness.cli import main
+from hecharness.cli import main, output
+from hecharness.cli.exits import epilog, interrupted
+from hecharness.cli.output import OutputFile
 from hecharness.clock import RealClock
 from hecharness.generate import DATASET_NAMES, GenerateError
 from hecharness.logpush import JobError, LogpushSimulator, PolicyError, Report, ValidationRefused
 from hecharness.logpush.batching import DEFAULT_GZIP_LEVEL
+from hecharness.logpush.destination import DestinationError
 from hecharness.logpush.policy import POLICIES
 
 EXIT_LOST, EXIT_REFUSED = 1, 3
+_EXIT_CODES = epilog(
+    "every record was uploaded",
+    (EXIT_LOST, "records were dropped after retries, or lost while the job was disabled"),
+    (EXIT_REFUSED, "the destination failed Logpush's validation push"),
+)
 
 
-@main.command()
+@main.command(epilog=_EXIT_CODES)
 @click.option("--destination-conf", required=True, help="The job's destination, e.g. 'splunk://host:8088/services/collector/raw?channel=...&header_Authorization=Splunk%20<token>'.")
 @click.option("--dataset", default="http_requests", show_default=True, help=f"One of {', '.join(DATASET_NAMES)} (range_events for spectrum_events).")
 @click.option("--count", type=click.IntRange(1), default=10_000, show_default=True, help="Records to generate.")
@@ -41,7 +45,7 @@ EXIT_LOST, EXIT_REFUSED = 1, 3
 @click.option("--any-port", is_flag=True, help="Allow Splunk ports other than 443 and 8088, as newer Logpush docs do.")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=4, show_default=True, help="Batches uploaded at once.")
 @click.option("--gzip-level", type=click.IntRange(0, 9), default=DEFAULT_GZIP_LEVEL, show_default=True, help="gzip level of the batches (6 makes about half the bytes for four times the CPU).")
-@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the attempt timeline and metrics here as JSON.")
+@click.option("--report", "report_path", type=OutputFile(), default=None, help="Write the attempt timeline and metrics here as JSON (also when interrupted).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def push(
     destination_conf: str,
@@ -70,7 +74,7 @@ def push(
         "max_upload_interval_seconds": max_upload_interval_seconds,
     }
     job.update({k: v for k, v in limits.items() if v is not None})
-    console = Console(stderr=True)
+    console = output.console(stderr=True)
     try:
         simulator = LogpushSimulator(
             job,
@@ -85,7 +89,7 @@ def push(
             compress_level=gzip_level,
         )
     except (JobError, PolicyError, GenerateError, ValueError) as error:
-        raise click.UsageError(str(error)) from None
+        raise click.UsageError(_in_flags(error)) from None
     if simulator.job.destination.insecure_skip_verify:
         console.print(
             "[yellow]warning:[/] insecure-skip-verify=true: the destination's certificate is not verified "
@@ -97,12 +101,44 @@ def push(
     except ValidationRefused as refusal:
         console.print(f"[red]{refusal}[/]")
         raise SystemExit(EXIT_REFUSED) from None
-    if report_path is not None:
-        report_path.write_text(json.dumps(report.to_dict(), indent=2))
-    _summarise(report, Console())
+    except KeyboardInterrupt:
+        # asyncio.run has cancelled the job: uploads in flight were abandoned, nothing more is sent.
+        report = simulator.report()
+        _write_report(report_path, report, interrupted=True)
+        _summarise(report, output.console())
+        metrics = report.metrics
+        saved = f"; {report_path} holds the run so far" if report_path is not None else ""
+        if not metrics.records_generated:
+            interrupted(f"interrupted before any record was sent{saved}")
+        interrupted(
+            f"interrupted after {metrics.records_generated:,} of {count:,} records: {metrics.records_uploaded:,} uploaded, "
+            f"{metrics.records_pending:,} not delivered yet (queued, or sent and not yet answered: the HEC may have some){saved}"
+        )
+    _write_report(report_path, report)
+    _summarise(report, output.console())
     metrics = report.metrics
     if metrics.records_dropped or metrics.records_lost_disabled:
         raise SystemExit(EXIT_LOST)
+
+
+def _in_flags(error: Exception) -> str:
+    """The error as the command line should say it: its remedy as a flag, not as a Python keyword."""
+    cause = error.__cause__
+    if isinstance(cause, DestinationError) and cause.option:
+        return f"destination_conf is invalid: {cause.reason}; --{cause.option.replace('_', '-')} allows it"
+    return str(error)
+
+
+def _write_report(path: Path | None, report: Report, interrupted: bool = False) -> None:
+    if path is None:
+        return
+    data = report.to_dict()
+    if interrupted:
+        data["interrupted"] = True
+    try:
+        path.write_text(json.dumps(data, indent=2))
+    except OSError as error:  # checked before the run; something changed since
+        raise click.ClickException(f"cannot write the report to {path}: {error.strerror or error}") from None
 
 
 async def _run(simulator: LogpushSimulator, count: int, console: Console, quiet: bool) -> Report:

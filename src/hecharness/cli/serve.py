@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -13,6 +14,8 @@ from pathlib import Path
 import click
 
 from hecharness.cli import main
+from hecharness.cli.exits import epilog
+from hecharness.cli.output import OutputFile
 from hecharness.faults import Fault, FaultSpecError, load_plan, parse_fault
 from hecharness.hec import FakeHEC, HECSettings, Token
 from hecharness.hec.config import ConfigError, load_config
@@ -23,9 +26,10 @@ from hecharness.hec.tokens import new_token_value
 from hecharness.masking import mask_token
 from hecharness.tls import TLS_MODES, parse_modes
 
+_EXIT_CODES = epilog("stopped by Ctrl-C or SIGTERM, the ways to stop it", interruptible=False)
 
 
-@main.command()
+@main.command(epilog=_EXIT_CODES)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8088, show_default=True, type=click.IntRange(0, 65535), help="HEC port (0: any free port).")
 @click.option("--admin-port", default=0, show_default=True, type=click.IntRange(0, 65535), help="Admin API port (0: any free port).")
@@ -45,7 +49,7 @@ from hecharness.tls import TLS_MODES, parse_modes
 @click.option("--certs-dir", type=click.Path(file_okay=False, path_type=Path), help="Serve the certificates in this directory (written there first if missing).")
 @click.option("--fault", "fault_specs", multiple=True, metavar="SPEC", help="Inject a fault, e.g. 'error:9 first=3' (repeatable; see docs/faults.md).")
 @click.option("--faults", "fault_plan", type=click.Path(dir_okay=False, path_type=Path), help="TOML ([[faults]]) or JSON plan of faults.")
-@click.option("--ready-file", type=click.Path(dir_okay=False, path_type=Path), help="Write URLs and tokens here as JSON once listening.")
+@click.option("--ready-file", type=OutputFile(), help="Write URLs and tokens here as JSON once listening; removed when serve stops.")
 @click.option("--show-tokens", is_flag=True, help="Print token values in full in logs.")
 @click.option("--quiet", is_flag=True, help="Do not log each request.")
 def serve(
@@ -118,11 +122,18 @@ def serve(
             client_cert_required=client_cert_required,
             certs_dir=certs_dir,
         )
-    except (OSError, ValueError) as error:
-        raise click.ClickException(str(error)) from None
+    except OSError as error:  # the certificates could be neither read nor written there
+        reason = f"{error.filename}: {error.strerror}" if error.filename else str(error)
+        raise click.BadParameter(reason, param_hint="--certs-dir") from None
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
     try:
         hec.start()
-    except (OSError, RuntimeError) as error:
+    except OSError as error:
+        option = _bind_option(error, admin_port)
+        hint = "" if option == "--host" else f" ({option} 0 picks a free port)"
+        raise click.BadParameter(f"{error.strerror or error}{hint}", param_hint=option) from None
+    except RuntimeError as error:
         raise click.ClickException(str(error)) from None
     if not quiet:
         hec.collector.on_request.append(_request_logger(show_tokens))
@@ -142,17 +153,28 @@ def serve(
         shown = token.value if (show_tokens or made_up) else mask_token(token.value)
         flags = ", ".join(f for f, on in (("ack", token.ack), ("query auth", token.query_auth), ("disabled", not token.enabled)) if on)
         click.echo(f"token {token.name}: {shown}" + (f" ({flags})" if flags else ""))
-    if ready_file is not None:
-        _write_ready_file(ready_file, hec)
-    click.echo("Ctrl-C to stop", err=True)
-
+    # Ctrl-C is how serve is meant to stop, not an interruption of unfinished work: it exits 0.
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    while not stop.wait(0.5):
-        pass
-    hec.stop()
+    try:
+        if ready_file is not None:
+            _write_ready_file(ready_file, hec)
+        click.echo("Ctrl-C to stop", err=True)
+        while not stop.wait(0.5):
+            pass
+    finally:
+        hec.stop()
+        if ready_file is not None:
+            _remove_ready_file(ready_file)
     click.echo(f"stopped; {hec.journal.counters.requests} requests, {hec.journal.counters.events} events", err=True)
+
+
+def _bind_option(error: OSError, admin_port: int) -> str:
+    """The option to change when a listener cannot be had: the address, or the port that is taken."""
+    if error.errno == errno.EADDRNOTAVAIL:
+        return "--host"
+    return "--admin-port" if admin_port and f":{admin_port}:" in str(error) else "--port"
 
 
 def _faults(specs: tuple[str, ...], plan: Path | None) -> list[Fault]:
@@ -206,3 +228,12 @@ def _write_ready_file(path: Path, hec: FakeHEC) -> None:
     with os.fdopen(fd, "w") as handle:
         json.dump(data, handle, indent=2)
     os.replace(temporary, path)  # readers never see a half-written file
+
+
+def _remove_ready_file(path: Path) -> None:
+    # Only the file this process wrote: another serve may have taken the name over since.
+    try:
+        if json.loads(path.read_text()).get("pid") == os.getpid():
+            path.unlink()
+    except (OSError, ValueError, AttributeError):
+        pass

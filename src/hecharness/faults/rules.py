@@ -18,10 +18,14 @@ from typing import Any
 from hecharness.clock import Clock
 from hecharness.faults.actions import Action, AckFault, Delay, Pass, SlowBody, TLSAbort
 
-__all__ = ["Fault", "FaultSet", "Decision", "RequestFacts", "ENDPOINTS"]
+__all__ = ["Fault", "FaultSet", "Decision", "RequestFacts", "ENDPOINTS", "ANY_PATH"]
 
 # Scope names for groups of HEC paths; any other `path` must match exactly.
 ENDPOINTS = ("event", "raw", "ack", "health")
+# `path=any` reaches every request. Without a `path`, a fault leaves health checks alone: a sender's or
+# load balancer's health probe should neither trip an outage meant for the data nor use up its `first=N`.
+ANY_PATH = "any"
+UNSCOPED_SKIPS = frozenset({"health"})
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,10 @@ class Fault:
         return all(isinstance(a, TLSAbort) for a in self.actions)
 
     def in_scope(self, facts: RequestFacts) -> bool:
-        if self.path is not None and self.path != facts.endpoint and self.path != facts.path:
+        if self.path is None:
+            if facts.endpoint in UNSCOPED_SKIPS:
+                return False
+        elif self.path != ANY_PATH and self.path != facts.endpoint and self.path != facts.path:
             return False
         if self.token is not None and self.token not in (facts.token_name, facts.token_value):
             return False

@@ -13,8 +13,10 @@ A spec is an action (or a sequence) plus `key=value` settings for where and when
     status:502 body="<html>Bad gateway</html>" content_type=text/html
     error:9 retry_after=30 header=X-Fault:busy
 
-The same keys make a JSON object (`{"action": "error:9", "first": 3}`) or a `[[faults]]` table
-in a TOML plan.
+The admin API (`POST /faults`) and plan files take the same objects: `{"spec": "error:9 first=3"}`,
+the spec's keys spelt out (`{"action": "error:9", "first": 3}`), or a mix (`{"spec": "error:9",
+"name": "busy"}`). A plan is a TOML file of `[[faults]]` tables or a JSON list of such objects
+(or of spec strings).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from typing import Any
 
 from hecharness import codes
 from hecharness.faults.actions import Action, FaultSpecError, Partial, Reply, parse_action, parse_seconds
-from hecharness.faults.rules import ENDPOINTS, Fault
+from hecharness.faults.rules import ANY_PATH, ENDPOINTS, Fault
 from hecharness.files import read_text
 
 __all__ = ["parse_fault", "load_plan", "FaultSpecError"]
@@ -38,7 +40,7 @@ _KEYS = {
     "action": "what to do, e.g. error:9",
     "sequence": "steps applied one per request, e.g. error:9,error:9,ok",
     "name": "a name for the journal",
-    "path": f"{', '.join(ENDPOINTS)} or a full path",
+    "path": f"{', '.join(ENDPOINTS)}, {ANY_PATH} or a full path (default: all but health)",
     "token": "a token name or value",
     "channel": "a channel GUID",
     "sourcetype": "the sourcetype in the query",
@@ -62,7 +64,7 @@ def parse_fault(spec: str | Mapping[str, Any]) -> Fault:
     if isinstance(spec, str):
         settings, text = _split_spec(spec), spec.strip()
     elif isinstance(spec, Mapping):
-        settings = {str(k).replace("-", "_"): v for k, v in spec.items()}
+        settings = _spelt_out(spec)
         text = " ".join(f"{k}={_as_text(v)}" if k != "action" else str(v) for k, v in settings.items())
     else:
         raise FaultSpecError(f"a fault is a spec string or an object, got {type(spec).__name__}")
@@ -123,6 +125,21 @@ def load_plan(path: str | Path) -> list[Fault]:
         except FaultSpecError as error:
             raise FaultSpecError(f"fault plan {path}: fault {number}: {error}") from None
     return faults
+
+
+def _spelt_out(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """An object's settings, its `spec` string (if any) split into the keys it stands for."""
+    settings = {str(k).replace("-", "_"): v for k, v in spec.items()}
+    if "spec" not in settings:
+        return settings
+    text = settings.pop("spec")
+    if not isinstance(text, str):
+        raise FaultSpecError(f"spec must be a spec string such as 'error:9 first=3', got {text!r}")
+    from_text = _split_spec(text)
+    both = sorted(set(from_text) & set(settings))
+    if both:
+        raise FaultSpecError(f"{both[0]} given twice, in spec {text!r} and as its own key")
+    return {**from_text, **settings}
 
 
 def _split_spec(spec: str) -> dict[str, Any]:
@@ -256,8 +273,8 @@ def _window_from(value: Any) -> str:
 def _path(value: Any) -> str | None:
     if value is None:
         return None
-    if not isinstance(value, str) or not (value in ENDPOINTS or value.startswith("/")):
-        raise FaultSpecError(f"path must be one of {', '.join(ENDPOINTS)} or start with /, got {value!r}")
+    if not isinstance(value, str) or not (value in ENDPOINTS or value == ANY_PATH or value.startswith("/")):
+        raise FaultSpecError(f"path must be one of {', '.join(ENDPOINTS)}, {ANY_PATH} or start with /, got {value!r}")
     return value
 
 

@@ -151,10 +151,8 @@ def admin_app(hec: FakeHEC) -> Starlette:
     async def faults(request: Request) -> Any:
         rules = hec.collector.faults
         if request.method == "POST":
-            body = await _body(request)
-            spec = body["spec"] if set(body) == {"spec"} else body
             try:
-                return rules.add(spec).describe()
+                return rules.add(await _body(request)).describe()
             except FaultSpecError as error:
                 raise BadRequest(str(error)) from None
         if request.method == "DELETE":

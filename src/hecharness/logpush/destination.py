@@ -61,14 +61,19 @@ _QUERY_SAFE = ":/,@*"
 
 
 class DestinationError(ValueError):
-    """A destination_conf that Logpush would refuse; `part` names the piece at fault."""
+    """A destination_conf that Logpush would refuse; `part` names the piece at fault.
 
-    def __init__(self, part: str, message: str) -> None:
+    `option` names the keyword that would allow it anyway (`any_port`), if one does. `reason` is the
+    message without the remedy, so a command line can name its own flag instead of the keyword.
+    """
+
+    def __init__(self, part: str, message: str, option: str | None = None) -> None:
         # Values are quoted with repr(), but a one-line message is a promise callers rely on in logs.
-        message = " ".join(message.splitlines())
-        super().__init__(message)
+        self.reason = " ".join(message.splitlines())
+        self.message = self.reason + (f"; pass {option}=True to allow it" if option else "")
+        super().__init__(self.message)
         self.part = part
-        self.message = message
+        self.option = option
 
 
 @dataclass(frozen=True, repr=False)
@@ -284,7 +289,8 @@ def _port_of(parts: SplitResult, scheme: str, any_port: bool) -> int:
     if scheme == "splunk" and not any_port and port not in SPLUNK_PORTS:
         raise DestinationError(
             "port", f"port {port} is not allowed: Logpush expects the HEC port to be 443 or 8088 "
-            "(newer docs allow any port: pass any_port=True)",
+            "(newer docs allow any port)",
+            option="any_port",
         )
     return port
 

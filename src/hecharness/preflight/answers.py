@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from hecharness import codes
+from hecharness.preflight.handshake import client_certificate_required
 from hecharness.preflight.failures import (
     BUSY,
     CHANNEL,
@@ -99,8 +100,14 @@ class Answer:
         }
 
 
-def send(client: httpx.Client, request: httpx.Request, *, what: str, timeout: float) -> Answer:
-    """Send `request`; a timeout or a dropped connection ends the check with its cause."""
+def send(
+    client: httpx.Client, request: httpx.Request, *, what: str, timeout: float, client_cert_requested: bool = False
+) -> Answer:
+    """Send `request`; a timeout or a dropped connection ends the check with its cause.
+
+    `client_cert_requested`: the TLS handshake asked for a client certificate, so a dropped connection
+    is that server refusing a client without one, not a server that is not HEC.
+    """
     try:
         response = client.send(request)
     except httpx.TimeoutException:
@@ -112,7 +119,7 @@ def send(client: httpx.Client, request: httpx.Request, *, what: str, timeout: fl
         ) from None
     except httpx.ConnectError as error:
         if "CERTIFICATE_VERIFY_FAILED" not in str(error):
-            raise _closed(what, error) from None
+            raise _closed(what, error, client_cert_requested) from None
         # The TLS step's connections verified; this one did not, so not every server behind the name is alike.
         raise StepFailed(
             UNTRUSTED_CERTIFICATE,
@@ -122,11 +129,15 @@ def send(client: httpx.Client, request: httpx.Request, *, what: str, timeout: fl
             "verifies for it, then run the check a few times to reach each of them.",
         ) from None
     except httpx.TransportError as error:
-        raise _closed(what, error) from None
+        raise _closed(what, error, client_cert_requested) from None
     return Answer.of(response)
 
 
-def _closed(what: str, error: httpx.TransportError) -> StepFailed:
+def _closed(what: str, error: httpx.TransportError, client_cert_requested: bool) -> StepFailed:
+    if client_cert_requested:
+        return client_certificate_required(
+            f"closed the connection instead of answering {what} ({type(error).__name__}: {error})", "the server"
+        )
     return StepFailed(
         NOT_HEC,
         f"the server closed the connection instead of answering {what} ({type(error).__name__}: {error})",

@@ -62,6 +62,7 @@ class CertificateFacts:
     dates: Check
     hostname: Check
     chain: Check
+    client_cert_requested: bool = False  # the server's handshake asked for one (Logpush never sends one)
 
     @property
     def verified(self) -> bool:

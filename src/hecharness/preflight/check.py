@@ -88,6 +88,8 @@ def check(
                 sock, address, target.host, target.port, trust=chain_trust, trust_name=trust_name, timeout=timeout
             )
             details.append(f"{facts.tls_version}, {facts.cipher}")
+            if facts.client_cert_requested:
+                details.append("the server asks for a client certificate; Logpush sends none")
             problem = diagnose(facts, target.host, cafile_hint=cafile_hint)
             failed_checks = [name for name in ("dates", "hostname", "chain") if not getattr(facts, name).ok]
             if problem is not None and not target.insecure:
@@ -98,17 +100,18 @@ def check(
 
         # Loading the system's CAs takes tens of milliseconds: only when the HTTP steps will verify.
         verify: ssl.SSLContext | bool = False if target.insecure else trust_context(ca)
+        asked = facts.client_cert_requested
         with httpx.Client(verify=verify, trust_env=False, timeout=timeout, follow_redirects=False) as client:
             with log.run("health") as details:
                 request = client.build_request("GET", target.base_url + HEALTH_PATH)
-                health = send(client, request, what="the health request", timeout=timeout)
+                health = send(client, request, what="the health request", timeout=timeout, client_cert_requested=asked)
                 found, advice = judge_health(health)
                 details.extend(found)
                 warnings.extend(advice)
 
             with log.run("post") as details:
                 request = client.build_request("POST", target.request_url, headers=target.headers, content=SAMPLE_RECORD)
-                answer = send(client, request, what="the sample record", timeout=timeout)
+                answer = send(client, request, what="the sample record", timeout=timeout, client_cert_requested=asked)
                 found, advice = judge_post(answer, token=target.token, channel_sent=target.channel_sent)
                 details.extend(found)
                 warnings.extend(advice)

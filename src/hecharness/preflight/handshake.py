@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import socket
 import ssl
+from dataclasses import replace
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
@@ -20,7 +21,7 @@ from hecharness.preflight.certificate import SPLUNK_DEFAULT_CA, CertificateFacts
 from hecharness.preflight.failures import TIMEOUT, TLS_HANDSHAKE, StepFailed
 from hecharness.preflight.network import Address, connect
 
-__all__ = ["inspect_tls", "trust_context"]
+__all__ = ["inspect_tls", "trust_context", "client_certificate_required"]
 
 # OpenSSL's reasons when the bytes that came back are not TLS at all (most often plain HTTP).
 _NOT_TLS = frozenset({"WRONG_VERSION_NUMBER", "HTTP_REQUEST", "PACKET_LENGTH_TOO_LONG", "UNKNOWN_PROTOCOL", "RECORD_LAYER_FAILURE"})
@@ -60,14 +61,35 @@ def inspect_tls(
     seeing = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     seeing.check_hostname = False
     seeing.verify_mode = ssl.CERT_NONE
+    asked = _CertificateRequestWatch(seeing)
     where = f"{host}:{port}"
-    with _handshake(sock, host, seeing, timeout, where) as tls:
+    with _handshake(sock, host, seeing, timeout, where, asked) as tls:
         der = tls.getpeercert(binary_form=True)
         version = tls.version()
         cipher = tls.cipher()
     assert der is not None, "every cipher suite OpenSSL offers by default authenticates the server"
     chain = _verify_chain(der, address, host, port, trust, trust_name, timeout, where)
-    return read_facts(der, host=host, chain=chain, tls_version=version, cipher=cipher[0] if cipher else None)
+    facts = read_facts(der, host=host, chain=chain, tls_version=version, cipher=cipher[0] if cipher else None)
+    return replace(facts, client_cert_requested=asked.seen)
+
+
+class _CertificateRequestWatch:
+    """Notes whether the server asked for a client certificate during a handshake on `context`.
+
+    In TLS 1.3 a server that requires one and gets none hangs up only after the client's handshake
+    is done, so the client sees a closed connection on its first request; the CertificateRequest
+    message is the one sign of why. Python has no public hook for handshake messages: the private
+    `_msg_callback` (there since 3.8) is used where it exists, and nothing is noted where it does not.
+    """
+
+    def __init__(self, context: ssl.SSLContext) -> None:
+        self.seen = False
+        if hasattr(context, "_msg_callback"):
+            context._msg_callback = self._message  # type: ignore[attr-defined]
+
+    def _message(self, connection: object, direction: str, version: object, content_type: object, message_type: object, data: object) -> None:
+        if direction == "read" and message_type == ssl._TLSMessageType.CERTIFICATE_REQUEST:  # type: ignore[attr-defined]
+            self.seen = True
 
 
 def _verify_chain(
@@ -81,7 +103,10 @@ def _verify_chain(
         return _chain_verdict(error, x509.load_der_x509_certificate(der), trust_name)
 
 
-def _handshake(sock: socket.socket, host: str, context: ssl.SSLContext, timeout: float, where: str) -> ssl.SSLSocket:
+def _handshake(
+    sock: socket.socket, host: str, context: ssl.SSLContext, timeout: float, where: str,
+    asked: _CertificateRequestWatch | None = None,
+) -> ssl.SSLSocket:
     sock.settimeout(timeout)
     try:
         return context.wrap_socket(sock, server_hostname=host)
@@ -98,10 +123,25 @@ def _handshake(sock: socket.socket, host: str, context: ssl.SSLContext, timeout:
         ) from None
     except ssl.SSLError as error:
         sock.close()
+        if asked is not None and asked.seen:
+            raise client_certificate_required(f"ended the handshake ({error.reason or error})", where) from None
         raise _handshake_refused(error, where) from None
     except OSError as error:
         sock.close()
-        raise _closed_in_handshake(f"{type(error).__name__}: {error.strerror or error}", where) from None
+        detail = f"{type(error).__name__}: {error.strerror or error}"
+        if asked is not None and asked.seen:
+            raise client_certificate_required(f"ended the handshake ({detail})", where) from None
+        raise _closed_in_handshake(detail, where) from None
+
+
+def client_certificate_required(what_happened: str, where: str) -> StepFailed:
+    """The failure of a server that asked for a client certificate, got none, and hung up."""
+    return StepFailed(
+        TLS_HANDSHAKE,
+        f"{where} asked for a client certificate in the TLS handshake (mutual TLS) and, when none came, {what_happened}",
+        "Logpush sends no client certificate, so a HEC that requires one refuses every push: turn off "
+        "requireClientCert under [http] in inputs.conf (or on the proxy in front of HEC) for the port Logpush uses.",
+    )
 
 
 def _handshake_refused(error: ssl.SSLError, where: str) -> StepFailed:

@@ -21,8 +21,9 @@ DEFAULT_SOURCETYPE = "cloudflare:json"
 _FIXES = {
     "scheme": "Write it as splunk://HOST:PORT/services/collector/raw?channel=...: Logpush only sends to HEC's raw endpoint over HTTPS.",
     "host": "Give the HEC's host name (or IP address) as senders reach it.",
-    "port": "Use port 443 or 8088, the ones Logpush accepts for Splunk (--any-port lifts the rule for this check).",
-    "path": "Use HEC's raw endpoint, /services/collector/raw: Logpush does not send to the JSON event endpoint.",
+    "port": "Use port 443 or 8088, the ones Logpush accepts for Splunk (--any-port, any_port=True in Python, lifts the rule for this check).",
+    # One fix for every wrong path (missing, the event endpoint, another one): the cause says which it is.
+    "path": "End the URL with HEC's raw endpoint, /services/collector/raw: it is the only endpoint Logpush sends to.",
     "channel": "Add channel=<GUID>, e.g. from python -c 'import uuid; print(uuid.uuid4())'.",
     "insecure-skip-verify": "Write insecure-skip-verify=false (true only as a last resort).",
     "sourcetype": "Give a sourcetype; cloudflare:json is the one the Cloudflare App for Splunk reads.",
@@ -108,7 +109,8 @@ def _lint(conf: str, any_port: bool) -> Destination:
     try:
         return parse_destination(conf, any_port=any_port)
     except DestinationError as error:
-        raise StepFailed(DESTINATION, str(error), _FIXES.get(error.part, _GENERAL_FIX)) from None
+        # The fix names the remedy for both callers (flag and keyword), so the cause leaves it out.
+        raise StepFailed(DESTINATION, error.reason, _FIXES.get(error.part, _GENERAL_FIX)) from None
 
 
 def _equivalent_conf(
