@@ -190,18 +190,24 @@ class Collector:
         raw_query = scope["query_string"]
         query = dict(parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True)) if raw_query else {}
         record = self._new_record(scope, headers, query)
-        decision = self.faults.decide(self._facts(scope["path"], headers, query)) if len(self.faults) else NO_FAULT
+        # What the request says of itself goes in the record before anything can answer it, so a
+        # request a fault or a refusal answered is found by its channel and token like any other.
+        token = self.tokens.identify(headers.get("authorization"), query.get("token"))
+        record.token_name = token.name if token else None
+        record.channel = headers.get("x-splunk-request-channel") or query.get("channel") or None
+        decision = self.faults.decide(self._facts(scope["path"], record, token, headers, query)) if len(self.faults) else NO_FAULT
         record.fault = decision.label
         return Exchange(request, record, headers, query, decision)
 
-    def _facts(self, path: str, headers: dict[str, str], query: dict[str, str]) -> RequestFacts:
-        token = self.tokens.identify(headers.get("authorization"), query.get("token"))
+    def _facts(
+        self, path: str, record: RequestRecord, token: Token | None, headers: dict[str, str], query: dict[str, str]
+    ) -> RequestFacts:
         return RequestFacts(
             path=path,
             endpoint=ENDPOINT_OF.get(path, "other"),
-            token_name=token.name if token else None,
+            token_name=record.token_name,
             token_value=token.value if token else None,
-            channel=headers.get("x-splunk-request-channel") or query.get("channel"),
+            channel=record.channel,
             sourcetype=query.get("sourcetype"),
             headers=headers,
         )
@@ -336,9 +342,7 @@ class Collector:
     # -- the steps every data request takes -----------------------------------------------------
 
     def _authenticate(self, exchange: Exchange) -> Token:
-        token = self.tokens.authenticate(exchange.headers.get("authorization"), exchange.query.get("token"))
-        exchange.record.token_name = token.name
-        return token
+        return self.tokens.authenticate(exchange.headers.get("authorization"), exchange.query.get("token"))
 
     def _channel(self, exchange: Exchange, token: Token) -> str | None:
         channel = exchange.headers.get("x-splunk-request-channel") or exchange.query.get("channel")
@@ -347,7 +351,6 @@ class Collector:
                 cloud = self.settings.flavor == "cloud"
                 raise Rejected(codes.CLOUD_CHANNEL_MISSING if cloud else codes.CHANNEL_MISSING)
             return None
-        exchange.record.channel = channel
         try:
             uuid.UUID(channel)
         except ValueError:
