@@ -100,6 +100,16 @@ def test_custom_status_body_and_headers(client, hec):
     assert hec.journal.event_count == 0
 
 
+def test_a_status_with_no_body_is_labelled_as_nothing(client, hec):
+    # An empty answer is not JSON: no Content-Type (and no nosniff, which goes with a type).
+    hec.faults.add("status:503 first=1")
+    hec.faults.add('status:502 body="{}" first=1')
+    empty, given = raw(client), raw(client)
+    assert (empty.status_code, empty.content, empty.headers["content-length"]) == (503, b"", "0")
+    assert "content-type" not in empty.headers and "x-content-type-options" not in empty.headers
+    assert given.headers["content-type"] == "application/json; charset=UTF-8"
+
+
 def test_partial_acceptance(client, hec):
     hec.faults.add("partial:2")
     response = raw(client, b"r1\nr2\nr3\nr4\nr5")

@@ -53,7 +53,7 @@ class Reply(Action):
     code: HECCode | None = None
     status: int | None = None
     body: bytes | None = None
-    content_type: str = "application/json; charset=UTF-8"
+    content_type: str | None = None  # default: JSON for a body, none for an empty answer
     invalid_event_number: int | None = None
     retry_after: float | None = None
     headers: tuple[tuple[str, str], ...] = ()

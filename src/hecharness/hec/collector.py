@@ -305,7 +305,10 @@ class Collector:
                 record, reply.code, invalid_event_number=reply.invalid_event_number, ack_id=ack_id, headers=headers
             )
         record.code, record.text = None, None
-        return replies.raw_reply(reply.http_status, reply.body or b"", reply.content_type, headers)
+        body = reply.body or b""
+        # An empty answer is not JSON, so it carries no type unless the fault names one.
+        content_type = reply.content_type or (replies.JSON_TYPE if body else None)
+        return replies.raw_reply(reply.http_status, body, content_type, headers)
 
     def _new_record(self, scope: Scope, headers: dict[str, str], query: dict[str, str]) -> RequestRecord:
         if "authorization" in headers:
