@@ -39,10 +39,18 @@ TOKENS = {
     "off": Token("off-token", name="off", enabled=False),
     "limited": Token("limited-token", name="limited", indexes=("main", "web")),
 }
+# The server's indexes: Splunk's own, the configured ones, and those a token names ("web").
+SERVER_INDEXES = ("anything", "other")
+EXISTING_INDEXES = {"main", "history", "summary", "web", *SERVER_INDEXES}
+
+
+def index_allowed(token: Token, index: str) -> bool:
+    """A token with a list writes to those indexes; one without, to any index the server has."""
+    return index in token.indexes if token.indexes else index in EXISTING_INDEXES
 
 
 def fuzz_hec(**settings: Any) -> FakeHEC:
-    values = {"max_content_length": LIMIT, "max_event_size": MAX_EVENT, **settings}
+    values = {"max_content_length": LIMIT, "max_event_size": MAX_EVENT, "indexes": SERVER_INDEXES, **settings}
     return FakeHEC(list(TOKENS.values()), settings=HECSettings(**values), admin_port=None)
 
 
@@ -388,9 +396,10 @@ def invalid_item(draw: st.DrawFn, token: Token) -> Item:
     if name == "not-object" and obj == [1]:
         # A nested array is one item of the outer array, and not an object.
         return Item(b"[1]", "invalid", code=code)
-    if token.indexes and draw(ints(0, 4)) == 0:
-        # Splunk reports a forbidden index one past the object that names it.
-        return Item(orjson.dumps({"event": "x", "index": "forbidden"}), "invalid", code=codes.INCORRECT_INDEX, offset=1)
+    if draw(ints(0, 4)) == 0:
+        # Splunk reports a forbidden or missing index one past the object that names it.
+        index = "forbidden" if token.indexes else draw(pick(["nowhere", "_internal"]))
+        return Item(orjson.dumps({"event": "x", "index": index}), "invalid", code=codes.INCORRECT_INDEX, offset=1)
     return Item(orjson.dumps(obj), "invalid", code=code)
 
 
@@ -662,7 +671,7 @@ def exchanges(draw: st.DrawFn) -> Exchange:
                 odd = True
         index = None
         if draw(ints(0, 4)) == 0:
-            index = draw(pick(["main", "web", "other"]))
+            index = draw(pick(["main", "web", "other", "nowhere"]))
             query.append(("index", index))
         moment = None
         if draw(ints(0, 4)) == 0:
@@ -697,7 +706,7 @@ def exchanges(draw: st.DrawFn) -> Exchange:
             expect = refused(codes.INVALID_CHANNEL)
     if expect is None and endpoint == "raw":
         assert token is not None
-        if index is not None and not token.allows_index(index):
+        if index is not None and not index_allowed(token, index):
             expect = refused(codes.INCORRECT_INDEX)
         elif moment is not None and moment not in ("1700000000", "1700000000.5", "1700000000000"):
             expect = refused(codes.INVALID_DATA_FORMAT)

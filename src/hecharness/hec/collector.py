@@ -33,6 +33,7 @@ from hecharness.hec import connection, replies
 from hecharness.hec.acks import AckLedger
 from hecharness.hec.body import Body, TooLarge, UnsupportedEncoding, read_body
 from hecharness.hec.events import Defaults, epoch_seconds, parse_event_body
+from hecharness.hec.indexes import Indexes
 from hecharness.hec.journal import Journal, RequestRecord, _EventBatch, _RawBatch
 from hecharness.hec.lines import RawLines
 from hecharness.hec.settings import HECSettings
@@ -102,6 +103,7 @@ class Collector:
         # Called with each finished request after it is journaled (request logs, waiters).
         self.on_request: list[Callable[[RequestRecord], None]] = []
         self._routes = self._route_table()
+        self._indexes: tuple[object, Indexes] | None = None
 
     def _route_table(self) -> dict[str, tuple[Handler, frozenset[str], str]]:
         table: list[tuple[tuple[str, ...], Handler, str]] = [
@@ -390,6 +392,13 @@ class Collector:
         headers = {"Retry-After": f"{outcome.retry_after:g}"} if outcome.retry_after is not None else None
         return self._answer(record, outcome.code, invalid_event_number=accepted, ack_id=ack_id, headers=headers)
 
+    def indexes(self) -> Indexes:
+        """The server's indexes, rebuilt when the tokens or the `indexes` setting change."""
+        key = (self.tokens.version, self.settings.indexes)
+        if self._indexes is None or self._indexes[0] != key:
+            self._indexes = (key, Indexes(self.settings.indexes, self.tokens.all()))
+        return self._indexes[1]
+
     def _host(self, exchange: Exchange) -> str:
         server = exchange.request.scope.get("server")
         return f"{server[0]}:{server[1]}" if server else "hecharness"
@@ -401,7 +410,7 @@ class Collector:
         token = self._authenticate(exchange)
         channel = self._channel(exchange, token)
         data = (await self._body(exchange)).data
-        defaults = Defaults(record.id, channel, self._host(exchange), token)
+        defaults = Defaults(record.id, channel, self._host(exchange), token, self.indexes())
         parsed = parse_event_body(data, defaults, self.settings.max_event_size)
         events = parsed.events
         record.events = len(events)
@@ -426,8 +435,8 @@ class Collector:
         token = self._authenticate(exchange)
         channel = self._channel(exchange, token)
         index = query.get("index") or token.default_index
-        if not token.allows_index(index):
-            raise Rejected(codes.INCORRECT_INDEX, note=f"index {index!r} not allowed for this token")
+        if not self.indexes().allow(token, index):
+            raise Rejected(codes.INCORRECT_INDEX, note=_index_note(index, token))
         moment = None
         if "time" in query:
             moment = epoch_seconds(query["time"])
@@ -511,3 +520,9 @@ def _ack_ids(data: bytes) -> list[int]:
     if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in ids):
         raise Rejected(codes.INVALID_DATA_FORMAT, note='ack poll must be {"acks": [<id>, ...]}')
     return ids
+
+
+def _index_note(index: str, token: Token) -> str:
+    if token.indexes:
+        return f"index {index!r} is not in this token's indexes"
+    return f"index {index!r} does not exist on this server (or is internal)"

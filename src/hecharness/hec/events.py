@@ -4,7 +4,8 @@ A body is JSON objects laid end to end (whitespace between them optional), JSON 
 objects, or a mix. Splunk indexes every object before the first bad one and none from it on, and
 names the bad one (0-based) in `invalid-event-number`. Two quirks are kept on purpose:
 
-- an index the token may not write to is reported one past the bad object (code 7);
+- an index the token may not write to, or that the server lacks, is reported one past the bad
+  object (code 7);
 - an object with a key outside the envelope silently ends the request: what came before is
   indexed and the answer is still 200 (or "No data" when nothing came before).
 
@@ -21,6 +22,7 @@ from typing import Any
 import orjson
 
 from hecharness import codes
+from hecharness.hec.indexes import Indexes
 from hecharness.hec.journal import Event
 from hecharness.hec.tokens import Rejected, Token
 
@@ -47,6 +49,7 @@ class Defaults:
     channel: str | None
     host: str
     token: Token
+    indexes: Indexes
 
 
 def _reject_constant(name: str) -> Any:
@@ -188,9 +191,9 @@ def _validate(item: Any, number: int, defaults: Defaults) -> Event | _Stop | Non
             raise Rejected(codes.INVALID_DATA_FORMAT, note=f"{key} must be a string")
     token = defaults.token
     index = item.get("index") or token.default_index
-    if not token.allows_index(index):
+    if not defaults.indexes.allow(token, index):
         # Splunk reports the object after the bad one here (measured on 10.4.3).
-        raise Rejected(codes.INCORRECT_INDEX, invalid_event_number=number + 1, note=f"index {index!r} not allowed")
+        raise Rejected(codes.INCORRECT_INDEX, invalid_event_number=number + 1, note=f"index {index!r} not allowed or missing")
     moment = None
     if "time" in item:
         moment = epoch_seconds(item["time"])
