@@ -388,7 +388,7 @@ def invalid_item(draw: st.DrawFn, token: Token) -> Item:
         ("nested-fields", {"event": "x", "fields": {"a": {"b": 1}}}, codes.INDEXED_FIELDS_ERROR),
         ("fields-only-nested", {"fields": {"a": {}}}, codes.INDEXED_FIELDS_ERROR),
         ("fields-not-object", {"event": "x", "fields": draw(pick([[1], "f", 3]))}, codes.INVALID_DATA_FORMAT),
-        ("bad-time", {"event": "x", "time": draw(pick(["abc", -1, True, "", "nan", "-5"]))}, codes.INVALID_DATA_FORMAT),
+        ("bad-time", {"event": "x", "time": draw(pick(["abc", -1, True, "", "nan", "-5", "17,5", "1e9"]))}, codes.INDEXED_FIELDS_ERROR),
         ("bad-host", {"event": "x", draw(pick(["host", "source", "sourcetype", "index"])): draw(pick([5, [], {}, True]))}, codes.INVALID_DATA_FORMAT),
         ("not-object", draw(pick([5, "text", [1], 1.5])), codes.INVALID_DATA_FORMAT),
     ]

@@ -58,6 +58,31 @@ def _reject_constant(name: str) -> Any:
 
 # NaN and Infinity are not JSON; orjson refuses them, so the slow path must too.
 _DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
+class ExponentTime:
+    """A `time` written in scientific notation (`1.75248e9`), which Splunk refuses with code 15."""
+
+    __slots__ = ("literal",)
+
+    def __init__(self, literal: str) -> None:
+        self.literal = literal
+
+    def __repr__(self) -> str:
+        return self.literal
+
+
+# Decoding loses how a number was written; this twin of _DECODER keeps exponent literals visible.
+_EXPONENT_DECODER = json.JSONDecoder(
+    parse_constant=_reject_constant,
+    parse_float=lambda text: ExponentTime(text) if "e" in text or "E" in text else float(text),
+)
+# A cheap test for whether a body may hold one: only such bodies take the slow path to find out.
+_EXPONENT_TIME = re.compile(rb'"time"\s*:\s*-?[0-9.]+[eE]')
+_EXPONENT_TIME_TEXT = re.compile(_EXPONENT_TIME.pattern.decode())
+# What Splunk reads as a time string: digits with an optional fraction (a comma is refused, as a
+# German-locale sender found; Python's float() would also take "1_000", " 12 " or "1e9").
+_DECIMAL_TIME = re.compile(r"[0-9]+(\.[0-9]+)?")
 _WHITESPACE = " \t\n\r"
 # A \uD800-\uDFFF escape: cheap to look for, and only then is the decoded value searched.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
@@ -98,7 +123,7 @@ class _Stop:
 
 def _objects(body: bytes, max_event_size: int):
     """Yield each JSON value of the body (arrays flattened one level), or a `Rejected` for the bad one."""
-    if len(body) <= max_event_size:
+    if len(body) <= max_event_size and _EXPONENT_TIME.search(body) is None:
         try:
             value = orjson.loads(body)
         except orjson.JSONDecodeError:
@@ -137,10 +162,25 @@ def _objects_slowly(body: bytes, max_event_size: int):
             # is not Unicode and the journal could not write it back out.
             yield Rejected(codes.INVALID_DATA_FORMAT, note=f"unpaired UTF-16 surrogate escape at character {position}")
             return
-        yield from value if isinstance(value, list) else (value,)
+        items = value if isinstance(value, list) else [value]
+        if _EXPONENT_TIME_TEXT.search(text, position, end):
+            _mark_exponent_times(items, _EXPONENT_DECODER.raw_decode(text, position)[0])
+        yield from items
         position = _skip_space(text, end)
     if broken_at is not None:
         yield Rejected(codes.INVALID_DATA_FORMAT, note="body is not valid UTF-8")
+
+
+def _mark_exponent_times(items: list[Any], twin: Any) -> None:
+    """Replace each envelope `time` written with an exponent by an `ExponentTime`.
+
+    `twin` is the same JSON decoded again keeping exponent literals; only the envelope's own
+    `time` is looked at, so a number in the event itself stays the number it is.
+    """
+    twins = twin if isinstance(twin, list) else [twin]
+    for item, marked in zip(items, twins):
+        if isinstance(item, dict) and isinstance(marked, dict) and isinstance(marked.get("time"), ExponentTime):
+            item["time"] = marked["time"]
 
 
 def _has_lone_surrogate(value: Any) -> bool:
@@ -198,7 +238,9 @@ def _validate(item: Any, number: int, defaults: Defaults) -> Event | _Stop | Non
     if "time" in item:
         moment = epoch_seconds(item["time"])
         if moment is None:
-            raise Rejected(codes.INVALID_DATA_FORMAT, note=f"time {item['time']!r} is not a number")
+            # Splunk reads `time` as an indexed field: one it cannot read is code 15 (public reports:
+            # 1.75248e9, "1651487970,123", "2024-09-25 19:59:53+00:00").
+            raise Rejected(codes.INDEXED_FIELDS_ERROR, note=f"time {item['time']!r} is not epoch seconds")
     return Event(
         request_id=defaults.request_id,
         channel=defaults.channel,
@@ -225,10 +267,9 @@ def epoch_seconds(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, str):
-        try:
-            value = float(value)
-        except ValueError:
+        if _DECIMAL_TIME.fullmatch(value) is None:
             return None
+        value = float(value)
     if not isinstance(value, (int, float)) or value != value or value < 0 or value == float("inf"):
         return None
     try:
