@@ -160,3 +160,10 @@ def test_a_retry_after_goes_after_content_length(hec):
             b"Retry-After: 30",
             *SPLUNKD_TAIL,
         ]
+
+
+def test_a_front_door_answer_has_none_of_splunkd_s_headers(hec):
+    hec.faults.add("front-door:503")
+    lines, connection = head_lines(hec, post("/services/collector/raw", b"a"))
+    with connection:
+        assert lines == [b"HTTP/1.1 503 Service Unavailable", b"Content-Length: 0", b"Connection: keep-alive"]

@@ -308,6 +308,9 @@ class Collector:
             )
         record.code, record.text = None, None
         body = reply.body or b""
+        if reply.front_door:
+            record.note = "answered by the load balancer in front of HEC"
+            return replies.front_door_reply(reply.http_status, body, reply.content_type, headers)
         # An empty answer is not JSON, so it carries no type unless the fault names one.
         content_type = reply.content_type or (replies.JSON_TYPE if body else None)
         return replies.raw_reply(reply.http_status, body, content_type, headers)

@@ -54,16 +54,23 @@ class SplunkdResponse(Response):
     """
 
     def __init__(
-        self, body: bytes, status: int, content_type: str | None, headers: Mapping[str, str] | None = None
+        self,
+        body: bytes,
+        status: int,
+        content_type: str | None,
+        headers: Mapping[str, str] | None = None,
+        front_door: bool = False,
     ) -> None:
         self.status_code = status
         self.body = body
         self.background = None
-        raw = [(b"Content-Type", content_type.encode("latin-1")), _NOSNIFF] if content_type else []
+        raw = [(b"Content-Type", content_type.encode("latin-1"))] if content_type else []
+        if content_type and not front_door:
+            raw.append(_NOSNIFF)
         raw.append((b"Content-Length", str(len(body)).encode()))
         if headers:
             raw += [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
-        raw += _SPLUNKD_TAIL
+        raw += _FRONT_DOOR_TAIL if front_door else _SPLUNKD_TAIL
         self.raw_headers = raw
 
 
@@ -74,6 +81,7 @@ _SPLUNKD_TAIL = [
     (b"X-Frame-Options", SPLUNK_HEADERS["X-Frame-Options"].encode()),
     (b"Server", SPLUNK_HEADERS["Server"].encode()),
 ]
+_FRONT_DOOR_TAIL = [(b"Connection", b"keep-alive")]
 
 
 def json_reply(body: object, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
@@ -114,6 +122,13 @@ def raw_reply(
 ) -> Response:
     """Any status and body, still with splunkd's headers (for custom fault answers)."""
     return SplunkdResponse(body, status, content_type, headers)
+
+
+def front_door_reply(
+    status: int, body: bytes, content_type: str | None, headers: Mapping[str, str] | None = None
+) -> Response:
+    """A load balancer's answer: none of splunkd's headers, since splunkd never saw the request."""
+    return SplunkdResponse(body, status, content_type, headers, front_door=True)
 
 
 class DribbledResponse(Response):
