@@ -36,7 +36,7 @@ from hecharness.hec.events import Defaults, epoch_seconds, parse_event_body
 from hecharness.hec.indexes import Indexes
 from hecharness.hec.journal import Journal, RequestRecord, _EventBatch, _RawBatch
 from hecharness.hec.lines import RawLines
-from hecharness.hec.settings import HECSettings
+from hecharness.hec.settings import FLAVORS, HECSettings
 from hecharness.hec.tokens import Rejected, Token, TokenStore
 from hecharness.masking import mask_authorization, mask_token
 
@@ -46,6 +46,10 @@ EVENT_PATHS = ("/services/collector", "/services/collector/event", "/services/co
 RAW_PATHS = ("/services/collector/raw", "/services/collector/raw/1.0")
 HEALTH_PATHS = ("/services/collector/health", "/services/collector/health/1.0")
 ACK_PATHS = ("/services/collector/ack", "/services/collector/ack/1.0")
+# Splunk's docs: "Edge Processors support the services/collector and services/collector/raw
+# endpoints only". Its acknowledgement hands out ackIds on a channel; where they are polled is not
+# written down, so /ack stays (unverified). Every other path is unknown there.
+EDGE_PROCESSOR_PATHS = ("/services/collector", "/services/collector/raw", "/services/collector/ack")
 
 ENDPOINT_OF = {
     **dict.fromkeys(EVENT_PATHS, "event"),
@@ -102,7 +106,9 @@ class Collector:
         self.errors: list[str] = []
         # Called with each finished request after it is journaled (request logs, waiters).
         self.on_request: list[Callable[[RequestRecord], None]] = []
-        self._routes = self._route_table()
+        routes = self._route_table()
+        self._routes = {flavor: routes for flavor in FLAVORS}
+        self._routes["edge-processor"] = {path: routes[path] for path in EDGE_PROCESSOR_PATHS}
         self._indexes: tuple[object, Indexes] | None = None
 
     def _route_table(self) -> dict[str, tuple[Handler, frozenset[str], str]]:
@@ -122,7 +128,7 @@ class Collector:
         """The ASGI entry point."""
         if scope["type"] != "http":
             return  # lifespan is off and HEC has no websockets
-        route = self._routes.get(scope["path"])
+        route = self._routes[self.settings.flavor].get(scope["path"])
         if route is None:
             handler: Handler = self._not_found
         else:
@@ -397,9 +403,13 @@ class Collector:
 
     def indexes(self) -> Indexes:
         """The server's indexes, rebuilt when the tokens or the `indexes` setting change."""
-        key = (self.tokens.version, self.settings.indexes)
+        settings = self.settings
+        key = (self.tokens.version, settings.indexes, settings.flavor)
         if self._indexes is None or self._indexes[0] != key:
-            self._indexes = (key, Indexes(self.settings.indexes, self.tokens.all()))
+            # Edge Processor cannot know the indexes behind it, so it takes any (a Splunk engineer's
+            # table, opentelemetry-collector #7312: "Incorrect Index ... isn't supported" there).
+            every = settings.flavor == "edge-processor"
+            self._indexes = (key, Indexes(settings.indexes, self.tokens.all(), every=every))
         return self._indexes[1]
 
     def _host(self, exchange: Exchange) -> str:

@@ -22,8 +22,10 @@ HEALTH_STATES: dict[str, HECCode] = {
 # as the Cloudflare add-on's sourcetypes set it); "body": the whole body is one event.
 RAW_SPLIT_MODES = ("line", "body")
 # "enterprise" answers like Splunk Enterprise 10.x; "cloud" like Splunk Cloud, which says code 28
-# for a missing channel and refuses bodies over ~5 MB with code 6 instead of 413.
-FLAVORS = ("enterprise", "cloud")
+# for a missing channel and refuses bodies over ~5 MB with code 6 instead of 413; "edge-processor"
+# like Splunk Edge Processor's HEC receiver, which serves /services/collector and
+# /services/collector/raw only and cannot tell which indexes exist (see hec.collector).
+FLAVORS = ("enterprise", "cloud", "edge-processor")
 CLOUD_MAX_CONTENT_LENGTH = 5_242_881
 
 
