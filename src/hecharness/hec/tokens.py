@@ -43,7 +43,7 @@ def new_token_value() -> str:
 class Token:
     """One HEC token and the settings Splunk keeps beside it in inputs.conf.
 
-    `indexes` empty means any index is allowed, as in Splunk. `default_source` unset means
+    `indexes` empty means any index the server has, as in Splunk (see `hecharness.hec.indexes`). `default_source` unset means
     Splunk's `http:<name>`.
     """
 
@@ -69,9 +69,6 @@ class Token:
     @property
     def source(self) -> str:
         return self.default_source or f"http:{self.name}"
-
-    def allows_index(self, index: str) -> bool:
-        return not self.indexes or index in self.indexes
 
     def describe(self, show_value: bool = False) -> dict[str, Any]:
         """The token as JSON-ready settings, its value masked unless asked for."""
