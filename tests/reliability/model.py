@@ -392,7 +392,9 @@ def invalid_item(draw: st.DrawFn, token: Token) -> Item:
         ("bad-host", {"event": "x", draw(pick(["host", "source", "sourcetype", "index"])): draw(pick([5, [], {}, True]))}, codes.INVALID_DATA_FORMAT),
         ("not-object", draw(pick([5, "text", [1], 1.5])), codes.INVALID_DATA_FORMAT),
     ]
-    name, obj, code = draw(pick(kinds))
+    name, obj, code = draw(pick([*kinds, ("big-time", None, codes.INDEXED_FIELDS_ERROR)]))
+    if name == "big-time":
+        return Item(_big_time(), "invalid", code=code)
     if name == "not-object" and obj == [1]:
         # A nested array is one item of the outer array, and not an object.
         return Item(b"[1]", "invalid", code=code)
@@ -404,13 +406,13 @@ def invalid_item(draw: st.DrawFn, token: Token) -> Item:
 
 
 def _big_time() -> bytes:
-    # An integer no float can hold: refused as a time, like any value that is not one.
+    # An integer no float can hold: refused as a time Splunk cannot read (code 15), like any other.
     return b'{"event":"x","time":1' + b"0" * 400 + b"}"
 
 
 def terminal_unit(draw: st.DrawFn) -> Unit:
     """A value that stops parsing with code 6 at its number, whatever follows it."""
-    kind = draw(pick(["truncated", "garbage", "bad-utf8", "too-big", "deep", "big-time", "surrogate"]))
+    kind = draw(pick(["truncated", "garbage", "bad-utf8", "too-big", "deep", "surrogate"]))
     if kind == "truncated":
         text = draw(pick([b'{"event":', b'{"event":"x"', b'{"event" "x"}', b"{", b'{"event":"x",}']))
         return Unit(text, [], broken=True)
@@ -424,8 +426,6 @@ def terminal_unit(draw: st.DrawFn) -> Unit:
     if kind == "deep":
         depth = 1500  # deeper than both JSON parsers go
         return Unit(b'{"event":' + b"[" * depth + b"]" * depth + b"}", [], broken=True)
-    if kind == "big-time":
-        return Unit(_big_time(), [], broken=True)
     # A lone UTF-16 surrogate escape decodes to no Unicode text; refused as invalid JSON text.
     return Unit(draw(pick([b'{"event":"\\ud800"}', b'{"event":"a\\udc00b"}', b'{"\\ud83d":"x","event":1}'])), [], broken=True)
 
