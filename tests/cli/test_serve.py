@@ -143,7 +143,7 @@ def test_serve_with_faults(tmp_path):
     assert [f["name"] for f in listed] == ["busy", "planned"]
     code, out, err = stop_serve(process)
     assert "fault busy: error:9 first=1 name=busy" in out
-    assert "code=9 fault=busy=error:9" in err
+    assert "code=9 token=default fault=busy=error:9" in err  # a faulted request still names its token
 
 
 @pytest.mark.parametrize(
@@ -165,3 +165,15 @@ def test_loopback_range_does_not_warn(tmp_path):
     process, ready = start_serve(tmp_path, "--host", "127.0.0.2", "--no-admin")
     code, out, err = stop_serve(process)
     assert "warning" not in err
+
+
+def test_serve_with_extra_indexes(tmp_path):
+    process, ready = start_serve(tmp_path, "--index", "cloudflare")
+    token = ready["tokens"][0]["value"]
+    send = lambda index: httpx.post(
+        ready["url"] + "/services/collector/event",
+        content=b'{"event":"x","index":"%s"}' % index.encode(),
+        headers={"Authorization": f"Splunk {token}"},
+    ).json()["code"]
+    assert [send("cloudflare"), send("main"), send("nowhere")] == [0, 0, 7]
+    stop_serve(process)

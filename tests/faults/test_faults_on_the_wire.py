@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from hecharness.clock import VirtualClock
-from hecharness.faults import Fault, Reply
+from hecharness.faults import Fault, FaultSpecError, Reply, parse_fault
 from hecharness.hec import FakeHEC, Token
 
 CHANNEL = "11111111-2222-4333-8444-555555555555"
@@ -109,6 +109,48 @@ def test_custom_status_body_and_headers(client, hec):
     assert response.headers["content-type"].startswith("text/html")
     assert response.headers["x-upstream"] == "lb1"
     assert hec.journal.event_count == 0
+
+
+def test_a_status_with_no_body_is_labelled_as_nothing(client, hec):
+    # An empty answer is not JSON: no Content-Type (and no nosniff, which goes with a type).
+    hec.faults.add("status:503 first=1")
+    hec.faults.add('status:502 body="{}" first=1')
+    empty, given = raw(client), raw(client)
+    assert (empty.status_code, empty.content, empty.headers["content-length"]) == (503, b"", "0")
+    assert "content-type" not in empty.headers and "x-content-type-options" not in empty.headers
+    assert given.headers["content-type"] == "application/json; charset=UTF-8"
+
+
+NGINX_502 = (
+    b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center></center>\r\n</body>\r\n</html>"
+)
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "content_type"),
+    [
+        (503, b"", None),  # splunk-connect-for-kubernetes #708
+        (408, b"", None),  # fluent-bit #9371
+        (502, NGINX_502, "text/html"),  # splunk-connect-for-kubernetes #474
+        (504, NGINX_502.replace(b"502 Bad Gateway", b"504 Gateway Time-out"), "text/html"),
+    ],
+)
+def test_splunk_cloud_front_door_answers(client, hec, status, body, content_type):
+    hec.faults.add(f"front-door:{status} first=1")
+    refused, retried = raw(client), raw(client)
+    assert (refused.status_code, refused.content, refused.headers.get("content-type")) == (status, body, content_type)
+    # A load balancer answered: none of splunkd's headers.
+    assert not {"server", "vary", "x-frame-options", "x-content-type-options"} & set(refused.headers)
+    assert retried.status_code == 200 and hec.journal.event_count == 3
+    record = hec.requests()[0]
+    assert (record.status, record.code, record.fault) == (status, None, f"fault-1=front-door:{status}")
+    assert record.note == "answered by the load balancer in front of HEC"
+
+
+def test_front_door_statuses_are_the_reported_ones():
+    with pytest.raises(FaultSpecError, match="front-door answers 408, 502, 503, 504, got 500"):
+        parse_fault("front-door:500")
 
 
 def test_partial_acceptance(client, hec):

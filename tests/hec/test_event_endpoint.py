@@ -58,7 +58,7 @@ def test_error_in_the_first_object_keeps_nothing(client, hec):
         (b'{"event":false}', 6, "Invalid data format"),
         (b'{"event":"x","fields":{"a":{"b":1}}}', 15, "Error in handling indexed fields"),
         (b'{"event":"x","fields":[1,2]}', 6, "Invalid data format"),
-        (b'{"event":"x","time":"yesterday"}', 6, "Invalid data format"),
+        (b'{"event":"x","time":"yesterday"}', 15, "Error in handling indexed fields"),
         (b'{"event":"x","host":5}', 6, "Invalid data format"),
         (b'"just a string"', 6, "Invalid data format"),
         (b"[[1]]", 6, "Invalid data format"),
@@ -131,6 +131,30 @@ def test_defaults_without_token_settings(client, hec):
 def test_time_is_read_by_magnitude(client, hec, value, seconds):
     post(client, b'{"event":"a","time":' + value + b"}")
     assert hec.journal.events[0].time == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        b"1.75248e9",  # firezone PR #14129: Elixir wrote round seconds this way; Splunk said code 15
+        b"1.75248E+9",
+        b'"1651487970,123"',  # splunk-library-dotnetlogging #69: a German-locale decimal comma
+        b'"2024-09-25 19:59:53+00:00"',  # cloud-custodian #9739
+        b'"1_700_000_000"',  # Python's float() reads these; Splunk's parser is no Python
+        b'" 1700000000"',
+        b'"1e9"',
+    ],
+)
+def test_a_time_splunk_cannot_read_is_code_15(client, hec, value):
+    response = post(client, b'{"event":"ok"}{"event":"a","time":' + value + b"}")
+    assert response.content == b'{"text":"Error in handling indexed fields","code":15,"invalid-event-number":1}'
+    assert payloads(hec) == ["ok"]
+
+
+def test_exponents_elsewhere_are_numbers_like_any_other(client, hec):
+    post(client, b'{"event":{"time":1e9,"n":[2.5E3]},"time":1700000000,"fields":{"x":1e2}}')
+    (event,) = hec.journal.events
+    assert (event.event, event.time, event.fields) == ({"time": 1e9, "n": [2500.0]}, 1700000000.0, {"x": 100.0})
 
 
 def test_invalid_utf8_fails_the_object_holding_it(client, hec):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import httpx
 import orjson
 import pytest
 
@@ -227,3 +228,37 @@ def test_two_servers_side_by_side_get_their_own_ports():
     with FakeHEC(admin_port=None) as one, FakeHEC(admin_port=None) as two:
         assert one.url != two.url
         assert one.token != two.token
+
+
+def test_a_request_a_fault_answered_keeps_its_channel_and_token(client, hec):
+    # The report: a Go sender retried on one channel; the first try, answered by the fault, lost
+    # its channel and token in the journal, so the channel showed 1 request of 2.
+    hec.faults.add(f"error:9 first=1 channel={CHANNEL}")
+    for _ in range(2):
+        client.post("/services/collector/raw", params={"channel": CHANNEL}, content=b"a", headers=auth())
+    faulted, retried = hec.journal.requests(channel=CHANNEL.upper())  # a GUID, whatever its case
+    assert (faulted.status, faulted.channel, faulted.token_name) == (503, CHANNEL, "good")
+    assert (retried.status, retried.channel, retried.token_name) == (200, CHANNEL, "good")
+
+
+@pytest.mark.parametrize(
+    ("token", "body", "status"),
+    [("off-token", b"a", 403), ("good-token", b"", 400), ("ack-token", b"a", 400)],
+    ids=["token disabled", "no data", "channel not a GUID"],
+)
+def test_refused_requests_keep_what_they_said_of_themselves(client, hec, token, body, status):
+    channel = "not-a-guid" if token == "ack-token" else CHANNEL
+    client.post("/services/collector/event", content=body, headers={**auth(token), "X-Splunk-Request-Channel": channel})
+    (record,) = hec.journal.requests(channel=channel)
+    assert record.status == status
+    assert record.token_name == {"off-token": "off", "good-token": "good", "ack-token": "acker"}[token]
+
+
+def test_a_reset_request_keeps_its_channel(hec):
+    hec.faults.add("reset first=1")
+    with httpx.Client(base_url=hec.url) as client:
+        with pytest.raises(httpx.TransportError):
+            client.post("/services/collector/raw", params={"channel": CHANNEL}, content=b"a", headers=auth())
+    hec.settle()
+    (record,) = hec.journal.requests(channel=CHANNEL)
+    assert (record.token_name, record.fault) == ("good", "fault-1=reset")

@@ -39,10 +39,18 @@ TOKENS = {
     "off": Token("off-token", name="off", enabled=False),
     "limited": Token("limited-token", name="limited", indexes=("main", "web")),
 }
+# The server's indexes: Splunk's own, the configured ones, and those a token names ("web").
+SERVER_INDEXES = ("anything", "other")
+EXISTING_INDEXES = {"main", "history", "summary", "web", *SERVER_INDEXES}
+
+
+def index_allowed(token: Token, index: str) -> bool:
+    """A token with a list writes to those indexes; one without, to any index the server has."""
+    return index in token.indexes if token.indexes else index in EXISTING_INDEXES
 
 
 def fuzz_hec(**settings: Any) -> FakeHEC:
-    values = {"max_content_length": LIMIT, "max_event_size": MAX_EVENT, **settings}
+    values = {"max_content_length": LIMIT, "max_event_size": MAX_EVENT, "indexes": SERVER_INDEXES, **settings}
     return FakeHEC(list(TOKENS.values()), settings=HECSettings(**values), admin_port=None)
 
 
@@ -380,28 +388,31 @@ def invalid_item(draw: st.DrawFn, token: Token) -> Item:
         ("nested-fields", {"event": "x", "fields": {"a": {"b": 1}}}, codes.INDEXED_FIELDS_ERROR),
         ("fields-only-nested", {"fields": {"a": {}}}, codes.INDEXED_FIELDS_ERROR),
         ("fields-not-object", {"event": "x", "fields": draw(pick([[1], "f", 3]))}, codes.INVALID_DATA_FORMAT),
-        ("bad-time", {"event": "x", "time": draw(pick(["abc", -1, True, "", "nan", "-5"]))}, codes.INVALID_DATA_FORMAT),
+        ("bad-time", {"event": "x", "time": draw(pick(["abc", -1, True, "", "nan", "-5", "17,5", "1e9"]))}, codes.INDEXED_FIELDS_ERROR),
         ("bad-host", {"event": "x", draw(pick(["host", "source", "sourcetype", "index"])): draw(pick([5, [], {}, True]))}, codes.INVALID_DATA_FORMAT),
         ("not-object", draw(pick([5, "text", [1], 1.5])), codes.INVALID_DATA_FORMAT),
     ]
-    name, obj, code = draw(pick(kinds))
+    name, obj, code = draw(pick([*kinds, ("big-time", None, codes.INDEXED_FIELDS_ERROR)]))
+    if name == "big-time":
+        return Item(_big_time(), "invalid", code=code)
     if name == "not-object" and obj == [1]:
         # A nested array is one item of the outer array, and not an object.
         return Item(b"[1]", "invalid", code=code)
-    if token.indexes and draw(ints(0, 4)) == 0:
-        # Splunk reports a forbidden index one past the object that names it.
-        return Item(orjson.dumps({"event": "x", "index": "forbidden"}), "invalid", code=codes.INCORRECT_INDEX, offset=1)
+    if draw(ints(0, 4)) == 0:
+        # Splunk reports a forbidden or missing index one past the object that names it.
+        index = "forbidden" if token.indexes else draw(pick(["nowhere", "_internal"]))
+        return Item(orjson.dumps({"event": "x", "index": index}), "invalid", code=codes.INCORRECT_INDEX, offset=1)
     return Item(orjson.dumps(obj), "invalid", code=code)
 
 
 def _big_time() -> bytes:
-    # An integer no float can hold: refused as a time, like any value that is not one.
+    # An integer no float can hold: refused as a time Splunk cannot read (code 15), like any other.
     return b'{"event":"x","time":1' + b"0" * 400 + b"}"
 
 
 def terminal_unit(draw: st.DrawFn) -> Unit:
     """A value that stops parsing with code 6 at its number, whatever follows it."""
-    kind = draw(pick(["truncated", "garbage", "bad-utf8", "too-big", "deep", "big-time", "surrogate"]))
+    kind = draw(pick(["truncated", "garbage", "bad-utf8", "too-big", "deep", "surrogate"]))
     if kind == "truncated":
         text = draw(pick([b'{"event":', b'{"event":"x"', b'{"event" "x"}', b"{", b'{"event":"x",}']))
         return Unit(text, [], broken=True)
@@ -415,8 +426,6 @@ def terminal_unit(draw: st.DrawFn) -> Unit:
     if kind == "deep":
         depth = 1500  # deeper than both JSON parsers go
         return Unit(b'{"event":' + b"[" * depth + b"]" * depth + b"}", [], broken=True)
-    if kind == "big-time":
-        return Unit(_big_time(), [], broken=True)
     # A lone UTF-16 surrogate escape decodes to no Unicode text; refused as invalid JSON text.
     return Unit(draw(pick([b'{"event":"\\ud800"}', b'{"event":"a\\udc00b"}', b'{"\\ud83d":"x","event":1}'])), [], broken=True)
 
@@ -662,7 +671,7 @@ def exchanges(draw: st.DrawFn) -> Exchange:
                 odd = True
         index = None
         if draw(ints(0, 4)) == 0:
-            index = draw(pick(["main", "web", "other"]))
+            index = draw(pick(["main", "web", "other", "nowhere"]))
             query.append(("index", index))
         moment = None
         if draw(ints(0, 4)) == 0:
@@ -697,7 +706,7 @@ def exchanges(draw: st.DrawFn) -> Exchange:
             expect = refused(codes.INVALID_CHANNEL)
     if expect is None and endpoint == "raw":
         assert token is not None
-        if index is not None and not token.allows_index(index):
+        if index is not None and not index_allowed(token, index):
             expect = refused(codes.INCORRECT_INDEX)
         elif moment is not None and moment not in ("1700000000", "1700000000.5", "1700000000000"):
             expect = refused(codes.INVALID_DATA_FORMAT)

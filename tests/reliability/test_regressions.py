@@ -58,12 +58,13 @@ def test_json_nested_too_deep_to_parse_is_invalid_data_not_a_crash(hec, depth):
 
 
 @pytest.mark.parametrize("digits", [310, 400])
-def test_a_time_too_large_for_a_float_is_invalid_data_not_a_crash(hec, digits):
+def test_a_time_too_large_for_a_float_is_refused_not_a_crash(hec, digits):
     # Was: orjson refuses integers past 64 bits, the fallback parser reads them, and dividing one
-    # by 1e9 raised OverflowError: answered 500/8 with a traceback.
+    # by 1e9 raised OverflowError: answered 500/8 with a traceback. Now refused like any time
+    # Splunk cannot read (code 15).
     body = b'{"event":"first"}\n{"event":"x","time":1' + b"0" * digits + b"}"
     answer = post(hec, "/services/collector/event", body)
-    assert answer.json() == {"text": "Invalid data format", "code": 6, "invalid-event-number": 1}
+    assert answer.json() == {"text": "Error in handling indexed fields", "code": 15, "invalid-event-number": 1}
     assert hec.errors == []
     assert hec.journal.counters.events == 1
 

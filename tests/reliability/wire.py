@@ -28,9 +28,9 @@ __all__ = [
 SPLUNK_HEADERS = {
     "server": "Splunkd",
     "vary": "Authorization",
-    "x-content-type-options": "nosniff",
     "x-frame-options": "SAMEORIGIN",
 }
+NOSNIFF = ("x-content-type-options", "nosniff")  # beside Content-Type, on answers that have one
 # What uvicorn itself answers to bytes HTTP cannot parse; the collector never sees such a request.
 HTTP_LAYER_400_BODY = b"Invalid HTTP request received."
 _READ_LIMIT = 1 << 22  # no answer of the fake is bigger; a bigger one is a bug, not something to wait for
@@ -228,6 +228,7 @@ def assert_splunk_shaped(answer: Answer, method: str = "POST") -> None:
     if method != "HEAD":
         assert answer.header("content-length") == str(len(answer.body)), answer
     content_type = answer.header("content-type")
+    assert answer.header(NOSNIFF[0]) == (None if content_type is None else NOSNIFF[1]), answer
     if content_type is None:
         # Only the empty OPTIONS answer (and HEAD, which has no body) goes without a type.
         assert (answer.status, answer.body) == (200, b"") and answer.header("allow"), answer

@@ -42,6 +42,7 @@ _EXIT_CODES = epilog("stopped by Ctrl-C or SIGTERM, the ways to stop it", interr
 @click.option("--max-content-length", type=click.IntRange(1), default=None, help="Largest body accepted (bytes).")
 @click.option("--max-events", type=click.IntRange(0), default=None, help="Events kept in the journal; counters stay exact.")
 @click.option("--count-only", is_flag=True, default=None, help="Keep counters only (for load runs).")
+@click.option("--index", "indexes", multiple=True, metavar="NAME", help="An index the server has besides Splunk's own and the tokens' (repeatable; '*' for any).")
 @click.option("--flavor", type=click.Choice(FLAVORS), default=None, help="Answer like Splunk Enterprise or Splunk Cloud.")
 @click.option("--tls", "tls", default="plain", show_default=True, metavar="MODES", help=f"Comma-separated TLS modes, one port each: {', '.join(TLS_MODES)}.")
 @click.option("--tls-name", "tls_names", multiple=True, metavar="NAME", help="Extra host name or IP address for the certificates (repeatable).")
@@ -65,6 +66,7 @@ def serve(
     max_content_length: int | None,
     max_events: int | None,
     count_only: bool | None,
+    indexes: tuple[str, ...],
     flavor: str | None,
     tls: str,
     fault_specs: tuple[str, ...],
@@ -90,6 +92,7 @@ def serve(
         "max_events": max_events,
         "count_only": count_only,
         "flavor": flavor,
+        "indexes": (*settings.indexes, *indexes) if indexes else None,
     }
     try:
         settings = settings.updated({k: v for k, v in overrides.items() if v is not None})

@@ -2,8 +2,8 @@
 
 Actions come in two sorts. *Modifiers* change how an otherwise normal exchange goes (a delay
 before answering, a body dribbled out slowly, acknowledgements that lag or never come) and stack.
-*Outcomes* decide the answer (a Splunk error, partial acceptance, a reset, a close, a hang, an
-aborted TLS handshake); the first outcome that fires ends the walk through the fault list.
+*Outcomes* decide the answer (a Splunk error, a load balancer's answer, partial acceptance, a
+reset, a close, a hang, an aborted TLS handshake); the first outcome that fires ends the walk through the fault list.
 
 Every action has a one-word text form, `kind[:argument]`, used by the spec syntax, the admin API
 and the journal: `error:9`, `status:502`, `partial:5`, `delay:1..3`, `reset:after-body`, `hang:30`.
@@ -53,10 +53,11 @@ class Reply(Action):
     code: HECCode | None = None
     status: int | None = None
     body: bytes | None = None
-    content_type: str = "application/json; charset=UTF-8"
+    content_type: str | None = None  # default: JSON for a body, none for an empty answer
     invalid_event_number: int | None = None
     retry_after: float | None = None
     headers: tuple[tuple[str, str], ...] = ()
+    front_door: bool = False  # answered by a load balancer in front of splunkd, not by splunkd
 
     @property
     def http_status(self) -> int:
@@ -71,7 +72,28 @@ class Reply(Action):
         return 200 <= self.http_status < 300
 
     def __str__(self) -> str:
+        if self.front_door:
+            return f"front-door:{self.status}"
         return f"error:{self.code.code}" if self.code is not None and self.status is None else f"status:{self.status}"
+
+
+def _nginx_page(status: str) -> bytes:
+    # The shape of the 502 page a Splunk Cloud user saw (splunk-connect-for-kubernetes #474):
+    # nginx's error page with the server name left out.
+    return (
+        f"<html>\r\n<head><title>{status}</title></head>\r\n<body>\r\n"
+        f"<center><h1>{status}</h1></center>\r\n<hr><center></center>\r\n</body>\r\n</html>"
+    ).encode()
+
+
+# What Splunk Cloud's front door (the load balancers before its indexers) answers under trouble,
+# as public reports show it: the body, and its type (None for an empty body).
+FRONT_DOOR_ANSWERS: dict[int, tuple[bytes, str | None]] = {
+    408: (b"", None),  # fluent-bit #9371: "408 - Your request timed out"; the body was not shown
+    502: (_nginx_page("502 Bad Gateway"), "text/html"),  # splunk-connect-for-kubernetes #474
+    503: (b"", None),  # splunk-connect-for-kubernetes #708: "Server error (503) ... response: "
+    504: (_nginx_page("504 Gateway Time-out"), "text/html"),  # #474 saw 504s too; nginx's wording
+}
 
 
 @dataclass(frozen=True)
@@ -215,6 +237,14 @@ def _status(argument: str) -> Action:
     return Reply(status=status, body=b"")
 
 
+def _front_door(argument: str) -> Action:
+    status = _whole(argument, "front-door", f"a status, one of {', '.join(map(str, FRONT_DOOR_ANSWERS))}")
+    if status not in FRONT_DOOR_ANSWERS:
+        raise FaultSpecError(f"front-door answers {', '.join(map(str, FRONT_DOOR_ANSWERS))}, got {status}")
+    body, content_type = FRONT_DOOR_ANSWERS[status]
+    return Reply(status=status, body=body, content_type=content_type, front_door=True)
+
+
 def _partial(argument: str) -> Action:
     return Partial(_whole(argument, "partial", "how many events to accept, such as partial:5"))
 
@@ -256,6 +286,7 @@ def _ack(argument: str) -> Action:
 _PARSERS = {
     "error": _error,
     "status": _status,
+    "front-door": _front_door,
     "partial": _partial,
     "delay": _delay,
     "slow-body": lambda argument: SlowBody(_seconds(argument, "slow-body")),

@@ -2,9 +2,10 @@
 
 ASGI hides the transport from applications; socket-level faults (reset, close, hang) need it.
 uvicorn builds each request's scope in `on_message_begin`, so a subclass adds the transport to the
-scope's extensions there. The same subclass keeps uvicorn's answer to unparseable bytes behind the
-answers of the whole requests that came before them. This is the one place hecharness relies on
-uvicorn's internals.
+scope's extensions there; it also has each answer's head written as splunkd writes it
+(`response_head`). The same subclass keeps uvicorn's answer to unparseable bytes behind the
+answers of the whole requests that came before them. This module and `response_head` are the only
+places hecharness relies on uvicorn's internals.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import struct
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from hecharness.hec.response_head import SplunkdCycle
 
 __all__ = ["TransportExposingProtocol", "transport_of", "reset", "TRANSPORT_KEY"]
 
@@ -27,6 +30,11 @@ class TransportExposingProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self.scope["extensions"] = {TRANSPORT_KEY: self.transport}  # type: ignore[typeddict-unknown-key]
+
+    def on_headers_complete(self) -> None:
+        super().on_headers_complete()  # builds this request's cycle; its task has not run yet
+        if self.cycle is not None:
+            self.cycle.__class__ = SplunkdCycle  # writes the answer's head in splunkd's case and order
 
     def send_400_response(self, msg: str) -> None:
         # uvicorn answers bytes it cannot parse at once, and closes. When whole requests came before

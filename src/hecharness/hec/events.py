@@ -4,7 +4,8 @@ A body is JSON objects laid end to end (whitespace between them optional), JSON 
 objects, or a mix. Splunk indexes every object before the first bad one and none from it on, and
 names the bad one (0-based) in `invalid-event-number`. Two quirks are kept on purpose:
 
-- an index the token may not write to is reported one past the bad object (code 7);
+- an index the token may not write to, or that the server lacks, is reported one past the bad
+  object (code 7);
 - an object with a key outside the envelope silently ends the request: what came before is
   indexed and the answer is still 200 (or "No data" when nothing came before).
 
@@ -13,6 +14,7 @@ Metadata never carries over from one object to the next: each falls back to the 
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from dataclasses import dataclass
@@ -21,6 +23,7 @@ from typing import Any
 import orjson
 
 from hecharness import codes
+from hecharness.hec.indexes import Indexes
 from hecharness.hec.journal import Event
 from hecharness.hec.tokens import Rejected, Token
 
@@ -47,6 +50,7 @@ class Defaults:
     channel: str | None
     host: str
     token: Token
+    indexes: Indexes
 
 
 def _reject_constant(name: str) -> Any:
@@ -55,6 +59,31 @@ def _reject_constant(name: str) -> Any:
 
 # NaN and Infinity are not JSON; orjson refuses them, so the slow path must too.
 _DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
+class ExponentTime:
+    """A `time` written in scientific notation (`1.75248e9`), which Splunk refuses with code 15."""
+
+    __slots__ = ("literal",)
+
+    def __init__(self, literal: str) -> None:
+        self.literal = literal
+
+    def __repr__(self) -> str:
+        return self.literal
+
+
+# Decoding loses how a number was written; this twin of _DECODER keeps exponent literals visible.
+_EXPONENT_DECODER = json.JSONDecoder(
+    parse_constant=_reject_constant,
+    parse_float=lambda text: ExponentTime(text) if "e" in text or "E" in text else float(text),
+)
+# A cheap test for whether a body may hold one: only such bodies take the slow path to find out.
+_EXPONENT_TIME = re.compile(rb'"time"\s*:\s*-?[0-9.]+[eE]')
+_EXPONENT_TIME_TEXT = re.compile(_EXPONENT_TIME.pattern.decode())
+# What Splunk reads as a time string: digits with an optional fraction (a comma is refused, as a
+# German-locale sender found; Python's float() would also take "1_000", " 12 " or "1e9").
+_DECIMAL_TIME = re.compile(r"[0-9]+(\.[0-9]+)?")
 _WHITESPACE = " \t\n\r"
 # A \uD800-\uDFFF escape: cheap to look for, and only then is the decoded value searched.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
@@ -101,8 +130,9 @@ def _objects(body: bytes, max_event_size: int):
         except orjson.JSONDecodeError:
             pass  # several objects end to end, or a bad one somewhere: find which on the slow path
         else:
-            yield from value if isinstance(value, list) else (value,)
-            return
+            if _EXPONENT_TIME.search(body) is None:  # else the slow path finds whose time it is
+                yield from value if isinstance(value, list) else (value,)
+                return
     yield from _objects_slowly(body, max_event_size)
 
 
@@ -114,6 +144,8 @@ def _objects_slowly(body: bytes, max_event_size: int):
         # Objects wholly before the bad byte are fine; the one holding it is invalid.
         text = body[: error.start].decode("utf-8")
         broken_at = len(text)
+    # Where exponent times may be, found in one pass: searching each object costs far more.
+    exponents = [match.start() for match in _EXPONENT_TIME_TEXT.finditer(text)]
     position = _skip_space(text, 0)
     while position < len(text):
         try:
@@ -134,10 +166,31 @@ def _objects_slowly(body: bytes, max_event_size: int):
             # is not Unicode and the journal could not write it back out.
             yield Rejected(codes.INVALID_DATA_FORMAT, note=f"unpaired UTF-16 surrogate escape at character {position}")
             return
-        yield from value if isinstance(value, list) else (value,)
+        items = value if isinstance(value, list) else [value]
+        if exponents and _any_within(exponents, position, end):
+            _mark_exponent_times(items, _EXPONENT_DECODER.raw_decode(text, position)[0])
+        yield from items
         position = _skip_space(text, end)
     if broken_at is not None:
         yield Rejected(codes.INVALID_DATA_FORMAT, note="body is not valid UTF-8")
+
+
+def _any_within(positions: list[int], start: int, end: int) -> bool:
+    """Whether any of the sorted `positions` lies in [start, end)."""
+    first = bisect.bisect_left(positions, start)
+    return first < len(positions) and positions[first] < end
+
+
+def _mark_exponent_times(items: list[Any], twin: Any) -> None:
+    """Replace each envelope `time` written with an exponent by an `ExponentTime`.
+
+    `twin` is the same JSON decoded again keeping exponent literals; only the envelope's own
+    `time` is looked at, so a number in the event itself stays the number it is.
+    """
+    twins = twin if isinstance(twin, list) else [twin]
+    for item, marked in zip(items, twins):
+        if isinstance(item, dict) and isinstance(marked, dict) and isinstance(marked.get("time"), ExponentTime):
+            item["time"] = marked["time"]
 
 
 def _has_lone_surrogate(value: Any) -> bool:
@@ -188,14 +241,16 @@ def _validate(item: Any, number: int, defaults: Defaults) -> Event | _Stop | Non
             raise Rejected(codes.INVALID_DATA_FORMAT, note=f"{key} must be a string")
     token = defaults.token
     index = item.get("index") or token.default_index
-    if not token.allows_index(index):
+    if not defaults.indexes.allow(token, index):
         # Splunk reports the object after the bad one here (measured on 10.4.3).
-        raise Rejected(codes.INCORRECT_INDEX, invalid_event_number=number + 1, note=f"index {index!r} not allowed")
+        raise Rejected(codes.INCORRECT_INDEX, invalid_event_number=number + 1, note=f"index {index!r} not allowed or missing")
     moment = None
     if "time" in item:
         moment = epoch_seconds(item["time"])
         if moment is None:
-            raise Rejected(codes.INVALID_DATA_FORMAT, note=f"time {item['time']!r} is not a number")
+            # Splunk reads `time` as an indexed field: one it cannot read is code 15 (public reports:
+            # 1.75248e9, "1651487970,123", "2024-09-25 19:59:53+00:00").
+            raise Rejected(codes.INDEXED_FIELDS_ERROR, note=f"time {item['time']!r} is not epoch seconds")
     return Event(
         request_id=defaults.request_id,
         channel=defaults.channel,
@@ -222,10 +277,9 @@ def epoch_seconds(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, str):
-        try:
-            value = float(value)
-        except ValueError:
+        if _DECIMAL_TIME.fullmatch(value) is None:
             return None
+        value = float(value)
     if not isinstance(value, (int, float)) or value != value or value < 0 or value == float("inf"):
         return None
     try:

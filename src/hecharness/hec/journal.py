@@ -371,16 +371,20 @@ class Journal:
         channel: str | None = None,
         fault: str | None = None,
     ) -> list[RequestRecord]:
-        """Stored requests, oldest first, filtered by any of path, status, HEC code, channel, fault."""
+        """Stored requests, oldest first, filtered by any of path, status, HEC code, channel, fault.
+
+        A channel is a GUID, so it matches whatever its letters' case, as fault selectors do.
+        """
         with self._lock:
             records = list(self._requests)
+        channel = channel.lower() if channel is not None else None
         return [
             r
             for r in records
             if (path is None or r.path == path or r.path.rstrip("/").endswith(path))
             and (status is None or r.status == status)
             and (code is None or r.code == code)
-            and (channel is None or r.channel == channel)
+            and (channel is None or (r.channel or "").lower() == channel)
             and (fault is None or r.fault == fault)
         ]
 

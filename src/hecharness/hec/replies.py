@@ -1,7 +1,7 @@
 """What the collector puts on the wire, byte for byte the way splunkd does.
 
 Splunkd answers with compact JSON (no spaces, no trailing newline) in the key order `text`, `code`,
-`invalid-event-number`, `ackId`, and the same four headers on every reply. Unsupported encodings
+`invalid-event-number`, `ackId`, and the same headers on every reply, in its own case and order. Unsupported encodings
 (415) and oversized bodies (413) get an HTML page instead of JSON.
 """
 
@@ -41,24 +41,47 @@ def hec_body(
 
 
 class SplunkdResponse(Response):
-    """A response built straight into raw headers: splunkd's set, the type, and any extras.
+    """A response built straight into raw headers, in splunkd's case and order.
+
+    splunkd writes `Date`, then `Content-Type` with `X-Content-Type-Options` beside it (only when
+    there is a type), `Content-Length`, `Vary`, `Connection`, `X-Frame-Options` and `Server`
+    last. `Date` comes from the server, and `Connection` turns to `close` when the connection
+    will close (see `response_head`). Extra headers (`Retry-After`, `Allow`) go after
+    `Content-Length`, where splunkd puts the headers a handler adds.
 
     Starlette's generic header building is a large share of a small request's cost, and every
     collector answer has the same shape, so it is done once here by hand.
     """
 
-    def __init__(self, body: bytes, status: int, content_type: str, headers: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        body: bytes,
+        status: int,
+        content_type: str | None,
+        headers: Mapping[str, str] | None = None,
+        front_door: bool = False,
+    ) -> None:
         self.status_code = status
         self.body = body
         self.background = None
-        raw = [(b"content-length", str(len(body)).encode()), (b"content-type", content_type.encode("latin-1"))]
-        raw += _SPLUNK_RAW_HEADERS
+        raw = [(b"Content-Type", content_type.encode("latin-1"))] if content_type else []
+        if content_type and not front_door:
+            raw.append(_NOSNIFF)
+        raw.append((b"Content-Length", str(len(body)).encode()))
         if headers:
-            raw += [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
+            raw += [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
+        raw += _FRONT_DOOR_TAIL if front_door else _SPLUNKD_TAIL
         self.raw_headers = raw
 
 
-_SPLUNK_RAW_HEADERS = [(name.lower().encode(), value.encode()) for name, value in SPLUNK_HEADERS.items()]
+_NOSNIFF = (b"X-Content-Type-Options", SPLUNK_HEADERS["X-Content-Type-Options"].encode())
+_SPLUNKD_TAIL = [
+    (b"Vary", SPLUNK_HEADERS["Vary"].encode()),
+    (b"Connection", b"Keep-Alive"),
+    (b"X-Frame-Options", SPLUNK_HEADERS["X-Frame-Options"].encode()),
+    (b"Server", SPLUNK_HEADERS["Server"].encode()),
+]
+_FRONT_DOOR_TAIL = [(b"Connection", b"keep-alive")]
 
 
 def json_reply(body: object, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
@@ -91,15 +114,21 @@ def html_reply(status: int, title: str, message: str) -> Response:
 
 
 def options_reply(methods: str) -> Response:
-    # No Content-Type on an empty OPTIONS answer.
-    response = SplunkdResponse(b"", 200, "", {"Allow": methods})
-    response.raw_headers = [header for header in response.raw_headers if header[0] != b"content-type"]
-    return response
+    return SplunkdResponse(b"", 200, None, {"Allow": methods})
 
 
-def raw_reply(status: int, body: bytes, content_type: str, headers: Mapping[str, str] | None = None) -> Response:
+def raw_reply(
+    status: int, body: bytes, content_type: str | None, headers: Mapping[str, str] | None = None
+) -> Response:
     """Any status and body, still with splunkd's headers (for custom fault answers)."""
     return SplunkdResponse(body, status, content_type, headers)
+
+
+def front_door_reply(
+    status: int, body: bytes, content_type: str | None, headers: Mapping[str, str] | None = None
+) -> Response:
+    """A load balancer's answer: none of splunkd's headers, since splunkd never saw the request."""
+    return SplunkdResponse(body, status, content_type, headers, front_door=True)
 
 
 class DribbledResponse(Response):

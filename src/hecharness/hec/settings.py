@@ -22,8 +22,10 @@ HEALTH_STATES: dict[str, HECCode] = {
 # as the Cloudflare add-on's sourcetypes set it); "body": the whole body is one event.
 RAW_SPLIT_MODES = ("line", "body")
 # "enterprise" answers like Splunk Enterprise 10.x; "cloud" like Splunk Cloud, which says code 28
-# for a missing channel and refuses bodies over ~5 MB with code 6 instead of 413.
-FLAVORS = ("enterprise", "cloud")
+# for a missing channel and refuses bodies over ~5 MB with code 6 instead of 413; "edge-processor"
+# like Splunk Edge Processor's HEC receiver, which serves /services/collector and
+# /services/collector/raw only and cannot tell which indexes exist (see hec.collector).
+FLAVORS = ("enterprise", "cloud", "edge-processor")
 CLOUD_MAX_CONTENT_LENGTH = 5_242_881
 
 
@@ -42,6 +44,8 @@ class HECSettings:
     health: str = "healthy"
     flavor: str = "enterprise"
     ack_delay: float = 0.0  # logical seconds before an issued ackId reads true
+    # Indexes the server has besides Splunk's own and those the tokens name; "*" for any index.
+    indexes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for name, least in (("max_content_length", 1), ("max_event_size", 1), ("max_events", 0), ("max_requests", 0)):
@@ -51,6 +55,9 @@ class HECSettings:
         _one_of("raw_split", self.raw_split, RAW_SPLIT_MODES)
         _one_of("health", self.health, HEALTH_STATES)
         _one_of("flavor", self.flavor, FLAVORS)
+        if not isinstance(self.indexes, (list, tuple)) or not all(isinstance(i, str) and i for i in self.indexes):
+            raise SettingsError(f"indexes must be a list of index names (or [\"*\"] for any), got {self.indexes!r}")
+        self.indexes = tuple(self.indexes)
         if not isinstance(self.count_only, bool):
             raise SettingsError(f"count_only must be true or false, got {self.count_only!r}")
         # not >= 0 rather than < 0: NaN (which TOML can write) must fail too.

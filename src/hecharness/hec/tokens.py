@@ -43,7 +43,7 @@ def new_token_value() -> str:
 class Token:
     """One HEC token and the settings Splunk keeps beside it in inputs.conf.
 
-    `indexes` empty means any index is allowed, as in Splunk. `default_source` unset means
+    `indexes` empty means any index the server has, as in Splunk (see `hecharness.hec.indexes`). `default_source` unset means
     Splunk's `http:<name>`.
     """
 
@@ -69,9 +69,6 @@ class Token:
     @property
     def source(self) -> str:
         return self.default_source or f"http:{self.name}"
-
-    def allows_index(self, index: str) -> bool:
-        return not self.indexes or index in self.indexes
 
     def describe(self, show_value: bool = False) -> dict[str, Any]:
         """The token as JSON-ready settings, its value masked unless asked for."""
@@ -116,6 +113,7 @@ class TokenStore:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
+        self.version = 0  # counts changes, so what is derived from the tokens knows when to rebuild
 
     @classmethod
     def of(cls, tokens: Iterable[Token | str]) -> TokenStore:
@@ -129,18 +127,21 @@ class TokenStore:
             token = Token(token)
         with self._lock:
             self.tokens[token.value] = token
+            self.version += 1
         return token
 
     def remove(self, value_or_name: str) -> Token:
         with self._lock:
             token = self._find(value_or_name)
             del self.tokens[token.value]
+            self.version += 1
         return token
 
     def update(self, value_or_name: str, **changes: Any) -> Token:
         with self._lock:
             token = replace(self._find(value_or_name), **changes)
             self.tokens[token.value] = token
+            self.version += 1
         return token
 
     def _find(self, value_or_name: str) -> Token:
@@ -161,6 +162,7 @@ class TokenStore:
     def replace_all(self, tokens: Iterable[Token]) -> None:
         with self._lock:
             self.tokens = {token.value: token for token in tokens}
+            self.version += 1
 
     def authenticate(self, authorization: str | None, query_token: str | None) -> Token:
         """The token a request proves it holds, or `Rejected` with Splunk's code for why not."""

@@ -1,0 +1,57 @@
+"""Writing an answer's status line and headers the way splunkd does: its case and its order.
+
+HTTP header names are case-insensitive, but hand-written clients and capture diffs are not, and
+uvicorn lower-cases every name and puts its own `date` first. `SplunkdCycle` replaces only the
+writing of the head; the body, keep-alive and flow control stay uvicorn's.
+
+The order is the application's, with `Date` first as splunkd writes it. The application writes
+`Connection: Keep-Alive` where splunkd puts it; when the connection will close after this answer
+(the client asked for it, or spoke HTTP/1.0 without keep-alive) the value becomes `close`.
+"""
+
+from __future__ import annotations
+
+from uvicorn.protocols.http.httptools_impl import HEADER_RE, HEADER_VALUE_RE, STATUS_LINE, RequestResponseCycle
+
+__all__ = ["SplunkdCycle"]
+
+
+class SplunkdCycle(RequestResponseCycle):
+    """uvicorn's request/response cycle, writing the response head byte for byte as given."""
+
+    async def send(self, message):  # type: ignore[no-untyped-def]
+        if message["type"] != "http.response.start" or self.response_started:
+            return await super().send(message)
+        if self.flow.write_paused and not self.disconnected:
+            await self.flow.drain()
+        if self.disconnected:
+            return
+        self.response_started = True
+        self.waiting_for_100_continue = False
+        status = message["status"]
+        head = [STATUS_LINE[status]]
+        head += [b"Date: " + value + b"\r\n" for name, value in self.default_headers if name == b"date"]
+        connection_written = False
+        for name, value in message.get("headers", []):
+            if HEADER_RE.search(name) or HEADER_VALUE_RE.search(value):
+                raise RuntimeError(f"invalid HTTP header {name!r}: {value!r}")
+            lowered = name.lower()
+            if lowered == b"content-length" and self.chunked_encoding is None:
+                self.expected_content_length = int(value)
+                self.chunked_encoding = False
+            elif lowered == b"transfer-encoding" and value.lower() == b"chunked":
+                self.expected_content_length = 0
+                self.chunked_encoding = True
+            elif lowered == b"connection":
+                if b"close" in [token.strip().lower() for token in value.split(b",")]:
+                    self.keep_alive = False
+                value = value if self.keep_alive else b"close"
+                connection_written = True
+            head += [name, b": ", value, b"\r\n"]
+        if not self.keep_alive and not connection_written:
+            head.append(b"Connection: close\r\n")
+        if self.chunked_encoding is None and self.scope["method"] != "HEAD" and status not in (204, 304):
+            self.chunked_encoding = True
+            head.append(b"Transfer-Encoding: chunked\r\n")
+        head.append(b"\r\n")
+        self.transport.write(b"".join(head))
