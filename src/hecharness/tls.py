@@ -15,6 +15,9 @@ Modes:
 - `expired`: test-CA-signed, the valid names, validity entirely in the past.
 - `plain`: no TLS at all.
 
+TLS profiles pick the protocol versions and TLS 1.2 ciphers the server accepts, as splunkd's
+defaults for each release set them (`TLS_PROFILES`; see `TLSProfile`).
+
 trustme makes the test CA and the leaves it can express; `cryptography` (trustme's own
 foundation) makes the rest: the Splunk CA with its exact subject, the SAN-less Splunk leaf, and the
 self-signed leaf.
@@ -41,6 +44,9 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 __all__ = [
     "TLS_MODES",
+    "TLS_PROFILES",
+    "DEFAULT_TLS_PROFILE",
+    "TLSProfile",
     "CERTIFICATE_MODES",
     "LOCAL_NAMES",
     "parse_modes",
@@ -60,6 +66,59 @@ EXPIRED_NOT_AFTER = datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc)
 
 _LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
 _HOSTNAME = re.compile(rf"(\*\.)?{_LABEL}(\.{_LABEL})*")
+
+
+@dataclass(frozen=True)
+class TLSProfile:
+    """The TLS versions and TLS 1.2 cipher suites a server accepts, as one Splunk release ships them.
+
+    TLS 1.3 suites are OpenSSL's (Python's `ssl` cannot choose them), and so are the key-exchange
+    groups: splunkd's `ecdhCurves` default (prime256v1, secp384r1, secp521r1) is not applied.
+    """
+
+    name: str
+    minimum: ssl.TLSVersion
+    maximum: ssl.TLSVersion
+    ciphers: str  # OpenSSL names, as splunkd's cipherSuite writes them; OpenSSL skips those it lacks
+    source: str
+
+    def apply(self, context: ssl.SSLContext) -> None:
+        context.minimum_version = self.minimum
+        context.maximum_version = self.maximum
+        context.set_ciphers(self.ciphers)
+
+
+_ECDHE_SUITES = (
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256:"
+    "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-SHA384:ECDHE-RSA-AES256-SHA384:"
+    "ECDHE-ECDSA-AES128-SHA256:ECDHE-RSA-AES128-SHA256"
+)
+
+TLS_PROFILES: dict[str, TLSProfile] = {
+    profile.name: profile
+    for profile in (
+        TLSProfile(
+            "splunk-10.4",
+            ssl.TLSVersion.TLSv1_2,
+            ssl.TLSVersion.TLSv1_3,
+            _ECDHE_SUITES,
+            "Splunk docs, 'About TLS encryption and cipher suites' (10.4.0 and higher): inputs.conf "
+            "sslVersions = tls1.2,tls1.3 and ECDHE-only cipherSuite; TLS 1.0 and 1.1 off by default",
+        ),
+        TLSProfile(
+            "splunk-10.2",
+            ssl.TLSVersion.TLSv1_2,
+            ssl.TLSVersion.TLSv1_2,
+            # server.conf [sslConfig], which HEC shares: the ECDHE suites, then static ECDH and the
+            # RSA key-exchange suites Splunk kept for the KV store (OpenSSL 3 has no static ECDH).
+            _ECDHE_SUITES + ":ECDH-ECDSA-AES256-GCM-SHA384:ECDH-ECDSA-AES128-GCM-SHA256:"
+            "ECDH-ECDSA-AES128-SHA256:AES256-GCM-SHA384:AES128-GCM-SHA256:AES128-SHA256",
+            "etc/system/default/server.conf [sslConfig] (8.2.12): sslVersions = tls1.2 and its cipherSuite; "
+            "TLS 1.2 is the only version up to 10.2 (Splunk docs, 'Configure TLS protocol version support')",
+        ),
+    )
+}
+DEFAULT_TLS_PROFILE = "splunk-10.4"
 
 
 def parse_modes(modes: str | Iterable[str]) -> tuple[str, ...]:

@@ -35,7 +35,7 @@ from hecharness.hec.body import Body, TooLarge, UnsupportedEncoding, read_body
 from hecharness.hec.events import Defaults, epoch_seconds, parse_event_body
 from hecharness.hec.journal import Journal, RequestRecord, _EventBatch, _RawBatch
 from hecharness.hec.lines import RawLines
-from hecharness.hec.settings import HECSettings
+from hecharness.hec.settings import BUSY_HEALTH_STATES, HECSettings
 from hecharness.hec.tokens import Rejected, Token, TokenStore
 from hecharness.masking import mask_authorization, mask_token
 
@@ -54,6 +54,7 @@ ENDPOINT_OF = {
 }
 
 Batch = _RawBatch | _EventBatch
+NEVER = float("-inf")
 
 
 @dataclass(slots=True)
@@ -101,6 +102,7 @@ class Collector:
         self.errors: list[str] = []
         # Called with each finished request after it is journaled (request logs, waiters).
         self.on_request: list[Callable[[RequestRecord], None]] = []
+        self.said_busy_at = NEVER  # time.monotonic() of the last "Server is busy" answer
         self._routes = self._route_table()
 
     def _route_table(self) -> dict[str, tuple[Handler, frozenset[str], str]]:
@@ -115,6 +117,31 @@ class Collector:
             for paths, handler, allowed in table
             for path in paths
         }
+
+    # -- connections (connection.KeepAlive) -----------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        """Whether splunkd would count as busy now (see `busy_since`)."""
+        return self.busy_since(time.monotonic())
+
+    def busy_since(self, moment: float) -> bool:
+        """Whether the server has been busy at any time since `moment` (a `time.monotonic()` reading).
+
+        splunkd does not define its busy state; the fake has two: its queues are full (health
+        `queues-full`), or it said "Server is busy" (code 9, from a fault or a partial answer) within
+        `busy_keep_alive_idle_timeout` seconds.
+        """
+        settings = self.settings
+        if settings.health in BUSY_HEALTH_STATES:
+            return True
+        return self.said_busy_at + settings.busy_keep_alive_idle_timeout > moment
+
+    def idle_timeout(self, idle_since: float) -> float:
+        return self.settings.idle_timeout(self.busy_since(idle_since))
+
+    def idle_recheck(self) -> float:
+        return min(self.settings.keep_alive_idle_timeout, self.settings.busy_keep_alive_idle_timeout)
 
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The ASGI entry point."""
@@ -175,6 +202,8 @@ class Collector:
             record.note = "error inside the fake HEC; see FakeHEC.errors"
         record.status = response.status_code if response is not None else 0
         record.duration = time.perf_counter() - started
+        if record.code == codes.SERVER_BUSY.code:
+            self.said_busy_at = time.monotonic()
         self.journal.record(record, batch)
         for observer in self.on_request:
             observer(record)
@@ -190,11 +219,11 @@ class Collector:
         raw_query = scope["query_string"]
         query = dict(parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True)) if raw_query else {}
         record = self._new_record(scope, headers, query)
-        decision = self.faults.decide(self._facts(scope["path"], headers, query)) if len(self.faults) else NO_FAULT
+        decision = self.faults.decide(self._facts(scope["path"], headers, query, connection.idle_of(scope))) if len(self.faults) else NO_FAULT
         record.fault = decision.label
         return Exchange(request, record, headers, query, decision)
 
-    def _facts(self, path: str, headers: dict[str, str], query: dict[str, str]) -> RequestFacts:
+    def _facts(self, path: str, headers: dict[str, str], query: dict[str, str], idle: float | None = None) -> RequestFacts:
         token = self.tokens.identify(headers.get("authorization"), query.get("token"))
         return RequestFacts(
             path=path,
@@ -204,6 +233,7 @@ class Collector:
             channel=headers.get("x-splunk-request-channel") or query.get("channel"),
             sourcetype=query.get("sourcetype"),
             headers=headers,
+            idle=idle,
         )
 
     async def _misbehave(self, exchange: Exchange, outcome: object) -> Response | None:
