@@ -1,0 +1,182 @@
+"""TLS as splunkd negotiates it: versions and ciphers per `tls_profile`, and no ALPN.
+
+Each handshake runs on a real socket against the fake, with a client pinned to one TLS version; a
+successful one then carries a HEC request, so the test shows what a sender gets, not only a handshake.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import warnings
+from collections.abc import Iterator
+
+import pytest
+
+from hecharness.hec import FakeHEC
+from hecharness.hec.settings import HECSettings, SettingsError
+from hecharness.tls import TLS_PROFILES, CertificateAuthority
+
+TOKEN = "handshake-token"
+REQUEST = (
+    b"POST /services/collector/raw HTTP/1.1\r\nHost: localhost\r\nAuthorization: Splunk " + TOKEN.encode() + b"\r\n"
+    b"Content-Length: 4\r\n\r\ntls!"
+)
+REFUSED = None
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)  # naming TLS 1.1 warns: that is the point here
+    TLS_1_1 = ssl.TLSVersion.TLSv1_1
+TLS_1_2, TLS_1_3 = ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3
+
+# What a client pinned to each version gets from each profile.
+EXPECTED = {
+    "splunk-10.4": {TLS_1_1: REFUSED, TLS_1_2: "TLSv1.2", TLS_1_3: "TLSv1.3"},
+    "splunk-10.2": {TLS_1_1: REFUSED, TLS_1_2: "TLSv1.2", TLS_1_3: REFUSED},
+}
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[FakeHEC]:
+    with FakeHEC([TOKEN], tls=["valid", "splunk-default"], admin_port=None) as hec:
+        yield hec
+
+
+@pytest.fixture
+def hec(server: FakeHEC) -> FakeHEC:
+    server.reset()
+    return server
+
+
+def client_context(hec: FakeHEC, version: ssl.TLSVersion, ciphers: str | None = None) -> ssl.SSLContext:
+    context = hec.ssl_context()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        context.minimum_version = context.maximum_version = version
+    if version == TLS_1_1:
+        # OpenSSL 3 refuses TLS 1.1 at security level 1 and above; lower it so only the server can say no.
+        context.set_ciphers("DEFAULT:@SECLEVEL=0")
+    if ciphers is not None:
+        context.set_ciphers(ciphers)
+    return context
+
+
+def handshake(url: str, context: ssl.SSLContext) -> tuple[str | None, str | None, bytes]:
+    """(TLS version, cipher, the HEC's answer) over one connection; (None, None, b"") if the handshake fails."""
+    host, port = url.removeprefix("https://").rsplit(":", 1)
+    try:
+        with socket.create_connection((host, int(port)), timeout=10) as raw, context.wrap_socket(
+            raw, server_hostname="localhost"
+        ) as tls:
+            tls.sendall(REQUEST)
+            answer = b""
+            while not answer.endswith(b"}"):
+                chunk = tls.recv(4096)
+                if not chunk:
+                    break
+                answer += chunk
+            return tls.version(), tls.cipher()[0], answer
+    except (ssl.SSLError, ConnectionError):
+        return None, None, b""
+
+
+def local_openssl_speaks_tls_1_1() -> bool:
+    """Whether this machine's OpenSSL can complete a TLS 1.1 handshake at all, checked in memory."""
+    authority = CertificateAuthority()
+    server = authority.server_context("valid")
+    client = ssl.create_default_context(cadata=authority.ca_pem.decode())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        for context in (server, client):
+            context.minimum_version = context.maximum_version = TLS_1_1
+            context.set_ciphers("DEFAULT:@SECLEVEL=0")
+    server_in, server_out, client_in, client_out = (ssl.MemoryBIO() for _ in range(4))
+    server_side = server.wrap_bio(server_in, server_out, server_side=True)
+    client_side = client.wrap_bio(client_in, client_out, server_hostname="localhost")
+    for _ in range(10):
+        for side in (client_side, server_side):
+            try:
+                side.do_handshake()
+            except ssl.SSLWantReadError:
+                pass
+            except ssl.SSLError:
+                return False
+        server_in.write(client_out.read())
+        client_in.write(server_out.read())
+        if client_side.version() is not None and server_side.version() is not None:
+            return client_side.version() == server_side.version() == "TLSv1.1"
+    return False
+
+
+@pytest.mark.parametrize("version", [TLS_1_1, TLS_1_2, TLS_1_3], ids=["tls1.1", "tls1.2", "tls1.3"])
+@pytest.mark.parametrize("profile", list(EXPECTED))
+def test_each_profile_answers_each_tls_version_as_splunkd(hec, profile, version):
+    if version == TLS_1_1 and not local_openssl_speaks_tls_1_1():
+        pytest.skip("this machine's OpenSSL cannot do TLS 1.1 even at @SECLEVEL=0, so no client here can try it")
+    hec.configure(tls_profile=profile)
+    negotiated, _, answer = handshake(hec.url, client_context(hec, version))
+    assert negotiated == EXPECTED[profile][version]
+    if negotiated is not None:
+        assert answer.startswith(b"HTTP/1.1 200 OK") and answer.endswith(b'{"text":"Success","code":0}')
+
+
+def test_tls_1_1_is_refused_by_the_profile_not_by_the_client(hec):
+    """The control for the TLS 1.1 rows: the same client gets through once the server allows TLS 1.1."""
+    if not local_openssl_speaks_tls_1_1():
+        pytest.skip("this machine's OpenSSL cannot do TLS 1.1 at all")
+    context = hec.listeners[0].ssl_context
+    assert context is not None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        context.minimum_version = TLS_1_1
+    context.set_ciphers("DEFAULT:@SECLEVEL=0")
+    try:
+        assert handshake(hec.url, client_context(hec, TLS_1_1))[0] == "TLSv1.1"
+    finally:
+        hec.configure(tls_profile="splunk-10.4")  # puts the profile back on the context
+    assert handshake(hec.url, client_context(hec, TLS_1_1))[0] is REFUSED
+
+
+def test_the_newest_profile_is_the_default():
+    assert HECSettings().tls_profile == "splunk-10.4"
+    with pytest.raises(SettingsError, match="tls_profile must be one of splunk-10.4, splunk-10.2; got 'splunk-9'"):
+        HECSettings(tls_profile="splunk-9")
+
+
+def test_splunk_10_4_offers_ecdhe_only_on_tls_1_2(hec):
+    version, cipher, _ = handshake(hec.url, client_context(hec, TLS_1_2))
+    assert version == "TLSv1.2" and cipher is not None and cipher.startswith("ECDHE-")
+    names = {cipher["name"] for cipher in hec.listeners[0].ssl_context.get_ciphers() if cipher["protocol"] == "TLSv1.2"}
+    assert names == set(TLS_PROFILES["splunk-10.4"].ciphers.split(":"))
+
+
+@pytest.mark.parametrize(("profile", "accepted"), [("splunk-10.2", True), ("splunk-10.4", False)])
+def test_rsa_key_exchange_is_gone_from_10_4(hec, profile, accepted):
+    # Splunk's default certificate is RSA, the only kind a non-ECDHE RSA suite can use.
+    hec.configure(tls_profile=profile)
+    context = client_context(hec, TLS_1_2, ciphers="AES128-GCM-SHA256")
+    context.check_hostname = False  # that certificate has no names; the cipher is the question here
+    version, cipher, answer = handshake(hec.urls["splunk-default"], context)
+    assert (cipher == "AES128-GCM-SHA256") is accepted
+    assert (version is not None) is accepted
+
+
+def test_a_suite_in_neither_list_is_refused_by_both(hec):
+    for profile in EXPECTED:
+        hec.configure(tls_profile=profile)
+        assert handshake(hec.url, client_context(hec, TLS_1_2, ciphers="ECDHE-ECDSA-AES128-SHA"))[0] is REFUSED
+
+
+def test_no_alpn_is_selected_and_http_1_1_is_spoken(hec):
+    """splunkd offers no ALPN; a client asking for h2 (as Go's does) falls back to HTTP/1.1."""
+    context = hec.ssl_context()
+    context.set_alpn_protocols(["h2", "http/1.1"])
+    host, port = hec.url.removeprefix("https://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=10) as raw, context.wrap_socket(
+        raw, server_hostname="localhost"
+    ) as tls:
+        assert tls.selected_alpn_protocol() is None
+        tls.sendall(REQUEST)
+        answer = tls.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 200 OK")
+    assert [event.raw for event in hec.journal.events] == ["tls!"]
