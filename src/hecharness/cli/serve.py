@@ -21,7 +21,7 @@ from hecharness.hec.server import is_loopback
 from hecharness.hec.settings import FLAVORS, RAW_SPLIT_MODES, SettingsError
 from hecharness.hec.tokens import new_token_value
 from hecharness.masking import mask_token
-from hecharness.tls import TLS_MODES, parse_modes
+from hecharness.tls import TLS_MODES, TLS_PROFILES, parse_modes
 
 
 
@@ -39,6 +39,9 @@ from hecharness.tls import TLS_MODES, parse_modes
 @click.option("--max-events", type=click.IntRange(0), default=None, help="Events kept in the journal; counters stay exact.")
 @click.option("--count-only", is_flag=True, default=None, help="Keep counters only (for load runs).")
 @click.option("--flavor", type=click.Choice(FLAVORS), default=None, help="Answer like Splunk Enterprise or Splunk Cloud.")
+@click.option("--keep-alive-idle-timeout", type=float, default=None, metavar="SECONDS", help="Close a keep-alive connection idle this long (splunkd: 7200).")
+@click.option("--busy-keep-alive-idle-timeout", type=float, default=None, metavar="SECONDS", help="The same while the HEC is busy (splunkd: 12).")
+@click.option("--tls-profile", type=click.Choice(list(TLS_PROFILES)), default=None, help="TLS versions and ciphers, as that Splunk release accepts them (default: the newest).")
 @click.option("--tls", "tls", default="plain", show_default=True, metavar="MODES", help=f"Comma-separated TLS modes, one port each: {', '.join(TLS_MODES)}.")
 @click.option("--tls-name", "tls_names", multiple=True, metavar="NAME", help="Extra host name or IP address for the certificates (repeatable).")
 @click.option("--client-cert-required", is_flag=True, help="Require a client certificate from the test CA (mutual TLS).")
@@ -62,6 +65,9 @@ def serve(
     max_events: int | None,
     count_only: bool | None,
     flavor: str | None,
+    keep_alive_idle_timeout: float | None,
+    busy_keep_alive_idle_timeout: float | None,
+    tls_profile: str | None,
     tls: str,
     fault_specs: tuple[str, ...],
     fault_plan: Path | None,
@@ -86,6 +92,9 @@ def serve(
         "max_events": max_events,
         "count_only": count_only,
         "flavor": flavor,
+        "keep_alive_idle_timeout": keep_alive_idle_timeout,
+        "busy_keep_alive_idle_timeout": busy_keep_alive_idle_timeout,
+        "tls_profile": tls_profile,
     }
     try:
         settings = settings.updated({k: v for k, v in overrides.items() if v is not None})
