@@ -223,3 +223,17 @@ def test_idle_selector_measures_the_idle_time(hec):
         assert closed_by_server(sock)
     assert hec.settle()
     assert [record.fault for record in hec.requests()] == [None, None, "fault-1=reset"]
+
+
+def test_closing_a_tls_connection_leaves_uvicorn_nothing_to_complain_about(caplog):
+    # A clean TLS close reaches the protocol only after close_notify goes out; returning before
+    # then made uvicorn log "ASGI callable returned without starting response" for every close.
+    with FakeHEC([TOKEN], admin_port=None, tls="valid") as hec, hec.client() as client:
+        hec.faults.add("close")
+        with caplog.at_level("WARNING"):
+            for _ in range(3):
+                with pytest.raises(httpx.RemoteProtocolError):
+                    client.post("/services/collector/raw", content=b"x")
+            assert hec.settle()
+    assert [record.status for record in hec.requests()] == [0, 0, 0]
+    assert not [record.getMessage() for record in caplog.records if record.name.startswith("uvicorn")]

@@ -250,8 +250,7 @@ class Collector:
             await connection.reset(transport)
         elif isinstance(outcome, Close):
             record.note = "connection closed without an answer"
-            transport.close()
-            await connection.settle()
+            await connection.close(exchange.request.scope)
         elif isinstance(outcome, Hang):
             record.note = await self._hang(transport, outcome.seconds)
             transport.abort()

@@ -18,10 +18,12 @@ from typing import Any, Protocol
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-__all__ = ["TransportExposingProtocol", "KeepAlive", "transport_of", "idle_of", "reset", "TRANSPORT_KEY", "IDLE_KEY"]
+__all__ = ["TransportExposingProtocol", "KeepAlive", "transport_of", "idle_of", "reset", "close", "TRANSPORT_KEY", "IDLE_KEY"]
 
 TRANSPORT_KEY = "hecharness.transport"
 IDLE_KEY = "hecharness.idle"  # real seconds the connection idled before this request; None on its first
+LOST_KEY = "hecharness.lost"  # a future done once the protocol has seen the connection go
+_CLOSE_WAIT = 1.0  # seconds a clean close may take to reach the protocol
 
 
 class KeepAlive(Protocol):
@@ -50,6 +52,7 @@ class TransportExposingProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        self._lost: asyncio.Future[None] = self.loop.create_future()
         if self.keep_alive is not None:
             self._go_idle()  # a connection that never sends a request idles too
 
@@ -61,7 +64,16 @@ class TransportExposingProtocol(HttpToolsProtocol):
             idle = 0.0 if self._idle_since is None else time.monotonic() - self._idle_since
         self._requests += 1
         self._idle_since = None
-        self.scope["extensions"] = {TRANSPORT_KEY: self.transport, IDLE_KEY: idle}  # type: ignore[typeddict-unknown-key]
+        self.scope["extensions"] = {  # type: ignore[typeddict-unknown-key]
+            TRANSPORT_KEY: self.transport,
+            IDLE_KEY: idle,
+            LOST_KEY: self._lost,
+        }
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        if not self._lost.done():
+            self._lost.set_result(None)
 
     def send_400_response(self, msg: str) -> None:
         # uvicorn answers bytes it cannot parse at once, and closes. When whole requests came before
@@ -131,6 +143,23 @@ async def reset(transport: asyncio.Transport) -> None:
             pass  # already gone: the client hung up first
     transport.abort()
     await settle()
+
+
+async def close(scope: dict[str, Any]) -> None:
+    """Close cleanly (a FIN) without an answer, and wait until the protocol has seen it go.
+
+    A clean close reaches the protocol later than an abort does (uvloop flushes first), and uvicorn
+    logs "ASGI callable returned without starting response" for an app that returns before then.
+    """
+    transport_of(scope).close()
+    lost = scope["extensions"].get(LOST_KEY)
+    if lost is None:
+        await settle()
+        return
+    try:
+        await asyncio.wait_for(asyncio.shield(lost), _CLOSE_WAIT)
+    except TimeoutError:
+        pass  # still going; uvicorn may log, nothing worse
 
 
 async def settle() -> None:
