@@ -16,8 +16,8 @@ import pytest
 from hecharness.hec import FakeHEC
 from hecharness.hec.settings import HECSettings, SettingsError
 from hecharness.tls import TLS_PROFILES, CertificateAuthority
+from tests.tls.conftest import SUCCESS, TOKEN, as_localhost, curl
 
-TOKEN = "handshake-token"
 REQUEST = (
     b"POST /services/collector/raw HTTP/1.1\r\nHost: localhost\r\nAuthorization: Splunk " + TOKEN.encode() + b"\r\n"
     b"Content-Length: 4\r\n\r\ntls!"
@@ -120,6 +120,25 @@ def test_each_profile_answers_each_tls_version_as_splunkd(hec, profile, version)
         assert answer.startswith(b"HTTP/1.1 200 OK") and answer.endswith(b'{"text":"Success","code":0}')
 
 
+CURL_PINS = {
+    TLS_1_1: ["--tlsv1.1", "--tls-max", "1.1", "--ciphers", "DEFAULT:@SECLEVEL=0"],
+    TLS_1_2: ["--tlsv1.2", "--tls-max", "1.2"],
+    TLS_1_3: ["--tlsv1.3", "--tls-max", "1.3"],
+}
+
+
+@pytest.mark.parametrize("version", [TLS_1_1, TLS_1_2, TLS_1_3], ids=["tls1.1", "tls1.2", "tls1.3"])
+@pytest.mark.parametrize("profile", list(EXPECTED))
+def test_curl_pinned_to_each_version_gets_what_splunkd_would_give_it(hec, profile, version):
+    if version == TLS_1_1 and not local_openssl_speaks_tls_1_1():
+        pytest.skip("this machine's OpenSSL cannot do TLS 1.1 even at @SECLEVEL=0")
+    hec.configure(tls_profile=profile)
+    outcome = curl(as_localhost(hec.url), "--cacert", str(hec.ca_path), *CURL_PINS[version])
+    assert outcome.ok is (EXPECTED[profile][version] is not None), outcome.text
+    if outcome.ok:
+        assert outcome.text == SUCCESS
+
+
 def test_tls_1_1_is_refused_by_the_profile_not_by_the_client(hec):
     """The control for the TLS 1.1 rows: the same client gets through once the server allows TLS 1.1."""
     if not local_openssl_speaks_tls_1_1():
@@ -180,3 +199,9 @@ def test_no_alpn_is_selected_and_http_1_1_is_spoken(hec):
         answer = tls.recv(4096)
     assert answer.startswith(b"HTTP/1.1 200 OK")
     assert [event.raw for event in hec.journal.events] == ["tls!"]
+
+
+def test_curl_asking_for_http2_falls_back_to_http_1_1(hec):
+    outcome = curl(as_localhost(hec.url), "--cacert", str(hec.ca_path), "--http2", "--write-out", "\n%{http_version}")
+    assert outcome.ok, outcome.text
+    assert outcome.text == SUCCESS + "\n1.1"
