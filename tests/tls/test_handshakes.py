@@ -6,6 +6,7 @@ successful one then carries a HEC request, so the test shows what a sender gets,
 
 from __future__ import annotations
 
+import functools
 import socket
 import ssl
 import warnings
@@ -80,6 +81,7 @@ def handshake(url: str, context: ssl.SSLContext) -> tuple[str | None, str | None
         return None, None, b""
 
 
+@functools.cache
 def local_openssl_speaks_tls_1_1() -> bool:
     """Whether this machine's OpenSSL can complete a TLS 1.1 handshake at all, checked in memory."""
     authority = CertificateAuthority()
@@ -108,16 +110,26 @@ def local_openssl_speaks_tls_1_1() -> bool:
     return False
 
 
-@pytest.mark.parametrize("version", [TLS_1_1, TLS_1_2, TLS_1_3], ids=["tls1.1", "tls1.2", "tls1.3"])
-@pytest.mark.parametrize("profile", list(EXPECTED))
-def test_each_profile_answers_each_tls_version_as_splunkd(hec, profile, version):
+VERSIONS = {"tls1.1": TLS_1_1, "tls1.2": TLS_1_2, "tls1.3": TLS_1_3}
+
+
+@pytest.fixture(params=[(profile, name) for profile in EXPECTED for name in VERSIONS], ids="-".join)
+def pinned(request, hec: FakeHEC) -> tuple[ssl.TLSVersion, str | None]:
+    """The fake under one profile, and the TLS version a client pins with what it should negotiate."""
+    profile, name = request.param
+    version = VERSIONS[name]
     if version == TLS_1_1 and not local_openssl_speaks_tls_1_1():
         pytest.skip("this machine's OpenSSL cannot do TLS 1.1 even at @SECLEVEL=0, so no client here can try it")
     hec.configure(tls_profile=profile)
+    return version, EXPECTED[profile][version]
+
+
+def test_each_profile_answers_each_tls_version_as_splunkd(hec, pinned):
+    version, expected = pinned
     negotiated, _, answer = handshake(hec.url, client_context(hec, version))
-    assert negotiated == EXPECTED[profile][version]
+    assert negotiated == expected
     if negotiated is not None:
-        assert answer.startswith(b"HTTP/1.1 200 OK") and answer.endswith(b'{"text":"Success","code":0}')
+        assert answer.startswith(b"HTTP/1.1 200 OK") and answer.endswith(SUCCESS.encode())
 
 
 CURL_PINS = {
@@ -127,14 +139,10 @@ CURL_PINS = {
 }
 
 
-@pytest.mark.parametrize("version", [TLS_1_1, TLS_1_2, TLS_1_3], ids=["tls1.1", "tls1.2", "tls1.3"])
-@pytest.mark.parametrize("profile", list(EXPECTED))
-def test_curl_pinned_to_each_version_gets_what_splunkd_would_give_it(hec, profile, version):
-    if version == TLS_1_1 and not local_openssl_speaks_tls_1_1():
-        pytest.skip("this machine's OpenSSL cannot do TLS 1.1 even at @SECLEVEL=0")
-    hec.configure(tls_profile=profile)
+def test_curl_pinned_to_each_version_gets_what_splunkd_would_give_it(hec, pinned):
+    version, expected = pinned
     outcome = curl(as_localhost(hec.url), "--cacert", str(hec.ca_path), *CURL_PINS[version])
-    assert outcome.ok is (EXPECTED[profile][version] is not None), outcome.text
+    assert outcome.ok is (expected is not None), outcome.text
     if outcome.ok:
         assert outcome.text == SUCCESS
 
