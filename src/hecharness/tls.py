@@ -47,6 +47,8 @@ __all__ = [
     "TLS_PROFILES",
     "DEFAULT_TLS_PROFILE",
     "TLSProfile",
+    "AlertingContext",
+    "AlertingSSLObject",
     "CERTIFICATE_MODES",
     "LOCAL_NAMES",
     "parse_modes",
@@ -119,6 +121,46 @@ TLS_PROFILES: dict[str, TLSProfile] = {
     )
 }
 DEFAULT_TLS_PROFILE = "splunk-10.4"
+
+
+class AlertingSSLObject(ssl.SSLObject):
+    """A server's side of a TLS connection whose failed handshake still sends its alert, as OpenSSL servers do.
+
+    asyncio's and uvloop's TLS layers close the socket the moment a handshake fails, dropping the
+    alert OpenSSL wrote (protocol_version, certificate_required, handshake_failure): the client then
+    reports an EOF instead of the server's reason. Here the failure waits one round: the loop sends
+    what is pending, the alert with it, and the connection ends when the client hangs up or sends
+    more. A failure with no alert to send (a plain HTTP request, say) still ends it at once, and so
+    does one where `send_alert` was turned off (a fault that means to drop the handshake).
+    """
+
+    send_alert = True
+    outgoing: ssl.MemoryBIO | None = None
+    _failure: ssl.SSLError | None = None
+
+    def do_handshake(self) -> None:
+        if self._failure is not None:
+            raise self._failure
+        try:
+            super().do_handshake()
+        except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+            raise
+        except ssl.SSLError as error:
+            if not self.send_alert or self.outgoing is None or not self.outgoing.pending:
+                raise
+            self._failure = error
+            raise ssl.SSLWantReadError("the handshake failed; its alert goes out first") from error
+
+
+class AlertingContext(ssl.SSLContext):
+    """A server context whose connections send the alert of a failed handshake (`AlertingSSLObject`)."""
+
+    sslobject_class = AlertingSSLObject
+
+    def wrap_bio(self, incoming, outgoing, server_side=False, server_hostname=None, session=None):  # type: ignore[no-untyped-def]
+        sslobject = super().wrap_bio(incoming, outgoing, server_side, server_hostname, session)
+        sslobject.outgoing = outgoing
+        return sslobject
 
 
 def parse_modes(modes: str | Iterable[str]) -> tuple[str, ...]:
@@ -273,7 +315,7 @@ class CertificateAuthority:
 
     def server_context(self, mode: str, *, require_client_cert: bool = False) -> ssl.SSLContext:
         """A server-side context presenting `mode`'s chain; optionally demanding a test-CA client cert."""
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context = AlertingContext(ssl.PROTOCOL_TLS_SERVER)
         self.server_certificate(mode).configure_cert(context)
         if require_client_cert:
             context.verify_mode = ssl.CERT_REQUIRED

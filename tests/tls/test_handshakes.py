@@ -11,6 +11,7 @@ import socket
 import ssl
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 
@@ -62,8 +63,16 @@ def client_context(hec: FakeHEC, version: ssl.TLSVersion, ciphers: str | None = 
     return context
 
 
-def handshake(url: str, context: ssl.SSLContext) -> tuple[str | None, str | None, bytes]:
-    """(TLS version, cipher, the HEC's answer) over one connection; (None, None, b"") if the handshake fails."""
+@dataclass(frozen=True)
+class Handshake:
+    version: str | None  # None: refused
+    cipher: str | None
+    answer: bytes = b""  # the HEC's answer to one request sent over it
+    error: str = ""  # the client's error, when refused
+
+
+def handshake(url: str, context: ssl.SSLContext) -> Handshake:
+    """One connection: the handshake, then one HEC request over it."""
     host, port = url.removeprefix("https://").rsplit(":", 1)
     try:
         with socket.create_connection((host, int(port)), timeout=10) as raw, context.wrap_socket(
@@ -76,9 +85,9 @@ def handshake(url: str, context: ssl.SSLContext) -> tuple[str | None, str | None
                 if not chunk:
                     break
                 answer += chunk
-            return tls.version(), tls.cipher()[0], answer
-    except (ssl.SSLError, ConnectionError):
-        return None, None, b""
+            return Handshake(tls.version(), tls.cipher()[0], answer)
+    except (ssl.SSLError, ConnectionError) as error:
+        return Handshake(None, None, error=str(error))
 
 
 @functools.cache
@@ -126,10 +135,12 @@ def pinned(request, hec: FakeHEC) -> tuple[ssl.TLSVersion, str | None]:
 
 def test_each_profile_answers_each_tls_version_as_splunkd(hec, pinned):
     version, expected = pinned
-    negotiated, _, answer = handshake(hec.url, client_context(hec, version))
-    assert negotiated == expected
-    if negotiated is not None:
-        assert answer.startswith(b"HTTP/1.1 200 OK") and answer.endswith(SUCCESS.encode())
+    result = handshake(hec.url, client_context(hec, version))
+    assert result.version == expected
+    if expected is None:  # refused as OpenSSL refuses, with the alert that says why
+        assert "[SSL: TLSV1_ALERT_PROTOCOL_VERSION] tlsv1 alert protocol version" in result.error
+    else:
+        assert result.answer.startswith(b"HTTP/1.1 200 OK") and result.answer.endswith(SUCCESS.encode())
 
 
 CURL_PINS = {
@@ -142,8 +153,9 @@ CURL_PINS = {
 def test_curl_pinned_to_each_version_gets_what_splunkd_would_give_it(hec, pinned):
     version, expected = pinned
     outcome = curl(as_localhost(hec.url), "--cacert", str(hec.ca_path), *CURL_PINS[version])
-    assert outcome.ok is (expected is not None), outcome.text
-    if outcome.ok:
+    if expected is None:
+        assert outcome.text.startswith("curl: (35)") and "tlsv1 alert protocol version" in outcome.text, outcome.text
+    else:
         assert outcome.text == SUCCESS
 
 
@@ -158,10 +170,10 @@ def test_tls_1_1_is_refused_by_the_profile_not_by_the_client(hec):
         context.minimum_version = TLS_1_1
     context.set_ciphers("DEFAULT:@SECLEVEL=0")
     try:
-        assert handshake(hec.url, client_context(hec, TLS_1_1))[0] == "TLSv1.1"
+        assert handshake(hec.url, client_context(hec, TLS_1_1)).version == "TLSv1.1"
     finally:
         hec.configure(tls_profile="splunk-10.4")  # puts the profile back on the context
-    assert handshake(hec.url, client_context(hec, TLS_1_1))[0] is REFUSED
+    assert handshake(hec.url, client_context(hec, TLS_1_1)).version is REFUSED
 
 
 def test_the_newest_profile_is_the_default():
@@ -171,8 +183,8 @@ def test_the_newest_profile_is_the_default():
 
 
 def test_splunk_10_4_offers_ecdhe_only_on_tls_1_2(hec):
-    version, cipher, _ = handshake(hec.url, client_context(hec, TLS_1_2))
-    assert version == "TLSv1.2" and cipher is not None and cipher.startswith("ECDHE-")
+    result = handshake(hec.url, client_context(hec, TLS_1_2))
+    assert result.version == "TLSv1.2" and result.cipher is not None and result.cipher.startswith("ECDHE-")
     names = {cipher["name"] for cipher in hec.listeners[0].ssl_context.get_ciphers() if cipher["protocol"] == "TLSv1.2"}
     assert names == set(TLS_PROFILES["splunk-10.4"].ciphers.split(":"))
 
@@ -183,15 +195,16 @@ def test_rsa_key_exchange_is_gone_from_10_4(hec, profile, accepted):
     hec.configure(tls_profile=profile)
     context = client_context(hec, TLS_1_2, ciphers="AES128-GCM-SHA256")
     context.check_hostname = False  # that certificate has no names; the cipher is the question here
-    version, cipher, answer = handshake(hec.urls["splunk-default"], context)
-    assert (cipher == "AES128-GCM-SHA256") is accepted
-    assert (version is not None) is accepted
+    result = handshake(hec.urls["splunk-default"], context)
+    assert (result.cipher == "AES128-GCM-SHA256") is accepted
+    assert accepted or "[SSL: SSLV3_ALERT_HANDSHAKE_FAILURE] sslv3 alert handshake failure" in result.error
 
 
 def test_a_suite_in_neither_list_is_refused_by_both(hec):
     for profile in EXPECTED:
         hec.configure(tls_profile=profile)
-        assert handshake(hec.url, client_context(hec, TLS_1_2, ciphers="ECDHE-ECDSA-AES128-SHA"))[0] is REFUSED
+        result = handshake(hec.url, client_context(hec, TLS_1_2, ciphers="ECDHE-ECDSA-AES128-SHA"))
+        assert result.version is REFUSED and "SSLV3_ALERT_HANDSHAKE_FAILURE" in result.error
 
 
 def test_no_alpn_is_selected_and_http_1_1_is_spoken(hec):

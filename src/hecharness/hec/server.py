@@ -454,6 +454,7 @@ class FakeHEC:
             label = self.collector.faults.abort_handshake()
             if label is None:
                 return None
+            ssl_object.send_alert = False  # tls-abort drops the handshake: the client reads an EOF
             self.journal.record(
                 RequestRecord(
                     id=self.journal.next_request_id(),
