@@ -13,6 +13,7 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import httpx
 import pytest
 
 from hecharness.hec import FakeHEC
@@ -159,21 +160,20 @@ def test_curl_pinned_to_each_version_gets_what_splunkd_would_give_it(hec, pinned
         assert outcome.text == SUCCESS
 
 
-def test_tls_1_1_is_refused_by_the_profile_not_by_the_client(hec):
+def test_tls_1_1_is_refused_by_the_profile_not_by_the_client():
     """The control for the TLS 1.1 rows: the same client gets through once the server allows TLS 1.1."""
     if not local_openssl_speaks_tls_1_1():
         pytest.skip("this machine's OpenSSL cannot do TLS 1.1 at all")
-    context = hec.listeners[0].ssl_context
-    assert context is not None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        context.minimum_version = TLS_1_1
-    context.set_ciphers("DEFAULT:@SECLEVEL=0")
-    try:
+    with FakeHEC([TOKEN], tls="valid", admin_port=None) as hec:
+        context = hec.listeners[0].ssl_context
+        assert context is not None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            context.minimum_version = TLS_1_1
+        context.set_ciphers("DEFAULT:@SECLEVEL=0")
         assert handshake(hec.url, client_context(hec, TLS_1_1)).version == "TLSv1.1"
-    finally:
-        hec.configure(tls_profile="splunk-10.4")  # puts the profile back on the context
-    assert handshake(hec.url, client_context(hec, TLS_1_1)).version is REFUSED
+        hec.configure(tls_profile="splunk-10.2")  # a profile again, on the same context
+        assert handshake(hec.url, client_context(hec, TLS_1_1)).version is REFUSED
 
 
 def test_the_newest_profile_is_the_default():
@@ -226,3 +226,13 @@ def test_curl_asking_for_http2_falls_back_to_http_1_1(hec):
     outcome = curl(as_localhost(hec.url), "--cacert", str(hec.ca_path), "--http2", "--write-out", "\n%{http_version}")
     assert outcome.ok, outcome.text
     assert outcome.text == SUCCESS + "\n1.1"
+
+
+def test_the_admin_api_switches_the_profile_for_new_handshakes():
+    # PATCH /settings runs on the server's own loop, the one that starts handshakes: no deadlock, no race.
+    with FakeHEC([TOKEN], tls="valid") as hec:
+        assert handshake(hec.url, client_context(hec, TLS_1_3)).version == "TLSv1.3"
+        answer = httpx.patch(f"{hec.admin_url}/settings", json={"tls_profile": "splunk-10.2"}, timeout=10)
+        assert answer.json()["tls_profile"] == "splunk-10.2"
+        assert handshake(hec.url, client_context(hec, TLS_1_3)).version is REFUSED
+        assert handshake(hec.url, client_context(hec, TLS_1_2)).version == "TLSv1.2"

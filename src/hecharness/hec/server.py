@@ -218,9 +218,11 @@ class FakeHEC:
 
     def configure(self, **changes: Any) -> HECSettings:
         """Change settings at run time, e.g. `hec.configure(health="queues-full")`."""
-        settings = self.collector.settings.updated(changes)
+        previous = self.collector.settings
+        settings = previous.updated(changes)
         self.collector.settings = settings
-        self._apply_tls_profile()  # new handshakes take it; connections already up keep theirs
+        if settings.tls_profile != previous.tls_profile:
+            self._apply_tls_profile()  # new handshakes take it; connections already up keep theirs
         journal = self.collector.journal
         journal.max_events, journal.max_requests, journal.count_only = (
             settings.max_events,
@@ -418,9 +420,21 @@ class FakeHEC:
 
     def _apply_tls_profile(self) -> None:
         profile = TLS_PROFILES[self.settings.tls_profile]
-        for listener in self._listeners:
-            if listener.ssl_context is not None and listener.name != "admin":
-                profile.apply(listener.ssl_context)
+        contexts = [l.ssl_context for l in self._listeners if l.ssl_context is not None and l.name != "admin"]
+
+        def apply() -> None:
+            for context in contexts:
+                profile.apply(context)
+
+        # OpenSSL contexts are not safe to change while another thread starts handshakes from them,
+        # so the change runs on the server's loop, between handshakes, and is done when this returns.
+        loop = self._loop
+        if loop is None or loop.is_closed() or not loop.is_running() or _running_loop() is loop:
+            apply()
+            return
+        done = threading.Event()
+        loop.call_soon_threadsafe(lambda: (apply(), done.set()))
+        done.wait(_STOP_TIMEOUT)
 
     def _run(self) -> None:
         try:
@@ -524,6 +538,13 @@ def _uvicorn_config(listener: Listener) -> uvicorn.Config:
         timeout_graceful_shutdown=1,
         ssl_context_factory=(lambda config, default: context) if context is not None else None,
     )
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def _new_event_loop() -> asyncio.AbstractEventLoop:
