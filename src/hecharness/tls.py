@@ -15,6 +15,9 @@ Modes:
 - `expired`: test-CA-signed, the valid names, validity entirely in the past.
 - `plain`: no TLS at all.
 
+TLS profiles pick the protocol versions and TLS 1.2 ciphers the server accepts, as splunkd's
+defaults for each release set them (`TLS_PROFILES`; see `TLSProfile`).
+
 trustme makes the test CA and the leaves it can express; `cryptography` (trustme's own
 foundation) makes the rest: the Splunk CA with its exact subject, the SAN-less Splunk leaf, and the
 self-signed leaf.
@@ -41,6 +44,11 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 __all__ = [
     "TLS_MODES",
+    "TLS_PROFILES",
+    "DEFAULT_TLS_PROFILE",
+    "TLSProfile",
+    "AlertingContext",
+    "AlertingSSLObject",
     "CERTIFICATE_MODES",
     "LOCAL_NAMES",
     "parse_modes",
@@ -60,6 +68,99 @@ EXPIRED_NOT_AFTER = datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc)
 
 _LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
 _HOSTNAME = re.compile(rf"(\*\.)?{_LABEL}(\.{_LABEL})*")
+
+
+@dataclass(frozen=True)
+class TLSProfile:
+    """The TLS versions and TLS 1.2 cipher suites a server accepts, as one Splunk release ships them.
+
+    TLS 1.3 suites are OpenSSL's (Python's `ssl` cannot choose them), and so are the key-exchange
+    groups: splunkd's `ecdhCurves` default (prime256v1, secp384r1, secp521r1) is not applied.
+    """
+
+    name: str
+    minimum: ssl.TLSVersion
+    maximum: ssl.TLSVersion
+    ciphers: str  # OpenSSL names, as splunkd's cipherSuite writes them; OpenSSL skips those it lacks
+    source: str
+
+    def apply(self, context: ssl.SSLContext) -> None:
+        context.minimum_version = self.minimum
+        context.maximum_version = self.maximum
+        context.set_ciphers(self.ciphers)
+
+
+_ECDHE_SUITES = (
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256:"
+    "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-SHA384:ECDHE-RSA-AES256-SHA384:"
+    "ECDHE-ECDSA-AES128-SHA256:ECDHE-RSA-AES128-SHA256"
+)
+
+TLS_PROFILES: dict[str, TLSProfile] = {
+    profile.name: profile
+    for profile in (
+        TLSProfile(
+            "splunk-10.4",
+            ssl.TLSVersion.TLSv1_2,
+            ssl.TLSVersion.TLSv1_3,
+            _ECDHE_SUITES,
+            "Splunk docs, 'About TLS encryption and cipher suites' (10.4.0 and higher): inputs.conf "
+            "sslVersions = tls1.2,tls1.3 and ECDHE-only cipherSuite; TLS 1.0 and 1.1 off by default",
+        ),
+        TLSProfile(
+            "splunk-10.2",
+            ssl.TLSVersion.TLSv1_2,
+            ssl.TLSVersion.TLSv1_2,
+            # server.conf [sslConfig], which HEC shares: the ECDHE suites, then static ECDH and the
+            # RSA key-exchange suites Splunk kept for the KV store (OpenSSL 3 has no static ECDH).
+            _ECDHE_SUITES + ":ECDH-ECDSA-AES256-GCM-SHA384:ECDH-ECDSA-AES128-GCM-SHA256:"
+            "ECDH-ECDSA-AES128-SHA256:AES256-GCM-SHA384:AES128-GCM-SHA256:AES128-SHA256",
+            "etc/system/default/server.conf [sslConfig] (8.2.12): sslVersions = tls1.2 and its cipherSuite; "
+            "TLS 1.2 is the only version up to 10.2 (Splunk docs, 'Configure TLS protocol version support')",
+        ),
+    )
+}
+DEFAULT_TLS_PROFILE = "splunk-10.4"
+
+
+class AlertingSSLObject(ssl.SSLObject):
+    """A server's side of a TLS connection whose failed handshake still sends its alert, as OpenSSL servers do.
+
+    asyncio's and uvloop's TLS layers close the socket the moment a handshake fails, dropping the
+    alert OpenSSL wrote (protocol_version, certificate_required, handshake_failure): the client then
+    reports an EOF instead of the server's reason. Here the failure waits one round: the loop sends
+    what is pending, the alert with it, and the connection ends when the client hangs up or sends
+    more. A failure with no alert to send (a plain HTTP request, say) still ends it at once, and so
+    does one where `send_alert` was turned off (a fault that means to drop the handshake).
+    """
+
+    send_alert = True
+    outgoing: ssl.MemoryBIO | None = None
+    _failure: ssl.SSLError | None = None
+
+    def do_handshake(self) -> None:
+        if self._failure is not None:
+            raise self._failure
+        try:
+            super().do_handshake()
+        except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+            raise
+        except ssl.SSLError as error:
+            if not self.send_alert or self.outgoing is None or not self.outgoing.pending:
+                raise
+            self._failure = error
+            raise ssl.SSLWantReadError("the handshake failed; its alert goes out first") from error
+
+
+class AlertingContext(ssl.SSLContext):
+    """A server context whose connections send the alert of a failed handshake (`AlertingSSLObject`)."""
+
+    sslobject_class = AlertingSSLObject
+
+    def wrap_bio(self, incoming, outgoing, server_side=False, server_hostname=None, session=None):  # type: ignore[no-untyped-def]
+        sslobject = super().wrap_bio(incoming, outgoing, server_side, server_hostname, session)
+        sslobject.outgoing = outgoing
+        return sslobject
 
 
 def parse_modes(modes: str | Iterable[str]) -> tuple[str, ...]:
@@ -214,7 +315,7 @@ class CertificateAuthority:
 
     def server_context(self, mode: str, *, require_client_cert: bool = False) -> ssl.SSLContext:
         """A server-side context presenting `mode`'s chain; optionally demanding a test-CA client cert."""
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context = AlertingContext(ssl.PROTOCOL_TLS_SERVER)
         self.server_certificate(mode).configure_cert(context)
         if require_client_cert:
             context.verify_mode = ssl.CERT_REQUIRED

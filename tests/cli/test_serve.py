@@ -76,6 +76,9 @@ def test_serve_with_config_masks_known_tokens(tmp_path):
         (["--port", "99999"], "99999 is not in the range"),
         (["--raw-split", "words"], "'words' is not one of"),
         (["--token", "has space"], "contains white space"),
+        (["--busy-keep-alive-idle-timeout", "0"], "busy_keep_alive_idle_timeout must be a number of seconds above 0, got 0.0"),
+        (["--keep-alive-idle-timeout", "soon"], "'soon' is not a valid float"),
+        (["--tls-profile", "splunk-9"], "'splunk-9' is not one of 'splunk-10.4', 'splunk-10.2'"),
     ],
 )
 def test_bad_input_gets_a_one_line_error(tmp_path, args, message):
@@ -177,3 +180,15 @@ def test_serve_with_extra_indexes(tmp_path):
     ).json()["code"]
     assert [send("cloudflare"), send("main"), send("nowhere")] == [0, 0, 7]
     stop_serve(process)
+
+
+def test_serve_takes_connection_settings(tmp_path):
+    process, ready = start_serve(
+        tmp_path, "--keep-alive-idle-timeout", "60", "--busy-keep-alive-idle-timeout", "0.5", "--tls-profile", "splunk-10.2"
+    )
+    try:
+        settings = httpx.get(ready["admin_url"] + "/settings").json()
+    finally:
+        stop_serve(process)
+    assert (settings["keep_alive_idle_timeout"], settings["busy_keep_alive_idle_timeout"]) == (60, 0.5)
+    assert settings["tls_profile"] == "splunk-10.2"

@@ -123,23 +123,33 @@ def test_mutual_tls_accepts_the_client_certificate(mutual):
 
 
 @pytest.mark.parametrize(
-    ("version", "error"),
+    ("version", "error", "curl_error"),
     [
         # TLS 1.3 completes the client's side of the handshake before the server sees no certificate.
-        (ssl.TLSVersion.TLSv1_3, "RemoteProtocolError: Server disconnected without sending a response."),
-        (ssl.TLSVersion.TLSv1_2, "ConnectError: [SSL: UNEXPECTED_EOF_WHILE_READING] EOF occurred in violation of protocol"),
+        (
+            ssl.TLSVersion.TLSv1_3,
+            "ReadError: [SSL: TLSV13_ALERT_CERTIFICATE_REQUIRED] tlsv13 alert certificate required",
+            ("curl: (56)", "tlsv13 alert certificate required"),
+        ),
+        (
+            ssl.TLSVersion.TLSv1_2,
+            "ConnectError: [SSL: SSLV3_ALERT_HANDSHAKE_FAILURE] sslv3 alert handshake failure",
+            ("curl: (35)", "sslv3 alert handshake failure"),
+        ),
     ],
 )
-def test_mutual_tls_without_a_certificate_is_dropped_before_any_request(mutual, version, error):
-    """The server closes without a TLS alert; a close that races the client's last write reads as a reset."""
+def test_mutual_tls_without_a_certificate_is_refused_with_an_alert_before_any_request(mutual, version, error, curl_error):
+    """The server says why, as an OpenSSL server does: certificate_required (TLS 1.3) or handshake_failure (1.2)."""
     mutual.reset()
     context = ssl.create_default_context(cafile=str(mutual.ca_path))
     context.maximum_version = version
     outcome = httpx_post(mutual.url, context)
     assert not outcome.ok
-    assert outcome.text.startswith(error) or outcome.text.endswith("Connection reset by peer"), outcome.text
-    outcome = curl(mutual.url.replace("127.0.0.1", "localhost"), "--cacert", str(mutual.ca_path))
-    assert outcome.text in ("curl: (52) Empty reply from server", "curl: (56) Recv failure: Connection reset by peer")
+    assert outcome.text.startswith(error), outcome.text
+    tls_max = "1.3" if version == ssl.TLSVersion.TLSv1_3 else "1.2"
+    outcome = curl(mutual.url.replace("127.0.0.1", "localhost"), "--cacert", str(mutual.ca_path), "--tls-max", tls_max)
+    code, reason = curl_error
+    assert outcome.text.startswith(code) and reason in outcome.text, outcome.text
     assert mutual.journal.counters.requests == 0
 
 

@@ -24,7 +24,7 @@ from hecharness.hec.server import is_loopback
 from hecharness.hec.settings import FLAVORS, RAW_SPLIT_MODES, SettingsError
 from hecharness.hec.tokens import new_token_value
 from hecharness.masking import mask_token
-from hecharness.tls import TLS_MODES, parse_modes
+from hecharness.tls import TLS_MODES, TLS_PROFILES, parse_modes
 
 _EXIT_CODES = epilog("stopped by Ctrl-C or SIGTERM, the ways to stop it", interruptible=False)
 
@@ -44,6 +44,9 @@ _EXIT_CODES = epilog("stopped by Ctrl-C or SIGTERM, the ways to stop it", interr
 @click.option("--count-only", is_flag=True, default=None, help="Keep counters only (for load runs).")
 @click.option("--index", "indexes", multiple=True, metavar="NAME", help="An index the server has besides Splunk's own and the tokens' (repeatable; '*' for any).")
 @click.option("--flavor", type=click.Choice(FLAVORS), default=None, help="Answer like Splunk Enterprise or Splunk Cloud.")
+@click.option("--keep-alive-idle-timeout", type=float, default=None, metavar="SECONDS", help="Close a keep-alive connection idle this long (splunkd: 7200).")
+@click.option("--busy-keep-alive-idle-timeout", type=float, default=None, metavar="SECONDS", help="The same while the HEC is busy (splunkd: 12).")
+@click.option("--tls-profile", type=click.Choice(list(TLS_PROFILES)), default=None, help="TLS versions and ciphers, as that Splunk release accepts them (default: the newest).")
 @click.option("--tls", "tls", default="plain", show_default=True, metavar="MODES", help=f"Comma-separated TLS modes, one port each: {', '.join(TLS_MODES)}.")
 @click.option("--tls-name", "tls_names", multiple=True, metavar="NAME", help="Extra host name or IP address for the certificates (repeatable).")
 @click.option("--client-cert-required", is_flag=True, help="Require a client certificate from the test CA (mutual TLS).")
@@ -68,6 +71,9 @@ def serve(
     count_only: bool | None,
     indexes: tuple[str, ...],
     flavor: str | None,
+    keep_alive_idle_timeout: float | None,
+    busy_keep_alive_idle_timeout: float | None,
+    tls_profile: str | None,
     tls: str,
     fault_specs: tuple[str, ...],
     fault_plan: Path | None,
@@ -93,6 +99,9 @@ def serve(
         "count_only": count_only,
         "flavor": flavor,
         "indexes": (*settings.indexes, *indexes) if indexes else None,
+        "keep_alive_idle_timeout": keep_alive_idle_timeout,
+        "busy_keep_alive_idle_timeout": busy_keep_alive_idle_timeout,
+        "tls_profile": tls_profile,
     }
     try:
         settings = settings.updated({k: v for k, v in overrides.items() if v is not None})

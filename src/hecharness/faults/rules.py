@@ -39,6 +39,7 @@ class RequestFacts:
     channel: str | None = None
     sourcetype: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    idle: float | None = None  # real seconds its keep-alive connection idled first; None on a new connection
 
 
 @dataclass(eq=False)
@@ -53,6 +54,7 @@ class Fault:
     channel: str | None = None
     sourcetype: str | None = None
     header: tuple[str, str | None] | None = None
+    idle: float | None = None  # only requests on a reused connection that idled at least this long
     # when
     first: int | None = None
     every: int | None = None
@@ -97,6 +99,8 @@ class Fault:
             given = facts.headers.get(name.lower())
             if given is None or (value is not None and given != value):
                 return False
+        if self.idle is not None and (facts.idle is None or facts.idle < self.idle):
+            return False
         return True
 
     def consider(self, now: float) -> Action | None:

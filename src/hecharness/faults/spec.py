@@ -12,6 +12,8 @@ A spec is an action (or a sequence) plus `key=value` settings for where and when
     error:9 window=60..360                   an outage from 1 to 6 minutes after the fault was added
     status:502 body="<html>Bad gateway</html>" content_type=text/html
     error:9 retry_after=30 header=X-Fault:busy
+    close idle=12                            a request on a kept-alive connection idle >= 12 s finds
+                                             it closed: the stale pooled connection race
 
 The admin API (`POST /faults`) and plan files take the same objects: `{"spec": "error:9 first=3"}`,
 the spec's keys spelt out (`{"action": "error:9", "first": 3}`), or a mix (`{"spec": "error:9",
@@ -45,6 +47,7 @@ _KEYS = {
     "channel": "a channel GUID",
     "sourcetype": "the sourcetype in the query",
     "header": "a request header, Name or Name:Value",
+    "idle": "seconds a kept-alive connection idled before the request (0: any reused one)",
     "first": "only the first N matching requests",
     "every": "every Nth matching request",
     "probability": "chance from 0 to 1",
@@ -92,6 +95,7 @@ def parse_fault(spec: str | Mapping[str, Any]) -> Fault:
             channel=_text(settings, "channel"),
             sourcetype=_text(settings, "sourcetype"),
             header=_header(settings.get("header"), "header"),
+            idle=_idle(settings.get("idle")),
             first=_count(settings, "first"),
             every=_count(settings, "every", least=1),
             probability=_probability(settings.get("probability")),
@@ -262,6 +266,12 @@ def _window(value: Any) -> tuple[float, float] | None:
     if end <= start:
         raise FaultSpecError(f"window must end after it starts, got {start:g}..{end:g}")
     return start, end
+
+
+def _idle(value: Any) -> float | None:
+    if value is None:
+        return None
+    return parse_seconds(_as_text(value), "idle")
 
 
 def _window_from(value: Any) -> str:

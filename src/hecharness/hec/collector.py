@@ -36,7 +36,7 @@ from hecharness.hec.events import Defaults, epoch_seconds, parse_event_body
 from hecharness.hec.indexes import Indexes
 from hecharness.hec.journal import Journal, RequestRecord, _EventBatch, _RawBatch
 from hecharness.hec.lines import RawLines
-from hecharness.hec.settings import FLAVORS, HECSettings
+from hecharness.hec.settings import BUSY_HEALTH_STATES, FLAVORS, HECSettings
 from hecharness.hec.tokens import Rejected, Token, TokenStore
 from hecharness.masking import mask_authorization, mask_token
 
@@ -59,6 +59,7 @@ ENDPOINT_OF = {
 }
 
 Batch = _RawBatch | _EventBatch
+NEVER = float("-inf")
 
 
 @dataclass(slots=True)
@@ -106,6 +107,7 @@ class Collector:
         self.errors: list[str] = []
         # Called with each finished request after it is journaled (request logs, waiters).
         self.on_request: list[Callable[[RequestRecord], None]] = []
+        self.said_busy_at = NEVER  # time.monotonic() of the last "Server is busy" answer
         routes = self._route_table()
         self._routes = {flavor: routes for flavor in FLAVORS}
         self._routes["edge-processor"] = {path: routes[path] for path in EDGE_PROCESSOR_PATHS}
@@ -123,6 +125,31 @@ class Collector:
             for paths, handler, allowed in table
             for path in paths
         }
+
+    # -- connections (connection.KeepAlive) -----------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        """Whether splunkd would count as busy now (see `busy_since`)."""
+        return self.busy_since(time.monotonic())
+
+    def busy_since(self, moment: float) -> bool:
+        """Whether the server has been busy at any time since `moment` (a `time.monotonic()` reading).
+
+        splunkd does not define its busy state; the fake has two: its queues are full (health
+        `queues-full`), or it said "Server is busy" (code 9, from a fault or a partial answer) within
+        `busy_keep_alive_idle_timeout` seconds.
+        """
+        settings = self.settings
+        if settings.health in BUSY_HEALTH_STATES:
+            return True
+        return self.said_busy_at + settings.busy_keep_alive_idle_timeout > moment
+
+    def idle_timeout(self, idle_since: float) -> float:
+        return self.settings.idle_timeout(self.busy_since(idle_since))
+
+    def idle_recheck(self) -> float:
+        return min(self.settings.keep_alive_idle_timeout, self.settings.busy_keep_alive_idle_timeout)
 
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The ASGI entry point."""
@@ -183,6 +210,8 @@ class Collector:
             record.note = "error inside the fake HEC; see FakeHEC.errors"
         record.status = response.status_code if response is not None else 0
         record.duration = time.perf_counter() - started
+        if record.code == codes.SERVER_BUSY.code:
+            self.said_busy_at = time.monotonic()
         self.journal.record(record, batch)
         for observer in self.on_request:
             observer(record)
@@ -203,12 +232,19 @@ class Collector:
         token = self.tokens.identify(headers.get("authorization"), query.get("token"))
         record.token_name = token.name if token else None
         record.channel = headers.get("x-splunk-request-channel") or query.get("channel") or None
-        decision = self.faults.decide(self._facts(scope["path"], record, token, headers, query)) if len(self.faults) else NO_FAULT
+        facts = self._facts(scope["path"], record, token, headers, query, connection.idle_of(scope))
+        decision = self.faults.decide(facts) if len(self.faults) else NO_FAULT
         record.fault = decision.label
         return Exchange(request, record, headers, query, decision)
 
     def _facts(
-        self, path: str, record: RequestRecord, token: Token | None, headers: dict[str, str], query: dict[str, str]
+        self,
+        path: str,
+        record: RequestRecord,
+        token: Token | None,
+        headers: dict[str, str],
+        query: dict[str, str],
+        idle: float | None = None,
     ) -> RequestFacts:
         return RequestFacts(
             path=path,
@@ -218,6 +254,7 @@ class Collector:
             channel=record.channel,
             sourcetype=query.get("sourcetype"),
             headers=headers,
+            idle=idle,
         )
 
     async def _misbehave(self, exchange: Exchange, outcome: object) -> Response | None:
@@ -234,8 +271,7 @@ class Collector:
             await connection.reset(transport)
         elif isinstance(outcome, Close):
             record.note = "connection closed without an answer"
-            transport.close()
-            await connection.settle()
+            await connection.close(exchange.request.scope)
         elif isinstance(outcome, Hang):
             record.note = await self._hang(transport, outcome.seconds)
             transport.abort()

@@ -20,6 +20,7 @@ each, all served by the same collector:
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import logging
 import os
@@ -37,12 +38,12 @@ import uvicorn
 
 from hecharness.clock import Clock
 from hecharness.faults import FaultSet
-from hecharness.hec.collector import Collector
-from hecharness.hec.connection import TransportExposingProtocol
+from hecharness.hec.collector import NEVER, Collector
+from hecharness.hec.connection import KeepAlive, TransportExposingProtocol
 from hecharness.hec.journal import DeliveryReport, Event, Journal, RequestRecord
 from hecharness.hec.settings import HECSettings
 from hecharness.hec.tokens import Token, TokenStore, new_token_value
-from hecharness.tls import CertificateAuthority, CertificateFiles, parse_modes
+from hecharness.tls import TLS_PROFILES, CertificateAuthority, CertificateFiles, parse_modes
 
 __all__ = ["FakeHEC", "Listener", "ServerError"]
 
@@ -77,6 +78,7 @@ class Listener:
     socket: socket.socket
     app: Any
     ssl_context: ssl.SSLContext | None = None
+    keep_alive: KeepAlive | None = None  # None: uvicorn's fixed keep-alive timeout (the admin API)
 
     @property
     def port(self) -> int:
@@ -221,8 +223,11 @@ class FakeHEC:
 
     def configure(self, **changes: Any) -> HECSettings:
         """Change settings at run time, e.g. `hec.configure(health="queues-full")`."""
-        settings = self.collector.settings.updated(changes)
+        previous = self.collector.settings
+        settings = previous.updated(changes)
         self.collector.settings = settings
+        if settings.tls_profile != previous.tls_profile:
+            self._apply_tls_profile()  # new handshakes take it; connections already up keep theirs
         journal = self.collector.journal
         journal.max_events, journal.max_requests, journal.count_only = (
             settings.max_events,
@@ -237,6 +242,7 @@ class FakeHEC:
         self.collector.acks.clear()
         self.collector.errors.clear()
         self.collector.faults.clear()
+        self.collector.said_busy_at = NEVER
         self.configure(**self._initial_settings.to_dict())
         self.journal.clear()
 
@@ -406,8 +412,10 @@ class FakeHEC:
                 if self.authority is not None and mode != "plain":
                     context = self.authority.server_context(mode, require_client_cert=self.client_cert_required)
                     context.sni_callback = self._handshake_guard(mode)
+                    TLS_PROFILES[self.settings.tls_profile].apply(context)
                 port = self.port if index == 0 else 0
-                listeners.append(Listener(mode, _bind_socket(self.host, port), self.collector.app, context))
+                listener = Listener(mode, _bind_socket(self.host, port), self.collector.app, context, self.collector)
+                listeners.append(listener)
             if self.admin_port is not None:
                 from hecharness.hec.admin import admin_app
 
@@ -418,6 +426,24 @@ class FakeHEC:
                 listener.socket.close()
             raise
         return listeners
+
+    def _apply_tls_profile(self) -> None:
+        profile = TLS_PROFILES[self.settings.tls_profile]
+        contexts = [l.ssl_context for l in self._listeners if l.ssl_context is not None and l.name != "admin"]
+
+        def apply() -> None:
+            for context in contexts:
+                profile.apply(context)
+
+        # OpenSSL contexts are not safe to change while another thread starts handshakes from them,
+        # so the change runs on the server's loop, between handshakes, and is done when this returns.
+        loop = self._loop
+        if loop is None or loop.is_closed() or not loop.is_running() or _running_loop() is loop:
+            apply()
+            return
+        done = threading.Event()
+        loop.call_soon_threadsafe(lambda: (apply(), done.set()))
+        done.wait(_STOP_TIMEOUT)
 
     def _run(self) -> None:
         try:
@@ -451,6 +477,7 @@ class FakeHEC:
             label = self.collector.faults.abort_handshake()
             if label is None:
                 return None
+            ssl_object.send_alert = False  # tls-abort drops the handshake: the client reads an EOF
             self.journal.record(
                 RequestRecord(
                     id=self.journal.next_request_id(),
@@ -509,16 +536,24 @@ def _uvicorn_config(listener: Listener) -> uvicorn.Config:
         listener.app,
         lifespan="off",
         interface="asgi3",
-        http=TransportExposingProtocol,  # httptools, plus the transport for socket-level faults
+        # httptools, plus the transport for socket-level faults and splunkd's keep-alive timeouts
+        http=functools.partial(TransportExposingProtocol, keep_alive=listener.keep_alive),
         log_config=None,
         log_level="warning",
         access_log=False,
         server_header=False,  # the app sends Splunkd's own Server header
         backlog=2048,
-        timeout_keep_alive=30,
+        timeout_keep_alive=30,  # the admin API's; HEC listeners follow keep_alive
         timeout_graceful_shutdown=1,
         ssl_context_factory=(lambda config, default: context) if context is not None else None,
     )
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def _new_event_loop() -> asyncio.AbstractEventLoop:

@@ -1,4 +1,4 @@
-"""Collector settings that are not per token: limits, raw line splitting, journal caps, health."""
+"""Collector settings that are not per token: limits, raw line splitting, journal caps, health, connections."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from typing import Any
 
 from hecharness import codes
 from hecharness.codes import HECCode
+from hecharness.tls import DEFAULT_TLS_PROFILE, TLS_PROFILES
 
-__all__ = ["HECSettings", "HEALTH_STATES", "RAW_SPLIT_MODES", "FLAVORS", "SettingsError"]
+__all__ = ["HECSettings", "HEALTH_STATES", "BUSY_HEALTH_STATES", "RAW_SPLIT_MODES", "FLAVORS", "SettingsError"]
 
 # What /services/collector/health answers in each state.
 HEALTH_STATES: dict[str, HECCode] = {
@@ -18,6 +19,9 @@ HEALTH_STATES: dict[str, HECCode] = {
     "ack-unavailable": codes.UNHEALTHY_ACK_UNAVAILABLE,
     "queues-full-ack-unavailable": codes.UNHEALTHY_QUEUES_FULL_ACK_UNAVAILABLE,
 }
+# The states in which splunkd's queues are full: it is busy, and idle keep-alive connections get
+# busy_keep_alive_idle_timeout instead of keep_alive_idle_timeout.
+BUSY_HEALTH_STATES = ("queues-full", "queues-full-ack-unavailable")
 # "line": every non-blank line of a /raw body is one event (Splunk with SHOULD_LINEMERGE=false,
 # as the Cloudflare add-on's sourcetypes set it); "body": the whole body is one event.
 RAW_SPLIT_MODES = ("line", "body")
@@ -46,6 +50,11 @@ class HECSettings:
     ack_delay: float = 0.0  # logical seconds before an issued ackId reads true
     # Indexes the server has besides Splunk's own and those the tokens name; "*" for any index.
     indexes: tuple[str, ...] = ()
+    # inputs.conf [http] keepAliveIdleTimeout and busyKeepAliveIdleTimeout, in real seconds: they
+    # time real sockets against the sender's own pool timers, which run on real time too.
+    keep_alive_idle_timeout: float = 7200.0
+    busy_keep_alive_idle_timeout: float = 12.0
+    tls_profile: str = DEFAULT_TLS_PROFILE  # the TLS versions and ciphers the HEC listener accepts
 
     def __post_init__(self) -> None:
         for name, least in (("max_content_length", 1), ("max_event_size", 1), ("max_events", 0), ("max_requests", 0)):
@@ -63,10 +72,21 @@ class HECSettings:
         # not >= 0 rather than < 0: NaN (which TOML can write) must fail too.
         if isinstance(self.ack_delay, bool) or not isinstance(self.ack_delay, (int, float)) or not self.ack_delay >= 0:
             raise SettingsError(f"ack_delay must be a number of seconds >= 0, got {self.ack_delay!r}")
+        for name in ("keep_alive_idle_timeout", "busy_keep_alive_idle_timeout"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
+                raise SettingsError(f"{name} must be a number of seconds above 0, got {value!r}")
+        _one_of("tls_profile", self.tls_profile, TLS_PROFILES)
 
     @property
     def health_code(self) -> HECCode:
         return HEALTH_STATES[self.health]
+
+    def idle_timeout(self, busy: bool) -> float:
+        """How long a keep-alive connection may idle before the server closes it; never longer when busy."""
+        if busy:
+            return min(self.busy_keep_alive_idle_timeout, self.keep_alive_idle_timeout)
+        return self.keep_alive_idle_timeout
 
     @property
     def body_limit(self) -> int:
