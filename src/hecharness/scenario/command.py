@@ -18,6 +18,11 @@ these variables set, and then accounts for every record at the HEC:
 | `HEC_ADMIN_URL` | the fake's admin API (journal, faults), for senders that want to look |
 | `HECHARNESS_SCENARIO` | the scenario's name |
 | `HECHARNESS_WORKDIR` | a directory of the command's own, for state or logs |
+| `HECHARNESS_PYTHON` | the Python interpreter running the harness |
+
+The directory of that interpreter comes first on the command's `PATH`, as an activated virtualenv
+would put it, so `python -m hecharness.scenario.example_sender` runs with hecharness importable
+whether or not the shell that started the harness had its virtualenv activated.
 
 The command runs in real time (a program cannot be put on a virtual clock) and is killed after
 its timeout. Its exit code, and the tails of its output, are part of the report.
@@ -28,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shlex
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,7 +44,7 @@ from hecharness.scenario.observation import CommandResult
 if TYPE_CHECKING:
     from hecharness.scenario.run import Run
 
-__all__ = ["ENVIRONMENT", "environment", "write_records", "run_command"]
+__all__ = ["ENVIRONMENT", "environment", "write_records", "run_command", "kill_running_commands"]
 
 ENVIRONMENT = (
     "HEC_URL",
@@ -54,8 +60,10 @@ ENVIRONMENT = (
     "HEC_ADMIN_URL",
     "HECHARNESS_SCENARIO",
     "HECHARNESS_WORKDIR",
+    "HECHARNESS_PYTHON",
 )
 _OUTPUT_LIMIT = 64_000  # characters of stdout and stderr kept
+_running: set[int] = set()  # process groups of the commands running now, by their leader's pid
 
 
 def environment(run: Run, records_file: Path, count: int) -> dict[str, str]:
@@ -78,6 +86,7 @@ def environment(run: Run, records_file: Path, count: int) -> dict[str, str]:
         "HEC_ADMIN_URL": hec.admin_url or "",
         "HECHARNESS_SCENARIO": run.scenario.name,
         "HECHARNESS_WORKDIR": str(run.workdir.absolute()),
+        "HECHARNESS_PYTHON": sys.executable,
     }
 
 
@@ -91,6 +100,9 @@ def write_records(path: Path, lines: list[bytes], prefix: bytes = b"", delimiter
 async def run_command(command: Command, env: dict[str, str], cwd: Path | None = None) -> CommandResult:
     """Run the command with `env` added to ours; kill it (and what it started) after its timeout."""
     full_env = {**os.environ, **env}
+    # Not resolved: a virtualenv's python is a symlink, and only its own path makes it the virtualenv's.
+    interpreter_dir = os.path.dirname(sys.executable)
+    full_env["PATH"] = os.pathsep.join([interpreter_dir, *(full_env.get("PATH") or os.defpath).split(os.pathsep)])
     shown = command.command if isinstance(command.command, str) else shlex.join(command.command)
     started = time.perf_counter()
     common: dict[str, Any] = {
@@ -105,12 +117,18 @@ async def run_command(command: Command, env: dict[str, str], cwd: Path | None = 
     else:
         process = await asyncio.create_subprocess_exec(*command.command, **common)
     timed_out = False
+    _running.add(process.pid)
     try:
         stdout, stderr = await asyncio.wait_for(process.communicate(), command.timeout)
     except TimeoutError:
         timed_out = True
         _kill_group(process.pid)
         stdout, stderr = await process.communicate()
+    except BaseException:  # cancelled (Ctrl-C): the command must not outlive the run
+        _kill_group(process.pid)
+        raise
+    finally:
+        _running.discard(process.pid)
     return CommandResult(
         command=shown,
         exit_code=None if timed_out else process.returncode,
@@ -119,6 +137,12 @@ async def run_command(command: Command, env: dict[str, str], cwd: Path | None = 
         seconds=time.perf_counter() - started,
         timed_out=timed_out,
     )
+
+
+def kill_running_commands() -> None:
+    """Kill every command this process is running now, and what each started."""
+    for pid in list(_running):
+        _kill_group(pid)
 
 
 def _kill_group(pid: int) -> None:
