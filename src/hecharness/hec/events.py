@@ -30,7 +30,7 @@ from hecharness import codes
 from hecharness.hec.journal import Event
 from hecharness.hec.tokens import Rejected, Token
 
-__all__ = ["Parsed", "parse_event_body", "parse_event_pieces", "epoch_seconds", "ENVELOPE_KEYS"]
+__all__ = ["Parsed", "parse_event_body", "parse_event_pieces", "json_values", "epoch_seconds", "ENVELOPE_KEYS"]
 
 ENVELOPE_KEYS = frozenset({"event", "time", "host", "source", "sourcetype", "index", "fields"})
 _METADATA_KEYS = ("host", "source", "sourcetype", "index")
@@ -73,7 +73,7 @@ def parse_event_body(body: bytes, defaults: Defaults, max_event_size: int) -> Pa
 
 def parse_event_pieces(pieces: Iterable[bytes], defaults: Defaults, max_event_size: int) -> Parsed:
     """`parse_event_body` of the pieces' concatenation, taking pieces only as far as it reads."""
-    return _parse(_objects_streamed(pieces, max_event_size), defaults)
+    return _parse(_flattened(json_values(pieces, max_event_size)), defaults)
 
 
 def _parse(objects: Iterator[Any], defaults: Defaults) -> Parsed:
@@ -122,11 +122,17 @@ def _objects(body: bytes, max_event_size: int):
 
 
 def _objects_slowly(body: bytes, max_event_size: int):
-    return _objects_streamed((body,), max_event_size)
+    return _flattened(json_values((body,), max_event_size))
 
 
-def _objects_streamed(pieces: Iterable[bytes], max_event_size: int):
-    """Each JSON value of the pieces' concatenation, as `_objects` yields them, holding about one.
+def _flattened(values: Iterator[Any]) -> Iterator[Any]:
+    for value in values:
+        yield from value if isinstance(value, list) else (value,)
+
+
+def json_values(pieces: Iterable[bytes], max_event_size: int) -> Iterator[Any]:
+    """Each JSON value of the pieces' concatenation, holding the text of about one at a time;
+    the first bad one, or one longer than `max_event_size`, comes as a `Rejected` and ends them.
 
     An object cut by a piece's end fails to parse until the rest arrives; a failure is final only
     at the body's end or once the unparsed text passes `max_event_size` (no event may be longer).
@@ -177,7 +183,7 @@ def _objects_streamed(pieces: Iterable[bytes], max_event_size: int):
                     codes.INVALID_DATA_FORMAT, note=f"unpaired UTF-16 surrogate escape at character {dropped + position}"
                 )
                 return
-            yield from value if isinstance(value, list) else (value,)
+            yield value
             position = end
         if final:
             if broken:
