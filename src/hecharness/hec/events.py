@@ -170,7 +170,9 @@ def json_values(pieces: Iterable[bytes], max_event_size: int) -> Iterator[Any]:
             except RecursionError:
                 # The standard parser recurses once per level; a value nested deeper than it can go is
                 # refused like any other JSON it cannot read (orjson, the fast path, stops at 1024 levels).
-                yield Rejected(codes.INVALID_DATA_FORMAT, note=f"JSON nested too deeply at character {dropped + position}")
+                yield Rejected(
+                    codes.INVALID_DATA_FORMAT, note=f"JSON nested too deeply at character {dropped + position}"
+                )
                 return
             retry_at = 0
             if end - position > max_event_size:
