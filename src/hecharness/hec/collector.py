@@ -12,6 +12,7 @@ per-request cost near that of a bare endpoint (see bench/RESULTS.md).
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 import traceback
 import uuid
@@ -29,10 +30,17 @@ from hecharness.clock import Clock, RealClock
 from hecharness.codes import HECCode
 from hecharness.faults import AckFault, Close, Decision, FaultSet, Hang, Partial, Reply, RequestFacts, Reset
 from hecharness.faults.rules import NO_FAULT
-from hecharness.hec import connection, replies
+from hecharness.hec import connection, memory, replies
 from hecharness.hec.acks import AckLedger
-from hecharness.hec.body import Body, TooLarge, UnsupportedEncoding, read_body
-from hecharness.hec.events import Defaults, epoch_seconds, parse_event_body
+from hecharness.hec.body import (
+    Body,
+    TooLarge,
+    UnsupportedEncoding,
+    UnsupportedTransferCoding,
+    read_body,
+    refuse_unknown_transfer_coding,
+)
+from hecharness.hec.events import Defaults, epoch_seconds, json_values, parse_event_body, parse_event_pieces
 from hecharness.hec.indexes import Indexes
 from hecharness.hec.journal import Journal, RequestRecord, _EventBatch, _RawBatch
 from hecharness.hec.lines import RawLines
@@ -175,7 +183,10 @@ class Collector:
         record, decision = exchange.record, exchange.decision
         batch: Batch | None = None
         response: Response | None
+        large = False  # a body that was refused at the cap, or big enough to leave memory behind
         try:
+            # Framing comes before everything the collector does, as in any HTTP server.
+            refuse_unknown_transfer_coding(exchange.headers)
             if decision.delay and not await self._pause(decision.delay):
                 response = await self._give_up(exchange, "the server stopped during the fault's delay")
             elif _runs_normally(decision.outcome):
@@ -189,6 +200,7 @@ class Collector:
             response = self._answer(record, refusal.code, invalid_event_number=refusal.invalid_event_number)
             record.note = refusal.note
         except TooLarge:
+            large = True
             if self.settings.flavor == "cloud":
                 response = self._answer(record, codes.INVALID_DATA_FORMAT, invalid_event_number=0)
             else:
@@ -199,6 +211,11 @@ class Collector:
                 415, "Unsupported Media Type", f"Content-Encoding of '{error.encoding}' is not supported"
             )
             record.note = f"unsupported Content-Encoding {error.encoding!r}"
+        except UnsupportedTransferCoding as error:
+            response = replies.html_reply(
+                501, "Not Implemented", f"Transfer-Encoding of '{error.coding}' is not supported"
+            )
+            record.note = f"unsupported Transfer-Encoding {error.coding!r}; the body was not read"
         except ClientDisconnect:
             # The sender hung up (or HTTP framing broke) mid-body: nobody to answer, nothing accepted,
             # and not an error of the fake's.
@@ -215,6 +232,8 @@ class Collector:
         self.journal.record(record, batch)
         for observer in self.on_request:
             observer(record)
+        if large or max(record.bytes_in, record.bytes_decoded) >= memory.LARGE_BODY:
+            memory.hand_back()  # the body's pieces are let go by now, unless the journal keeps them
         if response is None:
             return replies.NO_ANSWER  # the connection is gone; uvicorn sends nothing
         if decision.slow_body:
@@ -224,6 +243,12 @@ class Collector:
     def _exchange(self, request: Request) -> Exchange:
         scope = request.scope
         headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in reversed(scope["headers"])}
+        if "transfer-encoding" in headers:
+            # A list header sent as several fields means them all, in order (RFC 9110 section 5.3);
+            # the parser frames by the last one, so the first alone would hide a coding.
+            headers["transfer-encoding"] = ", ".join(
+                value.decode("latin-1") for name, value in scope["headers"] if name == b"transfer-encoding"
+            )
         raw_query = scope["query_string"]
         query = dict(parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True)) if raw_query else {}
         record = self._new_record(scope, headers, query)
@@ -458,9 +483,12 @@ class Collector:
         record = exchange.record
         token = self._authenticate(exchange)
         channel = self._channel(exchange, token)
-        data = (await self._body(exchange)).data
+        body = await self._body(exchange)
         defaults = Defaults(record.id, channel, self._host(exchange), token, self.indexes())
-        parsed = parse_event_body(data, defaults, self.settings.max_event_size)
+        if body.kept:
+            parsed = parse_event_body(body.data, defaults, self.settings.max_event_size)
+        else:
+            parsed = parse_event_pieces(body.pieces(), defaults, self.settings.max_event_size)
         events = parsed.events
         record.events = len(events)
         limit = exchange.partial_limit
@@ -491,7 +519,7 @@ class Collector:
             moment = epoch_seconds(query["time"])
             if moment is None:
                 raise Rejected(codes.INVALID_DATA_FORMAT, note=f"time={query['time']!r} is not a number")
-        lines = self._split((await self._body(exchange)).parts)
+        lines = self._split(await self._body(exchange))
         record.events = lines.count
         limit = exchange.partial_limit
         if limit is not None:
@@ -513,8 +541,8 @@ class Collector:
             return partial, batch if accepted else None
         return self._answer(record, codes.SUCCESS, ack_id=ack_id), batch
 
-    def _split(self, parts: list[bytes]) -> RawLines:
-        return RawLines.of(parts, whole_body=self.settings.raw_split == "body")
+    def _split(self, body: Body) -> RawLines:
+        return body.raw_lines(whole_body=self.settings.raw_split == "body")
 
     async def _ack(self, exchange: Exchange) -> tuple[Response, None]:
         token = self._authenticate(exchange)
@@ -523,7 +551,7 @@ class Collector:
         channel = self._channel(exchange, token)
         if channel is None:
             raise Rejected(codes.CHANNEL_MISSING)
-        ack_ids = _ack_ids((await self._body(exchange)).data)
+        ack_ids = _ack_ids(_ack_poll(await self._body(exchange), self.settings.max_event_size))
         exchange.record.code = codes.SUCCESS.code
         exchange.record.text = codes.SUCCESS.text
         return replies.json_reply({"acks": self.acks.poll(channel, ack_ids, self.clock.now())}), None
@@ -559,12 +587,22 @@ def _method_not_allowed(allowed: str) -> Handler:
     return answer
 
 
-def _ack_ids(data: bytes) -> list[int]:
-    """The ids of an ack poll body, `{"acks": [0, 1, 2]}`."""
-    try:
-        body = orjson.loads(data)
-    except orjson.JSONDecodeError:
-        raise Rejected(codes.INVALID_DATA_FORMAT, note="ack poll is not JSON") from None
+def _ack_poll(body: Body, max_size: int) -> object:
+    """An ack poll body as JSON. One too big to keep inflated (a bomb, in practice) is read as a
+    stream, like an /event body, and must be one value no longer than `max_size`."""
+    if body.kept:
+        try:
+            return orjson.loads(body.data)
+        except orjson.JSONDecodeError:
+            raise Rejected(codes.INVALID_DATA_FORMAT, note="ack poll is not JSON") from None
+    values = list(itertools.islice(json_values(body.pieces(), max_size), 2))
+    if len(values) != 1 or isinstance(values[0], Rejected):
+        raise Rejected(codes.INVALID_DATA_FORMAT, note="ack poll is not one JSON object")
+    return values[0]
+
+
+def _ack_ids(body: object) -> list[int]:
+    """The ids of an ack poll, `{"acks": [0, 1, 2]}`."""
     ids = body.get("acks") if isinstance(body, dict) else None
     if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in ids):
         raise Rejected(codes.INVALID_DATA_FORMAT, note='ack poll must be {"acks": [<id>, ...]}')
