@@ -18,7 +18,7 @@ from starlette.types import Receive
 from hecharness import codes
 from hecharness.hec.tokens import Rejected
 
-__all__ = ["Body", "read_body", "TooLarge", "UnsupportedEncoding"]
+__all__ = ["Body", "read_body", "refuse_unknown_transfer_coding", "TooLarge", "UnsupportedEncoding", "UnsupportedTransferCoding"]
 
 # Output asked of zlib per call: a bomb is stopped at most this far past the cap.
 _INFLATE_STEP = 1 << 20
@@ -26,6 +26,29 @@ _INFLATE_STEP = 1 << 20
 
 class TooLarge(Exception):
     """The body passed the content-length cap (splunkd answers 413 with an HTML page)."""
+
+
+class UnsupportedTransferCoding(Exception):
+    """A Transfer-Encoding other than chunked alone (HTTP's answer is 501, RFC 9112 section 6.1)."""
+
+    def __init__(self, coding: str):
+        super().__init__(coding)
+        self.coding = coding
+
+
+def refuse_unknown_transfer_coding(headers: Mapping[str, str]) -> None:
+    """Raise UnsupportedTransferCoding unless the body is framed by chunked alone, or not coded at all.
+
+    uvicorn's parser frames any list that ends in chunked and hands the body over still coded:
+    `gzip, chunked` would be taken as it came, compressed bytes as events. Other lists (`chunked,
+    gzip`, `gzip`) never reach the collector: the parser cannot find the body's end and answers 400.
+    """
+    value = headers.get("transfer-encoding")
+    if value is None:
+        return
+    codings = [coding.strip().lower() for coding in value.split(",")]
+    if [coding for coding in codings if coding] != ["chunked"]:
+        raise UnsupportedTransferCoding(value)
 
 
 class UnsupportedEncoding(Exception):

@@ -31,7 +31,14 @@ from hecharness.faults import AckFault, Close, Decision, FaultSet, Hang, Partial
 from hecharness.faults.rules import NO_FAULT
 from hecharness.hec import connection, replies
 from hecharness.hec.acks import AckLedger
-from hecharness.hec.body import Body, TooLarge, UnsupportedEncoding, read_body
+from hecharness.hec.body import (
+    Body,
+    TooLarge,
+    UnsupportedEncoding,
+    UnsupportedTransferCoding,
+    read_body,
+    refuse_unknown_transfer_coding,
+)
 from hecharness.hec.events import Defaults, epoch_seconds, parse_event_body
 from hecharness.hec.indexes import Indexes
 from hecharness.hec.journal import Journal, RequestRecord, _EventBatch, _RawBatch
@@ -176,6 +183,8 @@ class Collector:
         batch: Batch | None = None
         response: Response | None
         try:
+            # Framing comes before everything the collector does, as in any HTTP server.
+            refuse_unknown_transfer_coding(exchange.headers)
             if decision.delay and not await self._pause(decision.delay):
                 response = await self._give_up(exchange, "the server stopped during the fault's delay")
             elif _runs_normally(decision.outcome):
@@ -199,6 +208,11 @@ class Collector:
                 415, "Unsupported Media Type", f"Content-Encoding of '{error.encoding}' is not supported"
             )
             record.note = f"unsupported Content-Encoding {error.encoding!r}"
+        except UnsupportedTransferCoding as error:
+            response = replies.html_reply(
+                501, "Not Implemented", f"Transfer-Encoding of '{error.coding}' is not supported"
+            )
+            record.note = f"unsupported Transfer-Encoding {error.coding!r}; the body was not read"
         except ClientDisconnect:
             # The sender hung up (or HTTP framing broke) mid-body: nobody to answer, nothing accepted,
             # and not an error of the fake's.
@@ -224,6 +238,12 @@ class Collector:
     def _exchange(self, request: Request) -> Exchange:
         scope = request.scope
         headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in reversed(scope["headers"])}
+        if "transfer-encoding" in headers:
+            # A list header sent as several fields means them all, in order (RFC 9110 section 5.3);
+            # the parser frames by the last one, so the first alone would hide a coding.
+            headers["transfer-encoding"] = ", ".join(
+                value.decode("latin-1") for name, value in scope["headers"] if name == b"transfer-encoding"
+            )
         raw_query = scope["query_string"]
         query = dict(parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True)) if raw_query else {}
         record = self._new_record(scope, headers, query)
