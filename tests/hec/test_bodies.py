@@ -7,6 +7,7 @@ import zlib
 
 import pytest
 
+from hecharness.hec import body as body_module
 from tests.hec.conftest import auth
 
 
@@ -89,3 +90,24 @@ def test_empty_or_blank_body_is_400_code_5(client, path, body):
 def test_gzipped_empty_body_is_no_data(client):
     response = client.post("/services/collector/raw", content=gzip.compress(b""), headers={**auth(), "Content-Encoding": "gzip"})
     assert response.json()["code"] == 5
+
+
+def test_a_gzip_body_past_the_keep_budget_keeps_every_event(client, hec):
+    # Past KEEP_DECODED the inflated bytes are counted and let go, and inflated again when read.
+    lines = [b'{"n":%d,"pad":"%s"}' % (n, b"p" * (n % 2000)) for n in range(12_000)]
+    text = b"\r\n".join(lines) + b"\n\n"
+    assert len(text) > body_module.KEEP_DECODED
+    response = client.post("/services/collector/raw", content=gzip.compress(text), headers={**auth(), "Content-Encoding": "gzip"})
+    assert response.json() == {"text": "Success", "code": 0}
+    assert hec.journal.event_count == len(lines)
+    assert [e.raw.encode() for e in hec.journal.events] == lines
+    assert hec.journal.requests()[-1].bytes_decoded == len(text)
+
+
+def test_an_event_body_past_the_keep_budget_is_parsed_whole(client, hec):
+    events = [b'{"event":{"n":%d,"pad":"%s"}}' % (n, b"e" * 900) for n in range(10_000)]
+    body = b"".join(events)
+    assert len(body) > body_module.KEEP_DECODED
+    response = client.post("/services/collector/event", content=gzip.compress(body), headers={**auth(), "Content-Encoding": "gzip"})
+    assert response.json() == {"text": "Success", "code": 0}
+    assert [e.event["n"] for e in hec.journal.events] == list(range(10_000))

@@ -109,3 +109,32 @@ def test_output_still_inside_zlib_when_a_chunk_runs_out_is_not_lost():
     deflate_end = len(wire) - 8  # the CRC and size follow the deflate data
     for cut in range(deflate_end - 24, len(wire)):
         assert read(receiver(wire, [cut])).data == text, cut
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_past_the_keep_budget_a_body_is_counted_let_go_and_inflated_again_alike(monkeypatch, seed):
+    rng = random.Random(seed)
+    monkeypatch.setattr(body_module, "KEEP_DECODED", 1000)
+    text = b"".join(rng.choice([b"\n", b"\r\n", b"  \n", b"event ", b"x" * 700]) for _ in range(rng.randrange(30, 300)))
+    wire = gzip.compress(text[: len(text) // 2]) + gzip.compress(text[len(text) // 2 :])
+    body = read(receiver(wire, [rng.randrange(1, 300) for _ in range(20)]))
+    expected = [line for line in text.splitlines() if line.strip()]
+    assert body._parts is None  # nothing inflated is held
+    assert (body.size, body.wire_bytes, body.data) == (len(text), len(wire), text)
+    lines = body.raw_lines()
+    assert lines.count == len(expected)
+    assert lines.head(3).lines() == expected[:3]
+    assert lines.lines() == expected
+    assert body.raw_lines(whole_body=True).lines() == [text.rstrip(b"\r\n")]
+
+
+def test_a_blank_body_past_the_keep_budget_is_still_blank(monkeypatch):
+    monkeypatch.setattr(body_module, "KEEP_DECODED", 100)
+    body = read(receiver(gzip.compress(b" \n\r\t" * 1000), [50]))
+    assert body._parts is None and body.is_blank()
+    assert body.raw_lines().count == 0
+
+
+def test_under_the_keep_budget_the_inflated_pieces_are_kept():
+    body = read(receiver(gzip.compress(b"kept\n" * 1000), [100]))
+    assert body._parts is not None and body.raw_lines().lines() == [b"kept"] * 1000

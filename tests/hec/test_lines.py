@@ -7,7 +7,7 @@ import threading
 from hypothesis import given, settings, strategies as st
 
 from hecharness.hec import lines as lines_module
-from hecharness.hec.lines import RawLines, split_lines
+from hecharness.hec.lines import LineCounter, RawLines, split_lines
 
 
 def reference(data: bytes) -> list[bytes]:
@@ -37,6 +37,35 @@ def test_split_lines_is_splitlines_without_blank_lines(data):
 def test_counting_across_pieces_without_splitting_agrees(data, where):
     data = data.replace(b"\r", b"")  # the counting walk is only taken for bodies without \r
     assert lines_module._count_lines(cut(data, where)) == len(reference(data))
+
+
+@settings(max_examples=600, deadline=None)
+@given(bodies, cuts)
+def test_a_counter_fed_piece_by_piece_agrees_carriage_returns_and_all(data, where):
+    counter = LineCounter()
+    for piece in cut(data, where):
+        counter.feed(piece)
+    assert counter.count == len(reference(data))
+
+
+def test_a_counter_keeps_nothing_of_a_line_that_never_ends():
+    counter = LineCounter()
+    for _ in range(100):
+        counter.feed(b"\0" * 4096)
+    assert counter.count == 1 and not any(isinstance(v, bytes) for v in (counter._open, counter._closed))
+    counter.feed(b"\r\n  \r\n\t\n" + b"y" * 10 + b"\n" * 3 + b"z")
+    assert counter.count == 3
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from([b"", b" ", b"a", b"\x0c"]), min_size=1, max_size=4), st.integers(1, 300), cuts)
+def test_counting_short_and_long_lines_alike(shape, repeat, where):
+    # Dense pieces are split in C, sparse ones walked line by line: both must count the same.
+    data = b"\n".join(shape * repeat) + b"\n" + b"q" * 5000 + b"\n"
+    counter = LineCounter()
+    for piece in cut(data, where):
+        counter.feed(piece)
+    assert counter.count == len(reference(data))
 
 
 @settings(max_examples=150, deadline=None)

@@ -3,12 +3,17 @@
 The cap (`max_content_length`) applies to the bytes on the wire and again to the bytes after
 gzip, so a small body that inflates into gigabytes is refused as soon as it passes the cap,
 without inflating the rest of it.
+
+Up to the cap is still 800 MB by default, and ten gzip bombs at once would hold 8 GB. So a gzip
+body keeps what it inflates only up to `KEEP_DECODED`; past that, what comes out is counted (its
+size, its `/raw` events) and let go, and the compressed body, which is no bigger than what the
+sender sent, is inflated again when somebody wants its content: the `/event` parser, or a reader
+of the journal. A refused bomb costs its compressed bytes and one budget, never its inflated size.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import ClientDisconnect
@@ -16,12 +21,16 @@ from zlib_ng import zlib_ng as zlib
 from starlette.types import Receive
 
 from hecharness import codes
+from hecharness.hec.lines import LineCounter, RawLines
 from hecharness.hec.tokens import Rejected
 
 __all__ = ["Body", "read_body", "refuse_unknown_transfer_coding", "TooLarge", "UnsupportedEncoding", "UnsupportedTransferCoding"]
 
 # Output asked of zlib per call: a bomb is stopped at most this far past the cap.
 _INFLATE_STEP = 1 << 20
+# Inflated bytes a request holds while it is read; past them it counts and lets go (see above).
+# Bigger than maxEventSize, so /event bodies the fast JSON path reads are inflated once.
+KEEP_DECODED = 8 << 20
 
 
 class TooLarge(Exception):
@@ -59,20 +68,35 @@ class UnsupportedEncoding(Exception):
         self.encoding = encoding
 
 
-@dataclass(slots=True)
 class Body:
-    """A decoded body as the pieces it arrived or inflated in.
+    """A decoded body as the pieces it arrived or inflated in, or, for a gzip body past
+    `KEEP_DECODED`, its compressed pieces and what counting its inflated bytes found.
 
-    Nothing joins them unless asked: `/raw` counts lines across the pieces, and joining a 320 MB
+    Nothing joins the pieces unless asked: `/raw` counts lines across them, and joining a 320 MB
     batch into one object costs more (fresh memory, page by page) than inflating a third of it.
     """
 
-    wire_bytes: int
-    parts: list[bytes]
+    __slots__ = ("wire_bytes", "size", "_parts", "_wire", "_counter")
+
+    def __init__(
+        self,
+        wire_bytes: int,
+        parts: list[bytes] | None,
+        size: int | None = None,
+        wire: list[bytes] | None = None,
+        counter: LineCounter | None = None,
+    ) -> None:
+        self.wire_bytes = wire_bytes
+        self.size = sum(map(len, parts)) if size is None else size
+        self._parts = parts
+        self._wire = wire
+        self._counter = counter
 
     @property
-    def size(self) -> int:
-        return sum(map(len, self.parts))
+    def parts(self) -> list[bytes]:
+        """The decoded pieces (inflated anew on every call when they were not kept)."""
+        parts = self._parts
+        return _inflate(self._wire) if parts is None else parts
 
     @property
     def data(self) -> bytes:
@@ -80,8 +104,17 @@ class Body:
         return parts[0] if len(parts) == 1 else b"".join(parts)
 
     def is_blank(self) -> bool:
+        if self._parts is None:
+            return self._counter.count == 0
         # Parts are never empty, so the body is blank exactly when each part is.
-        return all(map(bytes.isspace, self.parts))
+        return all(map(bytes.isspace, self._parts))
+
+    def raw_lines(self, *, whole_body: bool = False) -> RawLines:
+        """The body's `/raw` events: see `hecharness.hec.lines`."""
+        if self._parts is None:
+            wire = self._wire
+            return RawLines.counted(self._counter.count, lambda: _inflate(wire), whole_body=whole_body)
+        return RawLines.of(self._parts, whole_body=whole_body)
 
 
 async def read_body(receive: Receive, headers: Mapping[str, str], max_length: int) -> Body:
@@ -93,7 +126,7 @@ async def read_body(receive: Receive, headers: Mapping[str, str], max_length: in
     if declared is not None and declared.isdigit() and int(declared) > max_length:
         raise TooLarge()
 
-    inflater = _Inflater(max_length) if encoding in ("gzip", "x-gzip") else None
+    inflater = _Inflater(max_length, KEEP_DECODED) if encoding in ("gzip", "x-gzip") else None
     chunks: list[bytes] = []
     received = 0
     while True:
@@ -105,13 +138,25 @@ async def read_body(receive: Receive, headers: Mapping[str, str], max_length: in
             received += len(chunk)
             if received > max_length:
                 raise TooLarge()
-            if inflater is None:
-                chunks.append(chunk)
-            else:
+            chunks.append(chunk)
+            if inflater is not None:
                 inflater.feed(chunk)
         if not message.get("more_body", False):
             break
-    return Body(received, chunks if inflater is None else inflater.finish())
+    if inflater is None:
+        return Body(received, chunks, received)
+    parts = inflater.finish()
+    if parts is None:
+        return Body(received, None, inflater.produced, chunks, inflater.counter)
+    return Body(received, parts, inflater.produced)
+
+
+def _inflate(wire: list[bytes]) -> list[bytes]:
+    """A gzip body read before (so known to be whole and within the cap) inflated again."""
+    inflater = _Inflater(float("inf"), float("inf"))
+    for chunk in wire:
+        inflater.feed(chunk)
+    return inflater.finish()
 
 
 class _Inflater:
@@ -121,14 +166,17 @@ class _Inflater:
     step while holding the whole body makes it copy the unread rest of the body at every stop,
     which is quadratic in the body's size (4 s for one 50 MB Logpush batch).
     A body that is not valid gzip is still read to its end before it is refused.
+    Output is kept until it passes `keep` bytes; from then on it goes through `counter` and is let go.
     """
 
-    __slots__ = ("limit", "produced", "out", "_member", "_broken")
+    __slots__ = ("limit", "keep", "produced", "out", "counter", "_member", "_broken")
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: float, keep: float) -> None:
         self.limit = limit
+        self.keep = keep
         self.produced = 0
-        self.out: list[bytes] = []
+        self.out: list[bytes] | None = []
+        self.counter = LineCounter()
         self._member: Any = None
         self._broken = False
 
@@ -143,10 +191,7 @@ class _Inflater:
                 self._broken = True
                 return
             if chunk:
-                self.produced += len(chunk)
-                if self.produced > self.limit:
-                    raise TooLarge()
-                self.out.append(chunk)
+                self._take(chunk)
             if member.eof:
                 data = member.unused_data  # another gzip member may follow
                 self._member = None
@@ -155,7 +200,22 @@ class _Inflater:
                 # holds when the chunk runs out comes with the next one (the gzip trailer follows).
                 data = member.unconsumed_tail
 
-    def finish(self) -> list[bytes]:
+    def _take(self, chunk: bytes) -> None:
+        self.produced += len(chunk)
+        if self.produced > self.limit:
+            raise TooLarge()
+        out = self.out
+        if out is None:
+            self.counter.feed(chunk)
+            return
+        out.append(chunk)
+        if self.produced > self.keep:
+            for kept in out:
+                self.counter.feed(kept)
+            self.out = None
+
+    def finish(self) -> list[bytes] | None:
+        """The inflated pieces, or None when they were counted and let go."""
         if self._broken:
             raise Rejected(codes.INVALID_DATA_FORMAT, note="body is not valid gzip")
         if self._member is not None:

@@ -511,7 +511,7 @@ class Collector:
             moment = epoch_seconds(query["time"])
             if moment is None:
                 raise Rejected(codes.INVALID_DATA_FORMAT, note=f"time={query['time']!r} is not a number")
-        lines = self._split((await self._body(exchange)).parts)
+        lines = self._split(await self._body(exchange))
         record.events = lines.count
         limit = exchange.partial_limit
         if limit is not None:
@@ -533,8 +533,8 @@ class Collector:
             return partial, batch if accepted else None
         return self._answer(record, codes.SUCCESS, ack_id=ack_id), batch
 
-    def _split(self, parts: list[bytes]) -> RawLines:
-        return RawLines.of(parts, whole_body=self.settings.raw_split == "body")
+    def _split(self, body: Body) -> RawLines:
+        return body.raw_lines(whole_body=self.settings.raw_split == "body")
 
     async def _ack(self, exchange: Exchange) -> tuple[Response, None]:
         token = self._authenticate(exchange)

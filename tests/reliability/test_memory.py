@@ -1,0 +1,70 @@
+"""Gzip bombs cost the server what they weigh on the wire, not what they inflate to.
+
+Measured on the `serve` process itself, as the resident memory the kernel counts for it (VmRSS,
+and VmHWM, its high-water mark), never as a duration.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+from zlib_ng import zlib_ng
+
+from tests.serve_process import start_serve, stop_serve
+
+CONCURRENT = 10
+PEAK_LIMIT_MB = 300
+AFTER_LIMIT_MB = 150
+
+
+@pytest.fixture(scope="module")
+def bomb() -> bytes:
+    """1 GB of zeros, gzipped into about 1 MB: past the default 800 MB cap once inflated."""
+    compressor = zlib_ng.compressobj(9, zlib_ng.DEFLATED, 31)
+    block = bytes(1 << 20)
+    return b"".join([compressor.compress(block) for _ in range(1024)] + [compressor.flush()])
+
+
+def memory_mb(pid: int, field: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) // 1024
+    raise AssertionError(f"no {field} in /proc/{pid}/status")
+
+
+def send(port: int, request: bytes, statuses: list[bytes]) -> None:
+    with socket.create_connection(("127.0.0.1", port), timeout=120) as connection:
+        connection.sendall(request)
+        answer = b""
+        while b"\r\n" not in answer:
+            chunk = connection.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+        statuses.append(answer.split(b"\r\n", 1)[0])
+
+
+@pytest.mark.parametrize("path", ["/services/collector/raw", "/services/collector/event"])
+def test_ten_concurrent_gzip_bombs_at_the_default_cap_stay_small(tmp_path, bomb, path):
+    process, ready = start_serve(tmp_path, "--quiet")
+    try:
+        port = int(ready["url"].rsplit(":", 1)[1])
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Splunk {ready['tokens'][0]['value']}\r\n"
+            f"Content-Encoding: gzip\r\nContent-Length: {len(bomb)}\r\n\r\n"
+        ).encode()
+        statuses: list[bytes] = []
+        senders = [threading.Thread(target=send, args=(port, head + bomb, statuses)) for _ in range(CONCURRENT)]
+        for sender in senders:
+            sender.start()
+        for sender in senders:
+            sender.join(180)
+        assert statuses == [b"HTTP/1.1 413 Request Entity Too Large"] * CONCURRENT
+        peak, after = memory_mb(process.pid, "VmHWM"), memory_mb(process.pid, "VmRSS")
+        assert peak < PEAK_LIMIT_MB, f"serve peaked at {peak} MB"
+        assert after < AFTER_LIMIT_MB, f"serve holds {after} MB after the bombs"
+    finally:
+        stop_serve(process)
