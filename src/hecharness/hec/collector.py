@@ -39,7 +39,7 @@ from hecharness.hec.body import (
     read_body,
     refuse_unknown_transfer_coding,
 )
-from hecharness.hec.events import Defaults, epoch_seconds, parse_event_body
+from hecharness.hec.events import Defaults, epoch_seconds, parse_event_body, parse_event_pieces
 from hecharness.hec.indexes import Indexes
 from hecharness.hec.journal import Journal, RequestRecord, _EventBatch, _RawBatch
 from hecharness.hec.lines import RawLines
@@ -478,9 +478,12 @@ class Collector:
         record = exchange.record
         token = self._authenticate(exchange)
         channel = self._channel(exchange, token)
-        data = (await self._body(exchange)).data
+        body = await self._body(exchange)
         defaults = Defaults(record.id, channel, self._host(exchange), token, self.indexes())
-        parsed = parse_event_body(data, defaults, self.settings.max_event_size)
+        if body.kept:
+            parsed = parse_event_body(body.data, defaults, self.settings.max_event_size)
+        else:
+            parsed = parse_event_pieces(body.pieces(), defaults, self.settings.max_event_size)
         events = parsed.events
         record.events = len(events)
         limit = exchange.partial_limit

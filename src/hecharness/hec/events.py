@@ -10,13 +10,19 @@ names the bad one (0-based) in `invalid-event-number`. Two quirks are kept on pu
   indexed and the answer is still 200 (or "No data" when nothing came before).
 
 Metadata never carries over from one object to the next: each falls back to the token's defaults.
+
+A body too big to hold inflated (see `hecharness.hec.body`) is parsed as its pieces come out of the
+inflater, holding the text of about one object at a time: a gzip bomb that is no JSON is refused
+after `max_event_size` of it, and what follows the first bad object is never inflated.
 """
 
 from __future__ import annotations
 
 import bisect
+import codecs
 import json
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +33,7 @@ from hecharness.hec.indexes import Indexes
 from hecharness.hec.journal import Event
 from hecharness.hec.tokens import Rejected, Token
 
-__all__ = ["Parsed", "parse_event_body", "epoch_seconds", "ENVELOPE_KEYS"]
+__all__ = ["Parsed", "parse_event_body", "parse_event_pieces", "epoch_seconds", "ENVELOPE_KEYS"]
 
 ENVELOPE_KEYS = frozenset({"event", "time", "host", "source", "sourcetype", "index", "fields"})
 _METADATA_KEYS = ("host", "source", "sourcetype", "index")
@@ -91,9 +97,18 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 def parse_event_body(body: bytes, defaults: Defaults, max_event_size: int) -> Parsed:
     """Validate each JSON object of `body` in order, stopping at the first one Splunk would refuse."""
+    return _parse(_objects(body, max_event_size), defaults)
+
+
+def parse_event_pieces(pieces: Iterable[bytes], defaults: Defaults, max_event_size: int) -> Parsed:
+    """`parse_event_body` of the pieces' concatenation, taking pieces only as far as it reads."""
+    return _parse(_objects_streamed(pieces, max_event_size), defaults)
+
+
+def _parse(objects: Iterator[Any], defaults: Defaults) -> Parsed:
     events: list[Event] = []
     seen = 0
-    for number, item in enumerate(_objects(body, max_event_size)):
+    for number, item in enumerate(objects):
         seen += 1
         if isinstance(item, Rejected):
             item.invalid_event_number = number
@@ -137,42 +152,75 @@ def _objects(body: bytes, max_event_size: int):
 
 
 def _objects_slowly(body: bytes, max_event_size: int):
-    try:
-        text = body.decode("utf-8")
-        broken_at = None
-    except UnicodeDecodeError as error:
-        # Objects wholly before the bad byte are fine; the one holding it is invalid.
-        text = body[: error.start].decode("utf-8")
-        broken_at = len(text)
-    # Where exponent times may be, found in one pass: searching each object costs far more.
-    exponents = [match.start() for match in _EXPONENT_TIME_TEXT.finditer(text)]
-    position = _skip_space(text, 0)
-    while position < len(text):
+    return _objects_streamed((body,), max_event_size)
+
+
+def _objects_streamed(pieces: Iterable[bytes], max_event_size: int):
+    """Each JSON value of the pieces' concatenation, as `_objects` yields them, holding about one.
+
+    An object cut by a piece's end fails to parse until the rest arrives; a failure is final only
+    at the body's end or once the unparsed text passes `max_event_size` (no event may be longer).
+    Parsing is retried after the unparsed text doubles, so a long object costs linear time.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    text, position, dropped = "", 0, 0  # unparsed text from `position`; `dropped` characters before it
+    retry_at = 0  # unparsed length at which to try again after a failure
+    broken = False  # the body is not UTF-8 from the end of `text` on
+    pieces = iter(pieces)
+    while True:
+        piece = next(pieces, None)
+        final = piece is None
+        dropped += position
+        text, position = text[position:], 0
         try:
-            value, end = _DECODER.raw_decode(text, position)
-        except ValueError:
-            yield Rejected(codes.INVALID_DATA_FORMAT, note=f"not JSON at character {position}")
+            text += decoder.decode(b"" if final else piece, final)
+        except UnicodeDecodeError as error:
+            # Objects wholly before the bad byte are fine; the one holding it is invalid.
+            text += error.object[: error.start].decode("utf-8")
+            broken = final = True
+        # Where exponent times may be, found in one pass over the text in hand: searching each
+        # object costs far more. A literal cut by the piece's end is found with the next piece.
+        exponents = [match.start() for match in _EXPONENT_TIME_TEXT.finditer(text)]
+        while True:
+            position = _skip_space(text, position)
+            unparsed = len(text) - position
+            if not unparsed or (not final and unparsed < retry_at):
+                break
+            try:
+                value, end = _DECODER.raw_decode(text, position)
+            except ValueError:
+                if final or unparsed > max_event_size:
+                    yield Rejected(codes.INVALID_DATA_FORMAT, note=f"not JSON at character {dropped + position}")
+                    return
+                retry_at = 2 * unparsed
+                break
+            except RecursionError:
+                # The standard parser recurses once per level; a value nested deeper than it can go is
+                # refused like any other JSON it cannot read (orjson, the fast path, stops at 1024 levels).
+                yield Rejected(
+                    codes.INVALID_DATA_FORMAT, note=f"JSON nested too deeply at character {dropped + position}"
+                )
+                return
+            retry_at = 0
+            if end - position > max_event_size:
+                yield Rejected(codes.INVALID_DATA_FORMAT, note=f"event larger than max_event_size ({max_event_size})")
+                return
+            if _SURROGATE_ESCAPE.search(text, position, end) and _has_lone_surrogate(value):
+                # orjson (the fast path) refuses these, so the same object must not pass here; its text
+                # is not Unicode and the journal could not write it back out.
+                yield Rejected(
+                    codes.INVALID_DATA_FORMAT, note=f"unpaired UTF-16 surrogate escape at character {dropped + position}"
+                )
+                return
+            items = value if isinstance(value, list) else [value]
+            if exponents and _any_within(exponents, position, end):
+                _mark_exponent_times(items, _EXPONENT_DECODER.raw_decode(text, position)[0])
+            yield from items
+            position = end
+        if final:
+            if broken:
+                yield Rejected(codes.INVALID_DATA_FORMAT, note="body is not valid UTF-8")
             return
-        except RecursionError:
-            # The standard parser recurses once per level; a value nested deeper than it can go is
-            # refused like any other JSON it cannot read (orjson, the fast path, stops at 1024 levels).
-            yield Rejected(codes.INVALID_DATA_FORMAT, note=f"JSON nested too deeply at character {position}")
-            return
-        if end - position > max_event_size:
-            yield Rejected(codes.INVALID_DATA_FORMAT, note=f"event larger than max_event_size ({max_event_size})")
-            return
-        if _SURROGATE_ESCAPE.search(text, position, end) and _has_lone_surrogate(value):
-            # orjson (the fast path) refuses these, so the same object must not pass here; its text
-            # is not Unicode and the journal could not write it back out.
-            yield Rejected(codes.INVALID_DATA_FORMAT, note=f"unpaired UTF-16 surrogate escape at character {position}")
-            return
-        items = value if isinstance(value, list) else [value]
-        if exponents and _any_within(exponents, position, end):
-            _mark_exponent_times(items, _EXPONENT_DECODER.raw_decode(text, position)[0])
-        yield from items
-        position = _skip_space(text, end)
-    if broken_at is not None:
-        yield Rejected(codes.INVALID_DATA_FORMAT, note="body is not valid UTF-8")
 
 
 def _any_within(positions: list[int], start: int, end: int) -> bool:
