@@ -78,3 +78,27 @@ def test_ten_concurrent_gzip_bombs_at_the_default_cap_stay_small(tmp_path, path,
         assert after < AFTER_LIMIT_MB, f"serve holds {after} MB after the bombs"
     finally:
         stop_serve(process)
+
+
+@pytest.mark.parametrize("path", ["/services/collector/raw", "/services/collector/event"])
+def test_memory_is_handed_back_after_a_plain_body_refused_at_the_cap(tmp_path, path):
+    # A chunked body declares no length, so it is held until it passes the cap; then let go, and
+    # its pages given back (glibc kept 243 to 372 MB of these 400 resident without being asked).
+    process, ready = start_serve(tmp_path, "--quiet", "--max-content-length", "400000000")
+    try:
+        port = int(ready["url"].rsplit(":", 1)[1])
+        block = (b"y" * 1023 + b"\n") * 64
+        chunk = b"%x\r\n%s\r\n" % (len(block), block)
+        with socket.create_connection(("127.0.0.1", port), timeout=120) as connection:
+            connection.sendall(
+                f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Splunk {ready['tokens'][0]['value']}\r\n"
+                "Transfer-Encoding: chunked\r\n\r\n".encode()
+            )
+            for _ in range(450 * 16):  # 450 MB
+                connection.sendall(chunk)
+            connection.sendall(b"0\r\n\r\n")
+            assert connection.recv(4096).startswith(b"HTTP/1.1 413 ")
+        after = memory_mb(process.pid, "VmRSS")
+        assert after < AFTER_LIMIT_MB, f"serve holds {after} MB after a refused 400 MB body"
+    finally:
+        stop_serve(process)

@@ -29,7 +29,7 @@ from hecharness.clock import Clock, RealClock
 from hecharness.codes import HECCode
 from hecharness.faults import AckFault, Close, Decision, FaultSet, Hang, Partial, Reply, RequestFacts, Reset
 from hecharness.faults.rules import NO_FAULT
-from hecharness.hec import connection, replies
+from hecharness.hec import connection, memory, replies
 from hecharness.hec.acks import AckLedger
 from hecharness.hec.body import (
     Body,
@@ -182,6 +182,7 @@ class Collector:
         record, decision = exchange.record, exchange.decision
         batch: Batch | None = None
         response: Response | None
+        large = False  # a body that was refused at the cap, or big enough to leave memory behind
         try:
             # Framing comes before everything the collector does, as in any HTTP server.
             refuse_unknown_transfer_coding(exchange.headers)
@@ -198,6 +199,7 @@ class Collector:
             response = self._answer(record, refusal.code, invalid_event_number=refusal.invalid_event_number)
             record.note = refusal.note
         except TooLarge:
+            large = True
             if self.settings.flavor == "cloud":
                 response = self._answer(record, codes.INVALID_DATA_FORMAT, invalid_event_number=0)
             else:
@@ -229,6 +231,8 @@ class Collector:
         self.journal.record(record, batch)
         for observer in self.on_request:
             observer(record)
+        if large or max(record.bytes_in, record.bytes_decoded) >= memory.LARGE_BODY:
+            memory.hand_back()  # the body's pieces are let go by now, unless the journal keeps them
         if response is None:
             return replies.NO_ANSWER  # the connection is gone; uvicorn sends nothing
         if decision.slow_body:
