@@ -6,6 +6,7 @@ and VmHWM, its high-water mark), never as a duration.
 
 from __future__ import annotations
 
+import functools
 import socket
 import threading
 from pathlib import Path
@@ -20,6 +21,7 @@ PEAK_LIMIT_MB = 300
 AFTER_LIMIT_MB = 150
 
 
+@functools.cache
 def bomb(megabytes: int) -> bytes:
     """That many MB of zeros, gzipped into about a thousandth of it."""
     compressor = zlib_ng.compressobj(9, zlib_ng.DEFLATED, 31)
