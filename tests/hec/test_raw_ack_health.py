@@ -8,6 +8,7 @@ import pytest
 
 from hecharness.clock import VirtualClock
 from hecharness.hec import FakeHEC, HECSettings, Token
+from hecharness.hec import body as body_module
 from tests.hec.conftest import CHANNEL, OTHER_CHANNEL, auth
 
 
@@ -83,6 +84,19 @@ def test_ack_poll_may_be_gzipped(client):
     body = gzip.compress(b'{"acks":[0]}')
     response = client.post("/services/collector/ack", content=body, headers={**ack_headers(), "Content-Encoding": "gzip"})
     assert response.json() == {"acks": {"0": True}}
+
+
+@pytest.mark.parametrize(
+    ("tail", "answer"),
+    [(b"", {"acks": {"0": True, "1": False}}), (b"{}", {"text": "Invalid data format", "code": 6}), (b"\0" * 5000, {"text": "Invalid data format", "code": 6})],
+    ids=["one-object", "two-objects", "zeros-after"],
+)
+def test_an_ack_poll_too_big_to_keep_inflated_is_read_as_a_stream(client, monkeypatch, tail, answer):
+    monkeypatch.setattr(body_module, "KEEP_DECODED", 64)
+    client.post("/services/collector/raw", content=b"x", headers=ack_headers())
+    body = gzip.compress(b'{"acks":[0,1]' + b" " * 200 + b"}" + tail)
+    response = client.post("/services/collector/ack", content=body, headers={**ack_headers(), "Content-Encoding": "gzip"})
+    assert response.json() == answer
 
 
 def test_partial_acceptance_still_gets_an_ack_id(client):

@@ -19,6 +19,7 @@ from tests.serve_process import start_serve, stop_serve
 CONCURRENT = 10
 PEAK_LIMIT_MB = 300
 AFTER_LIMIT_MB = 150
+CHANNEL = "11111111-2222-4333-8444-555555555555"
 
 
 @functools.cache
@@ -56,17 +57,18 @@ def send(port: int, request: bytes, statuses: list[bytes]) -> None:
         ("/services/collector/event", 1024, b"HTTP/1.1 413 Request Entity Too Large"),
         # Within it, and no JSON: refused after max_event_size of it is parsed, the rest never inflated again.
         ("/services/collector/event", 700, b"HTTP/1.1 400 Bad Request"),
+        ("/services/collector/ack", 700, b"HTTP/1.1 400 Bad Request"),
     ],
-    ids=["raw-over-cap", "event-over-cap", "event-under-cap"],
+    ids=["raw-over-cap", "event-over-cap", "event-under-cap", "ack-under-cap"],
 )
 def test_ten_concurrent_gzip_bombs_at_the_default_cap_stay_small(tmp_path, path, megabytes, status):
     payload = bomb(megabytes)
-    process, ready = start_serve(tmp_path, "--quiet")
+    process, ready = start_serve(tmp_path, "--quiet", "--ack")
     try:
         port = int(ready["url"].rsplit(":", 1)[1])
         head = (
             f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Splunk {ready['tokens'][0]['value']}\r\n"
-            f"Content-Encoding: gzip\r\nContent-Length: {len(payload)}\r\n\r\n"
+            f"X-Splunk-Request-Channel: {CHANNEL}\r\nContent-Encoding: gzip\r\nContent-Length: {len(payload)}\r\n\r\n"
         ).encode()
         statuses: list[bytes] = []
         senders = [threading.Thread(target=send, args=(port, head + payload, statuses)) for _ in range(CONCURRENT)]

@@ -12,6 +12,7 @@ per-request cost near that of a bare endpoint (see bench/RESULTS.md).
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 import traceback
 import uuid
@@ -39,7 +40,7 @@ from hecharness.hec.body import (
     read_body,
     refuse_unknown_transfer_coding,
 )
-from hecharness.hec.events import Defaults, epoch_seconds, parse_event_body, parse_event_pieces
+from hecharness.hec.events import Defaults, epoch_seconds, json_values, parse_event_body, parse_event_pieces
 from hecharness.hec.indexes import Indexes
 from hecharness.hec.journal import Journal, RequestRecord, _EventBatch, _RawBatch
 from hecharness.hec.lines import RawLines
@@ -550,7 +551,7 @@ class Collector:
         channel = self._channel(exchange, token)
         if channel is None:
             raise Rejected(codes.CHANNEL_MISSING)
-        ack_ids = _ack_ids((await self._body(exchange)).data)
+        ack_ids = _ack_ids(_ack_poll(await self._body(exchange), self.settings.max_event_size))
         exchange.record.code = codes.SUCCESS.code
         exchange.record.text = codes.SUCCESS.text
         return replies.json_reply({"acks": self.acks.poll(channel, ack_ids, self.clock.now())}), None
@@ -586,12 +587,22 @@ def _method_not_allowed(allowed: str) -> Handler:
     return answer
 
 
-def _ack_ids(data: bytes) -> list[int]:
-    """The ids of an ack poll body, `{"acks": [0, 1, 2]}`."""
-    try:
-        body = orjson.loads(data)
-    except orjson.JSONDecodeError:
-        raise Rejected(codes.INVALID_DATA_FORMAT, note="ack poll is not JSON") from None
+def _ack_poll(body: Body, max_size: int) -> object:
+    """An ack poll body as JSON. One too big to keep inflated (a bomb, in practice) is read as a
+    stream, like an /event body, and must be one value no longer than `max_size`."""
+    if body.kept:
+        try:
+            return orjson.loads(body.data)
+        except orjson.JSONDecodeError:
+            raise Rejected(codes.INVALID_DATA_FORMAT, note="ack poll is not JSON") from None
+    values = list(itertools.islice(json_values(body.pieces(), max_size), 2))
+    if len(values) != 1 or isinstance(values[0], Rejected):
+        raise Rejected(codes.INVALID_DATA_FORMAT, note="ack poll is not one JSON object")
+    return values[0]
+
+
+def _ack_ids(body: object) -> list[int]:
+    """The ids of an ack poll, `{"acks": [0, 1, 2]}`."""
     ids = body.get("acks") if isinstance(body, dict) else None
     if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in ids):
         raise Rejected(codes.INVALID_DATA_FORMAT, note='ack poll must be {"acks": [<id>, ...]}')

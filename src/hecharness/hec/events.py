@@ -33,7 +33,7 @@ from hecharness.hec.indexes import Indexes
 from hecharness.hec.journal import Event
 from hecharness.hec.tokens import Rejected, Token
 
-__all__ = ["Parsed", "parse_event_body", "parse_event_pieces", "epoch_seconds", "ENVELOPE_KEYS"]
+__all__ = ["Parsed", "parse_event_body", "parse_event_pieces", "json_values", "epoch_seconds", "ENVELOPE_KEYS"]
 
 ENVELOPE_KEYS = frozenset({"event", "time", "host", "source", "sourcetype", "index", "fields"})
 _METADATA_KEYS = ("host", "source", "sourcetype", "index")
@@ -102,7 +102,7 @@ def parse_event_body(body: bytes, defaults: Defaults, max_event_size: int) -> Pa
 
 def parse_event_pieces(pieces: Iterable[bytes], defaults: Defaults, max_event_size: int) -> Parsed:
     """`parse_event_body` of the pieces' concatenation, taking pieces only as far as it reads."""
-    return _parse(_objects_streamed(pieces, max_event_size), defaults)
+    return _parse(_flattened(json_values(pieces, max_event_size)), defaults)
 
 
 def _parse(objects: Iterator[Any], defaults: Defaults) -> Parsed:
@@ -152,11 +152,17 @@ def _objects(body: bytes, max_event_size: int):
 
 
 def _objects_slowly(body: bytes, max_event_size: int):
-    return _objects_streamed((body,), max_event_size)
+    return _flattened(json_values((body,), max_event_size))
 
 
-def _objects_streamed(pieces: Iterable[bytes], max_event_size: int):
-    """Each JSON value of the pieces' concatenation, as `_objects` yields them, holding about one.
+def _flattened(values: Iterator[Any]) -> Iterator[Any]:
+    for value in values:
+        yield from value if isinstance(value, list) else (value,)
+
+
+def json_values(pieces: Iterable[bytes], max_event_size: int) -> Iterator[Any]:
+    """Each JSON value of the pieces' concatenation, holding the text of about one at a time;
+    the first bad one, or one longer than `max_event_size`, comes as a `Rejected` and ends them.
 
     An object cut by a piece's end fails to parse until the rest arrives; a failure is final only
     at the body's end or once the unparsed text passes `max_event_size` (no event may be longer).
@@ -166,14 +172,23 @@ def _objects_streamed(pieces: Iterable[bytes], max_event_size: int):
     text, position, dropped = "", 0, 0  # unparsed text from `position`; `dropped` characters before it
     retry_at = 0  # unparsed length at which to try again after a failure
     broken = False  # the body is not UTF-8 from the end of `text` on
+    waiting: list[bytes] = []  # pieces gathered until the retry is due, so the text is copied once for them
+    waiting_size = 0
     pieces = iter(pieces)
     while True:
         piece = next(pieces, None)
         final = piece is None
+        if not final:
+            waiting.append(piece)
+            waiting_size += len(piece)
+            if len(text) - position + waiting_size < retry_at:
+                continue
         dropped += position
         text, position = text[position:], 0
+        data = waiting[0] if len(waiting) == 1 else b"".join(waiting)
+        waiting, waiting_size = [], 0
         try:
-            text += decoder.decode(b"" if final else piece, final)
+            text += decoder.decode(data, final)
         except UnicodeDecodeError as error:
             # Objects wholly before the bad byte are fine; the one holding it is invalid.
             text += error.object[: error.start].decode("utf-8")
@@ -184,7 +199,7 @@ def _objects_streamed(pieces: Iterable[bytes], max_event_size: int):
         while True:
             position = _skip_space(text, position)
             unparsed = len(text) - position
-            if not unparsed or (not final and unparsed < retry_at):
+            if not unparsed:
                 break
             try:
                 value, end = _DECODER.raw_decode(text, position)
@@ -212,10 +227,11 @@ def _objects_streamed(pieces: Iterable[bytes], max_event_size: int):
                     codes.INVALID_DATA_FORMAT, note=f"unpaired UTF-16 surrogate escape at character {dropped + position}"
                 )
                 return
-            items = value if isinstance(value, list) else [value]
             if exponents and _any_within(exponents, position, end):
-                _mark_exponent_times(items, _EXPONENT_DECODER.raw_decode(text, position)[0])
-            yield from items
+                _mark_exponent_times(
+                    value if isinstance(value, list) else [value], _EXPONENT_DECODER.raw_decode(text, position)[0]
+                )
+            yield value
             position = end
         if final:
             if broken:
