@@ -24,7 +24,14 @@ from hecharness import codes
 from hecharness.hec.lines import LineCounter, RawLines
 from hecharness.hec.tokens import Rejected
 
-__all__ = ["Body", "read_body", "refuse_unknown_transfer_coding", "TooLarge", "UnsupportedEncoding", "UnsupportedTransferCoding"]
+__all__ = [
+    "Body",
+    "read_body",
+    "refuse_unknown_transfer_coding",
+    "TooLarge",
+    "UnsupportedEncoding",
+    "UnsupportedTransferCoding",
+]
 
 # Output asked of zlib per call: a bomb is stopped at most this far past the cap.
 _INFLATE_STEP = 1 << 20
