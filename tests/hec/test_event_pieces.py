@@ -14,8 +14,9 @@ DEFAULTS = Defaults(1, None, "host", TOKEN, Indexes((), [TOKEN]))
 OBJECTS = [
     b'{"event":"hello"}', b'{"event":{"a":[1,2,{"b":"\xc3\xa9"}]},"time":"12.5"}', b'[{"event":1},{"event":"two"}]',
     b'{"event":"\\ud83d\\ude00 pair"}', b'{"event":"\\ud83d lone"}', b'{"event":null}', b'{"event":""}', b'{"fields":{"f":1}}',
-    b'{"event":1,"index":"nope"}', b'{"event":1,"time":1.75248e9}', b'{"event":1,"other":2}', b"12", b"true", b'"text"', b"{", b"}", b"[", b'{"event":NaN}',
+    b'{"event":1,"index":"nope"}', b'{"event":1,"other":2}', b"12", b"true", b'"text"', b"{", b"}", b"[", b'{"event":NaN}',
     b'{"event":"' + b"long" * 30 + b'"}', b"\xff", b"\xe2\x82", b" ", b"\n", b"\t\r\n",
+    b'{"event":2.5e3,"time":1.75248e9}', b'{"event":{"time":1e9},"time":17524800}', b'[{"event":1,"time" : 1E9}]',
 ]
 bodies = st.lists(st.sampled_from(OBJECTS), max_size=12).map(b"".join)
 cuts = st.lists(st.integers(min_value=0, max_value=2_000), max_size=10)

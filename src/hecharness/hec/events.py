@@ -18,6 +18,7 @@ after `max_event_size` of it, and what follows the first bad object is never inf
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import json
 import re
@@ -151,8 +152,7 @@ def _objects(body: bytes, max_event_size: int):
 
 
 def _objects_slowly(body: bytes, max_event_size: int):
-    # Only a body that may hold an exponent time has each of its objects searched for one.
-    return _flattened(json_values((body,), max_event_size, exponents=_EXPONENT_TIME.search(body) is not None))
+    return _flattened(json_values((body,), max_event_size))
 
 
 def _flattened(values: Iterator[Any]) -> Iterator[Any]:
@@ -160,36 +160,46 @@ def _flattened(values: Iterator[Any]) -> Iterator[Any]:
         yield from value if isinstance(value, list) else (value,)
 
 
-def json_values(pieces: Iterable[bytes], max_event_size: int, exponents: bool = True) -> Iterator[Any]:
+def json_values(pieces: Iterable[bytes], max_event_size: int) -> Iterator[Any]:
     """Each JSON value of the pieces' concatenation, holding the text of about one at a time;
     the first bad one, or one longer than `max_event_size`, comes as a `Rejected` and ends them.
 
     An object cut by a piece's end fails to parse until the rest arrives; a failure is final only
     at the body's end or once the unparsed text passes `max_event_size` (no event may be longer).
     Parsing is retried after the unparsed text doubles, so a long object costs linear time.
-    An envelope `time` written with an exponent comes as an `ExponentTime` unless `exponents` is
-    false (the caller knows there is none).
     """
     decoder = codecs.getincrementaldecoder("utf-8")()
     text, position, dropped = "", 0, 0  # unparsed text from `position`; `dropped` characters before it
     retry_at = 0  # unparsed length at which to try again after a failure
     broken = False  # the body is not UTF-8 from the end of `text` on
+    waiting: list[bytes] = []  # pieces gathered until the retry is due, so the text is copied once for them
+    waiting_size = 0
     pieces = iter(pieces)
     while True:
         piece = next(pieces, None)
         final = piece is None
+        if not final:
+            waiting.append(piece)
+            waiting_size += len(piece)
+            if len(text) - position + waiting_size < retry_at:
+                continue
         dropped += position
         text, position = text[position:], 0
+        data = waiting[0] if len(waiting) == 1 else b"".join(waiting)
+        waiting, waiting_size = [], 0
         try:
-            text += decoder.decode(b"" if final else piece, final)
+            text += decoder.decode(data, final)
         except UnicodeDecodeError as error:
             # Objects wholly before the bad byte are fine; the one holding it is invalid.
             text += error.object[: error.start].decode("utf-8")
             broken = final = True
+        # Where exponent times may be, found in one pass over the text in hand: searching each
+        # object costs far more. A literal cut by the piece's end is found with the next piece.
+        exponents = [match.start() for match in _EXPONENT_TIME_TEXT.finditer(text)]
         while True:
             position = _skip_space(text, position)
             unparsed = len(text) - position
-            if not unparsed or (not final and unparsed < retry_at):
+            if not unparsed:
                 break
             try:
                 value, end = _DECODER.raw_decode(text, position)
@@ -217,8 +227,10 @@ def json_values(pieces: Iterable[bytes], max_event_size: int, exponents: bool = 
                     codes.INVALID_DATA_FORMAT, note=f"unpaired UTF-16 surrogate escape at character {dropped + position}"
                 )
                 return
-            if exponents and _EXPONENT_TIME_TEXT.search(text, position, end):
-                _mark_exponent_times(value, _EXPONENT_DECODER.raw_decode(text, position)[0])
+            if exponents and _any_within(exponents, position, end):
+                _mark_exponent_times(
+                    value if isinstance(value, list) else [value], _EXPONENT_DECODER.raw_decode(text, position)[0]
+                )
             yield value
             position = end
         if final:
