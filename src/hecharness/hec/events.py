@@ -239,13 +239,19 @@ def json_values(pieces: Iterable[bytes], max_event_size: int) -> Iterator[Any]:
             return
 
 
-def _mark_exponent_times(value: Any, twin: Any) -> None:
+def _any_within(positions: list[int], start: int, end: int) -> bool:
+    """Whether any of the sorted `positions` lies in [start, end)."""
+    first = bisect.bisect_left(positions, start)
+    return first < len(positions) and positions[first] < end
+
+
+def _mark_exponent_times(items: list[Any], twin: Any) -> None:
     """Replace each envelope `time` written with an exponent by an `ExponentTime`.
 
     `twin` is the same JSON decoded again keeping exponent literals; only the envelope's own
     `time` is looked at, so a number in the event itself stays the number it is.
     """
-    items, twins = (value, twin) if isinstance(value, list) else ([value], [twin])
+    twins = twin if isinstance(twin, list) else [twin]
     for item, marked in zip(items, twins):
         if isinstance(item, dict) and isinstance(marked, dict) and isinstance(marked.get("time"), ExponentTime):
             item["time"] = marked["time"]
