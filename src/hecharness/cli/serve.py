@@ -52,7 +52,7 @@ _EXIT_CODES = epilog("stopped by Ctrl-C or SIGTERM, the ways to stop it", interr
 @click.option("--client-cert-required", is_flag=True, help="Require a client certificate from the test CA (mutual TLS).")
 @click.option("--certs-dir", type=click.Path(file_okay=False, path_type=Path), help="Serve the certificates in this directory (written there first if missing).")
 @click.option("--fault", "fault_specs", multiple=True, metavar="SPEC", help="Inject a fault, e.g. 'error:9 first=3' (repeatable; see docs/faults.md).")
-@click.option("--faults", "fault_plan", type=click.Path(dir_okay=False, path_type=Path), help="TOML ([[faults]]) or JSON plan of faults.")
+@click.option("--faults", "fault_plan", type=click.Path(dir_okay=False, path_type=Path), help="A plan of faults: TOML [[faults]] tables or a JSON list, each {spec = 'error:9 first=3'} or its keys spelt out, as POST /faults takes (see docs/faults.md).")
 @click.option("--ready-file", type=OutputFile(), help="Write URLs and tokens here as JSON once listening; removed when serve stops.")
 @click.option("--show-tokens", is_flag=True, help="Print token values in full in logs.")
 @click.option("--quiet", is_flag=True, help="Do not log each request.")
