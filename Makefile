@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 test: install
 	$(BIN)/python -m pytest -n auto
 
-# Every scenario in scenarios/ (in parallel), or one: make scenario NAME=long-outage (names, file stems or patterns).
+# Every built-in scenario (src/hecharness/scenarios/, in parallel), or one: make scenario NAME=long-outage (names, file stems or patterns).
 scenario: install
 	$(BIN)/hecharness scenario run $(NAME)
 

@@ -1,15 +1,13 @@
-"""Every scenario in scenarios/ holds: CI guards the FAQ's behaviours through the test suite too."""
+"""Every built-in scenario holds: CI guards the FAQ's behaviours through the test suite too."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
 from hecharness.scenario import load_directory, run_scenario
+from hecharness.scenario.discover import BUILTIN
 
-SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
-SCENARIOS = load_directory(SCENARIO_DIR)
+SCENARIOS = load_directory(BUILTIN)
 
 
 @pytest.mark.parametrize("case", SCENARIOS, ids=[s.name for s in SCENARIOS])

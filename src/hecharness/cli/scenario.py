@@ -15,6 +15,7 @@ from rich.table import Table
 
 from hecharness.cli import main
 from hecharness.scenario import ScenarioNotFound, ScenarioResult, load_directory, run_many, select
+from hecharness.scenario.discover import BUILTIN
 from hecharness.scenario.runner import quiet_server_warnings
 
 EXIT_FAILED = 1
@@ -30,8 +31,8 @@ def _directory_option(function):
         "--dir",
         "directory",
         type=click.Path(file_okay=False, path_type=Path),
-        default=Path("scenarios"),
-        show_default=True,
+        default=BUILTIN,
+        show_default="the built-in scenarios",
         help="Where the scenario files are.",
     )(function)
 

@@ -15,7 +15,10 @@ from pathlib import Path
 
 from hecharness.scenario.definition import Scenario
 
-__all__ = ["load_directory", "load_file", "select", "ScenarioNotFound"]
+__all__ = ["BUILTIN", "load_directory", "load_file", "select", "ScenarioNotFound"]
+
+# The scenarios that ship with hecharness: a directory inside the installed package, found from anywhere.
+BUILTIN = Path(__file__).resolve().parent.parent / "scenarios"
 
 
 class ScenarioNotFound(LookupError):
