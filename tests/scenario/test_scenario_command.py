@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import textwrap
 from pathlib import Path
@@ -117,3 +118,17 @@ def test_a_sender_that_does_not_retry_loses_what_the_busy_hec_refused(out_dir, s
     assert code.observed.startswith("1 (sent 1000 records in 4 batches; 1 given up")
     assert missing.observed.startswith("250 (first: RayID=")
     assert busy.passed
+
+
+@pytest.mark.parametrize("form", ["arguments", "shell"])
+def test_python_in_a_command_is_the_interpreter_running_the_harness(form, out_dir, scenario_certs, monkeypatch):
+    # As from a shell that never activated the virtualenv: its bin directory is not on PATH.
+    monkeypatch.setenv("PATH", os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if p != os.path.dirname(sys.executable)) or "/usr/bin:/bin")
+    module = ["python", "-m", "hecharness.scenario.example_sender", "--batch", "25"]
+    result = run(
+        out_dir,
+        scenario_certs,
+        sender=Command(module if form == "arguments" else " ".join(module) + ' && test "$HECHARNESS_PYTHON" = ' + sys.executable),
+        expectations=[expect.exit_code(0), expect.delivered("all")],
+    )
+    assert result.passed, "\n".join(map(str, result.verdicts))

@@ -18,6 +18,11 @@ these variables set, and then accounts for every record at the HEC:
 | `HEC_ADMIN_URL` | the fake's admin API (journal, faults), for senders that want to look |
 | `HECHARNESS_SCENARIO` | the scenario's name |
 | `HECHARNESS_WORKDIR` | a directory of the command's own, for state or logs |
+| `HECHARNESS_PYTHON` | the Python interpreter running the harness |
+
+The directory of that interpreter comes first on the command's `PATH`, as an activated virtualenv
+would put it, so `python -m hecharness.scenario.example_sender` runs with hecharness importable
+whether or not the shell that started the harness had its virtualenv activated.
 
 The command runs in real time (a program cannot be put on a virtual clock) and is killed after
 its timeout. Its exit code, and the tails of its output, are part of the report.
@@ -28,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shlex
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -54,6 +60,7 @@ ENVIRONMENT = (
     "HEC_ADMIN_URL",
     "HECHARNESS_SCENARIO",
     "HECHARNESS_WORKDIR",
+    "HECHARNESS_PYTHON",
 )
 _OUTPUT_LIMIT = 64_000  # characters of stdout and stderr kept
 
@@ -78,6 +85,7 @@ def environment(run: Run, records_file: Path, count: int) -> dict[str, str]:
         "HEC_ADMIN_URL": hec.admin_url or "",
         "HECHARNESS_SCENARIO": run.scenario.name,
         "HECHARNESS_WORKDIR": str(run.workdir.absolute()),
+        "HECHARNESS_PYTHON": sys.executable,
     }
 
 
@@ -91,6 +99,9 @@ def write_records(path: Path, lines: list[bytes], prefix: bytes = b"", delimiter
 async def run_command(command: Command, env: dict[str, str], cwd: Path | None = None) -> CommandResult:
     """Run the command with `env` added to ours; kill it (and what it started) after its timeout."""
     full_env = {**os.environ, **env}
+    # Not resolved: a virtualenv's python is a symlink, and only its own path makes it the virtualenv's.
+    interpreter_dir = os.path.dirname(sys.executable)
+    full_env["PATH"] = os.pathsep.join([interpreter_dir, *(full_env.get("PATH") or os.defpath).split(os.pathsep)])
     shown = command.command if isinstance(command.command, str) else shlex.join(command.command)
     started = time.perf_counter()
     common: dict[str, Any] = {

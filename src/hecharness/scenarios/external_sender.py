@@ -10,8 +10,6 @@ forwarder command here to check its configuration against the same faults.
   that is busy for its first two requests: it must retry them and deliver everything once.
 """
 
-import sys
-
 from hecharness.scenario import HEC, Command, Records, Scenario, expect
 
 CURL = (
@@ -39,7 +37,7 @@ scenarios = [
         "A forwarder facing two busy answers (503/9) retries them and delivers every record exactly once.",
         hec=HEC(faults=["error:9 first=2 name=busy"]),
         records=Records(count=2000, rate=100),
-        sender=Command([sys.executable, "-m", "hecharness.scenario.example_sender", "--batch", "500"], timeout=30),
+        sender=Command(["python", "-m", "hecharness.scenario.example_sender", "--batch", "500"], timeout=30),
         expect=[
             expect.exit_code(0),
             expect.answers(2, status=503, code=9),
