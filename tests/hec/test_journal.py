@@ -122,9 +122,12 @@ def test_delivery_by_key_finds_missing_duplicated_and_unexpected(client, hec):
     client.post("/services/collector/raw", content=ndjson(sent[4:6] + [{"RayID": "stranger"}]), headers=auth())
     report = hec.journal.delivery(sent, key="RayID")
     assert (report.expected, report.received, report.delivered) == (10, 9, 6)
-    assert report.missing == ["ray00006", "ray00007", "ray00008", "ray00009"]
-    assert report.duplicated == {"ray00004": 1, "ray00005": 1}
-    assert report.unexpected == ["stranger"]
+    assert report.missing_keys == ["ray00006", "ray00007", "ray00008", "ray00009"]
+    assert report.duplicated_keys == {"ray00004": 1, "ray00005": 1}
+    assert report.unexpected_keys == ["stranger"]
+    # One meaning per name: the counts have the names the JSON form (admin API, report.json) gives them.
+    assert (report.missing, report.duplicated, report.unexpected) == (4, 2, 1)
+    assert {name: report.to_dict()[name] for name in ("missing", "duplicated", "unexpected")} == {"missing": 4, "duplicated": 2, "unexpected": 1}
     assert not report.complete
     summary = report.summary()
     assert "missing 4" in summary and "first missing: 'ray00006'" in summary and "'ray00004' x2" in summary
@@ -141,7 +144,7 @@ def test_delivery_complete_when_each_record_arrived_once(client, hec):
 def test_delivery_by_line_without_a_key(client, hec):
     client.post("/services/collector/raw", content=b"alpha\nbeta\nbeta\n", headers=auth())
     report = hec.journal.delivery(["alpha", "beta", "gamma"])
-    assert (report.delivered, report.missing, report.duplicated) == (2, ["gamma"], {"beta": 1})
+    assert (report.delivered, report.missing_keys, report.duplicated_keys) == (2, ["gamma"], {"beta": 1})
 
 
 def test_delivery_reads_event_endpoint_payloads(client, hec):
@@ -160,7 +163,7 @@ def test_partially_accepted_events_are_the_only_ones_counted(client, hec):
     body = b'{"event":{"RayID":"a"}}{"event":{"RayID":"b"}}{"event":'
     client.post("/services/collector/event", content=body, headers=auth())
     report = hec.journal.delivery([{"RayID": k} for k in "abc"], key="RayID")
-    assert (report.delivered, report.missing) == (2, ["c"])
+    assert (report.delivered, report.missing_keys) == (2, ["c"])
 
 
 def test_reading_from_another_thread_while_the_server_writes(hec):
@@ -262,3 +265,12 @@ def test_a_reset_request_keeps_its_channel(hec):
     hec.settle()
     (record,) = hec.journal.requests(channel=CHANNEL)
     assert (record.token_name, record.fault) == ("good", "fault-1=reset")
+
+
+def test_the_json_form_names_whole_line_records_without_carrying_them(client, hec):
+    long_line = '{"RayID":"kept","padding":"' + "x" * 3000 + '"}'
+    report = hec.journal.delivery([long_line, "short"])
+    shown = report.to_dict()["first_missing"]
+    assert shown[1] == "short"
+    assert shown[0].startswith('{"RayID":"kept","padding":"xxx') and shown[0].endswith(f"... ({len(long_line):,} characters)") and len(shown[0]) < 160
+    assert report.missing_keys[0] == long_line  # the Python form keeps the records themselves

@@ -173,8 +173,9 @@ def test_accounting_across_hecs_counts_a_record_sent_to_both_as_a_duplicate():
             httpx.post(hec.url + "/services/collector/raw", content=body, headers={"Authorization": "Splunk t"}).raise_for_status()
         report = account(records, [one.journal, two.journal], key="RayID")
         alone = account(records, [one.journal], key="RayID")
-    assert (report.delivered, report.missing, report.duplicated, report.unexpected) == (2, ["c"], {"b": 1}, ["x"])
-    assert (alone.delivered, alone.missing, alone.duplicates) == (2, ["c"], 0)
+    assert (report.delivered, report.missing_keys, report.duplicated_keys, report.unexpected_keys) == (2, ["c"], {"b": 1}, ["x"])
+    assert (report.missing, report.duplicated, report.unexpected) == (1, 1, 1)  # counts, as in the JSON form
+    assert (alone.delivered, alone.missing_keys, alone.duplicated) == (2, ["c"], 0)
 
 
 # -- definitions and discovery ------------------------------------------------------------------------

@@ -212,58 +212,77 @@ Key = str | Callable[[Any], Any] | None
 class DeliveryReport:
     """What a sender meant to deliver against what the collector accepted.
 
-    `delivered` counts expected records that arrived at least once; `duplicated` counts extra
-    arrivals of expected records; `unexpected` counts arrivals nobody expected.
+    `delivered` counts expected records that arrived at least once; `missing`, `duplicated` (extra
+    arrivals of expected records) and `unexpected` (arrivals nobody expected) are counts too, as in
+    the JSON form. The records themselves, by key, are `missing_keys`, `duplicated_keys` (each with
+    its extra arrivals) and `unexpected_keys`.
     """
 
     expected: int
     received: int
     delivered: int
-    missing: list[Any]
-    duplicated: dict[Any, int]
-    unexpected: list[Any]
+    missing_keys: list[Any]
+    duplicated_keys: dict[Any, int]
+    unexpected_keys: list[Any]
     key: str
+
+    @property
+    def missing(self) -> int:
+        return len(self.missing_keys)
+
+    @property
+    def duplicated(self) -> int:
+        return sum(self.duplicated_keys.values())
+
+    @property
+    def unexpected(self) -> int:
+        return len(self.unexpected_keys)
 
     @property
     def complete(self) -> bool:
         """Every expected record arrived exactly once and nothing else did."""
         return not self.missing and not self.duplicated and not self.unexpected
 
-    @property
-    def duplicates(self) -> int:
-        return sum(self.duplicated.values())
-
     def summary(self, limit: int = 5) -> str:
         parts = [
             f"expected {self.expected}, received {self.received}, delivered {self.delivered}",
-            f"missing {len(self.missing)}",
-            f"duplicated {self.duplicates}",
-            f"unexpected {len(self.unexpected)}",
+            f"missing {self.missing}",
+            f"duplicated {self.duplicated}",
+            f"unexpected {self.unexpected}",
         ]
         text = ", ".join(parts) + f" (by {self.key})"
-        if self.missing:
-            text += f"; first missing: {', '.join(map(repr, self.missing[:limit]))}"
-        if self.duplicated:
-            firsts = list(self.duplicated.items())[:limit]
+        if self.missing_keys:
+            text += f"; first missing: {', '.join(map(repr, self.missing_keys[:limit]))}"
+        if self.duplicated_keys:
+            firsts = list(self.duplicated_keys.items())[:limit]
             text += "; first duplicated: " + ", ".join(f"{k!r} x{n + 1}" for k, n in firsts)
-        if self.unexpected:
-            text += f"; first unexpected: {', '.join(map(repr, self.unexpected[:limit]))}"
+        if self.unexpected_keys:
+            text += f"; first unexpected: {', '.join(map(repr, self.unexpected_keys[:limit]))}"
         return text
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, shown: Callable[[Any], Any] | None = None) -> dict[str, Any]:
+        """Counts, and the first 20 keys of each kind; `shown` writes a key (by default, lines cut to 120 characters)."""
+        show = shown or _clipped
         return {
             "expected": self.expected,
             "received": self.received,
             "delivered": self.delivered,
-            "missing": len(self.missing),
-            "duplicated": self.duplicates,
-            "unexpected": len(self.unexpected),
+            "missing": self.missing,
+            "duplicated": self.duplicated,
+            "unexpected": self.unexpected,
             "complete": self.complete,
             "key": self.key,
-            "first_missing": self.missing[:20],
-            "first_duplicated": [[k, n + 1] for k, n in list(self.duplicated.items())[:20]],
-            "first_unexpected": self.unexpected[:20],
+            "first_missing": [show(k) for k in self.missing_keys[:20]],
+            "first_duplicated": [[show(k), n + 1] for k, n in list(self.duplicated_keys.items())[:20]],
+            "first_unexpected": [show(k) for k in self.unexpected_keys[:20]],
         }
+
+
+def _clipped(key: Any, limit: int = 120) -> Any:
+    """A whole-line key cut short: a report names records, it does not carry them."""
+    if isinstance(key, str) and len(key) > limit:
+        return f"{key[:limit]}... ({len(key):,} characters)"
+    return key
 
 
 class Journal:

@@ -142,7 +142,7 @@ def nothing_delivered(hec: str | None = None) -> Expectation:
 
 def missing(value: Any = None, *, at_least: Any = None, at_most: Any = None, hec: str | None = None) -> Expectation:
     def measure(observation: Observation) -> tuple[float, str]:
-        gone = observation.delivery(hec).missing
+        gone = observation.delivery(hec).missing_keys
         return len(gone), number(len(gone)) + (f" (first: {observation.show(gone)})" if gone else "")
 
     return _measured(_to("records missing", hec), Bound.parse(value, at_least=at_least, at_most=at_most), measure)
@@ -153,8 +153,8 @@ def duplicated(value: Any = None, *, at_least: Any = None, at_most: Any = None, 
 
     def measure(observation: Observation) -> tuple[float, str]:
         report = observation.delivery(hec)
-        twice = list(report.duplicated)
-        return report.duplicates, number(report.duplicates) + (f" (first: {observation.show(twice)})" if twice else "")
+        twice = list(report.duplicated_keys)
+        return report.duplicated, number(report.duplicated) + (f" (first: {observation.show(twice)})" if twice else "")
 
     return _measured(_to("duplicate arrivals", hec), Bound.parse(value, at_least=at_least, at_most=at_most), measure)
 
@@ -163,7 +163,7 @@ def unexpected(value: Any = None, *, at_least: Any = None, at_most: Any = None, 
     """Events nobody sent (Logpush's validation probe aside)."""
 
     def measure(observation: Observation) -> tuple[float, str]:
-        extra = observation.delivery(hec).unexpected
+        extra = observation.delivery(hec).unexpected_keys
         return len(extra), number(len(extra)) + (f" (first: {observation.show(extra, 1)})" if extra else "")
 
     return _measured(_to("unexpected events", hec), Bound.parse(value, at_least=at_least, at_most=at_most), measure)
@@ -209,7 +209,7 @@ def lost_matches_missing() -> Expectation:
     def check(observation: Observation) -> tuple[bool, str, str]:
         metrics = observation.logpush().metrics
         lost = metrics.records_dropped + metrics.records_lost_disabled
-        gone = len(observation.delivery().missing)
+        gone = observation.delivery().missing
         return lost == gone, "the same number", f"{number(lost)} counted lost, {number(gone)} missing at the HEC"
 
     return Expectation("records lost against missing at the HEC", "the same number", check)

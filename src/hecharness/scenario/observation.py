@@ -150,16 +150,16 @@ class Observation:
     def show(self, keys: Iterable[Any], limit: int = 3) -> str:
         """A few records for a message, by their dataset's key field rather than as whole lines."""
         keys = list(keys)
+        return ", ".join(self.label(key) for key in keys[:limit]) + (", ..." if len(keys) > limit else "")
+
+    def label(self, key: Any) -> str:
+        """One record as a report names it: `RayID=...` when its line has the dataset's key field."""
         field = get_dataset(self.scenario.records.dataset).key
-        shown = []
-        for key in keys[:limit]:
-            payload = payload_of(key) if self.scenario.key is None else None
-            if isinstance(payload, dict) and field in payload:
-                shown.append(f"{field}={payload[field]}")
-            else:
-                text = repr(key)
-                shown.append(text if len(text) <= 60 else text[:57] + "...")
-        return ", ".join(shown) + (", ..." if len(keys) > limit else "")
+        payload = payload_of(key) if self.scenario.key is None else None
+        if isinstance(payload, dict) and field in payload:
+            return f"{field}={payload[field]}"
+        text = repr(key)
+        return text if len(text) <= 60 else text[:57] + "..."
 
 
 def account(records: list[Any], journals: list[Journal], key: str | None) -> DeliveryReport:
@@ -187,8 +187,8 @@ def _probes(journal: Journal) -> int:
 def _without_probes(report: DeliveryReport, probes: int, marker: Any) -> DeliveryReport:
     if not probes:
         return report
-    unexpected = list(report.unexpected)
+    unexpected = list(report.unexpected_keys)
     for _ in range(probes):
         if marker in unexpected:
             unexpected.remove(marker)
-    return replace(report, received=report.received - probes, unexpected=unexpected)
+    return replace(report, received=report.received - probes, unexpected_keys=unexpected)
