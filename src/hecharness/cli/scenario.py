@@ -1,11 +1,14 @@
-"""`hecharness scenario list|run [NAME...]`: the behaviours in scenarios/, run against fake HECs and judged.
+"""`hecharness scenario list|run [NAME...]`: the built-in behaviours (and your own, with --dir), run against fake HECs and judged.
 
-Exit codes for `run`: 0 every expectation held; 1 at least one failed (or a scenario crashed);
-2 bad usage, such as a name that matches no scenario.
+Exit codes for `run`: 0 every expectation held; 1 at least one failed, crashed, or its file could
+not be loaded; 2 bad usage (a name that matches no scenario, a --dir without scenario files, an
+--out that cannot be written); 130 interrupted (Ctrl-C), after writing the reports of what finished.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import click
@@ -14,11 +17,20 @@ from rich.markup import escape
 from rich.table import Table
 
 from hecharness.cli import main
-from hecharness.scenario import ScenarioNotFound, ScenarioResult, load_directory, run_many, select
-from hecharness.scenario.discover import BUILTIN
-from hecharness.scenario.runner import quiet_server_warnings
+from hecharness.scenario import ScenarioNotFound, ScenarioResult, run_many
+from hecharness.scenario.discover import BUILTIN, Catalog, NoScenarios, discover
+from hecharness.scenario.runner import RunInterrupted, quiet_server_warnings
 
 EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports it
+OUTCOME_STYLE = {"pass": "[green]pass[/]", "FAIL": "[red]FAIL[/]", "ERROR": "[red]ERROR[/]", "not run": "[yellow]not run[/]"}
+
+
+class BadUsage(click.ClickException):
+    """One line on stderr and exit 2, without click's usage banner."""
+
+    exit_code = EXIT_USAGE
 
 
 @main.group()
@@ -29,47 +41,63 @@ def scenario() -> None:
 def _directory_option(function):
     return click.option(
         "--dir",
-        "directory",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=BUILTIN,
-        show_default="the built-in scenarios",
-        help="Where the scenario files are.",
+        "directories",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        help="A directory of your own scenario files, added to the built-in ones (repeatable).",
     )(function)
 
 
 @scenario.command("list")
 @_directory_option
 @click.argument("names", nargs=-1)
-def list_scenarios(directory: Path, names: tuple[str, ...]) -> None:
+def list_scenarios(directories: tuple[Path, ...], names: tuple[str, ...]) -> None:
     """List the scenarios (all, or those matching NAMES: names, file stems or patterns like 'validation-*')."""
-    chosen = _load(directory, names)
+    chosen = _load(directories, names)
     table = Table(show_lines=False)
     for column in ("scenario", "sender", "file", "what it shows"):
         table.add_column(column, overflow="fold")
-    for item in chosen:
+    for item in chosen.scenarios:
         table.add_row(item.name, item.sender.kind, Path(item.source).name, item.summary)
+    for file in chosen.unloadable:
+        table.add_row(file.name, "-", file.name, f"[red]cannot be loaded:[/] {escape(file.problem)}")
     Console(width=max(Console().width, 120)).print(table)
 
 
 @scenario.command("run")
 @_directory_option
 @click.argument("names", nargs=-1)
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("scenario-results"), show_default=True, help="Where the JSON report, JUnit XML and SVG timelines go.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("scenario-results"), show_default=True, help="Where the JSON report, JUnit XML and SVG timelines go.")
 @click.option("--workers", type=click.IntRange(1, 16), default=2, show_default=True, help="Scenarios run at once, one process each.")
 @click.option("--verbose", "-v", is_flag=True, help="Print every expectation, not only the failed ones.")
-def run_scenarios(directory: Path, names: tuple[str, ...], out: Path, workers: int, verbose: bool) -> None:
-    """Run the scenarios (all, or those matching NAMES) and report expected against observed."""
-    chosen = _load(directory, names)
+def run_scenarios(directories: tuple[Path, ...], names: tuple[str, ...], out: Path, workers: int, verbose: bool) -> None:
+    """Run the scenarios (all, or those matching NAMES) and report expected against observed.
+
+    \b
+    Exit codes: 0 all passed; 1 one failed, crashed or could not be loaded;
+    2 bad usage or an --out that cannot be written; 130 interrupted (Ctrl-C).
+    """
+    chosen = _load(directories, names)
+    _check_writable(out)
     quiet_server_warnings()
     # Piped output (make, CI) defaults to 80 columns, too narrow for the table; terminals keep their width.
     console = Console(width=max(Console().width, 120))
-    console.print(f"running {len(chosen)} scenario{'s' if len(chosen) != 1 else ''} from {directory} with {workers} worker{'s' if workers != 1 else ''}")
+    count = len(chosen.scenarios) + len(chosen.unloadable)
+    where = ", ".join(["the built-in scenarios", *map(str, directories)])
+    console.print(f"running {_plural(count, 'scenario')} from {where} with {_plural(workers, 'worker')}")
 
     def progress(result: ScenarioResult) -> None:
-        mark = "[green]pass[/]" if result.passed else "[red]FAIL[/]"
-        console.print(f"  {mark} {result.name} ({result.wall_seconds:.1f} s)")
+        console.print(f"  {OUTCOME_STYLE[result.outcome]} {result.name} ({result.wall_seconds:.1f} s)")
 
-    summary = run_many(chosen, out, workers=workers, on_result=progress)
+    try:
+        summary = run_many(chosen.scenarios, out, workers=workers, on_result=progress, unloadable=chosen.unloadable)
+    except RunInterrupted as interrupt:
+        summary = interrupt.summary
+        finished = [r for r in summary.results if r.not_run is None]
+        unfinished = ", ".join(r.name for r in summary.results if r.not_run is not None)
+        console.print(f"[yellow]interrupted after {len(finished)} of {_plural(len(summary.results), 'scenario')}[/]; not run: {unfinished}")
+        console.print(f"partial report: {summary.report}\njunit:  {summary.junit}")
+        raise SystemExit(EXIT_INTERRUPTED) from None
     console.print(_table(summary.results, summary.wall_seconds))
     for result in summary.results:
         if verbose or not result.passed:
@@ -77,16 +105,34 @@ def run_scenarios(directory: Path, names: tuple[str, ...], out: Path, workers: i
     console.print(f"report: {summary.report}\njunit:  {summary.junit}\ntimelines: {summary.timelines}/")
     if not summary.passed:
         failed = ", ".join(r.name for r in summary.failed)
-        console.print(f"[red]{len(summary.failed)} of {len(summary.results)} scenarios failed:[/] {failed}")
+        console.print(f"[red]{len(summary.failed)} of {_plural(len(summary.results), 'scenario')} failed:[/] {failed}")
         raise SystemExit(EXIT_FAILED)
-    console.print(f"[green]all {len(summary.results)} scenarios passed[/] in {summary.wall_seconds:.1f} s")
+    everything = "1 scenario passed" if len(summary.results) == 1 else f"all {len(summary.results)} scenarios passed"
+    console.print(f"[green]{everything}[/] in {summary.wall_seconds:.1f} s")
 
 
-def _load(directory: Path, names: tuple[str, ...]):
+def _load(directories: tuple[Path, ...], names: tuple[str, ...]) -> Catalog:
     try:
-        return select(load_directory(directory), names)
-    except (ScenarioNotFound, FileNotFoundError) as problem:
-        raise click.UsageError(str(problem)) from None
+        return discover(BUILTIN, *directories).select(names)
+    except (ScenarioNotFound, NoScenarios) as problem:
+        raise BadUsage(str(problem)) from None
+
+
+def _check_writable(out: Path) -> None:
+    """Before any scenario runs: a report that cannot be written would waste the whole run."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for existing in (out / "report.json", out / "junit.xml", out / "timelines"):
+            if existing.exists() and not os.access(existing, os.W_OK):
+                raise PermissionError(13, "Permission denied", str(existing))
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as error:
+        raise BadUsage(f"cannot write the reports to {out}: {error.strerror or error}") from None
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _table(results: list[ScenarioResult], wall_seconds: float) -> Table:
@@ -105,7 +151,7 @@ def _table(results: list[ScenarioResult], wall_seconds: float) -> Table:
         row = [
             result.name,
             result.sender,
-            "[green]pass[/]" if result.passed else "[red]FAIL[/]",
+            OUTCOME_STYLE[result.outcome],
             f"{held}/{len(result.verdicts)}",
             f"{result.wall_seconds:.1f} s",
             _logical(result.logical_seconds),
@@ -115,10 +161,14 @@ def _table(results: list[ScenarioResult], wall_seconds: float) -> Table:
 
 
 def _details(console: Console, result: ScenarioResult) -> None:
-    console.print(f"\n[bold]{result.name}[/] ({Path(result.source).name}): {escape(result.story)}")
+    story = f": {escape(result.story)}" if result.story else ""
+    console.print(f"\n[bold]{result.name}[/] ({Path(result.source).name}){story}")
     for verdict in result.verdicts:
         colour = "green" if verdict.passed else "red"
         console.print(f"  [{colour}]{'ok' if verdict.passed else 'FAILED'}[/] {escape(verdict.message)}")
+    ended = result.command_ended()
+    if ended:
+        console.print(f"  [red]{escape(ended)}[/]")
     if result.error:
         console.print(escape(result.error.rstrip()), style="red")
 

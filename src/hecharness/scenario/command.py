@@ -44,7 +44,7 @@ from hecharness.scenario.observation import CommandResult
 if TYPE_CHECKING:
     from hecharness.scenario.run import Run
 
-__all__ = ["ENVIRONMENT", "environment", "write_records", "run_command"]
+__all__ = ["ENVIRONMENT", "environment", "write_records", "run_command", "kill_running_commands"]
 
 ENVIRONMENT = (
     "HEC_URL",
@@ -63,6 +63,7 @@ ENVIRONMENT = (
     "HECHARNESS_PYTHON",
 )
 _OUTPUT_LIMIT = 64_000  # characters of stdout and stderr kept
+_running: set[int] = set()  # process groups of the commands running now, by their leader's pid
 
 
 def environment(run: Run, records_file: Path, count: int) -> dict[str, str]:
@@ -116,12 +117,18 @@ async def run_command(command: Command, env: dict[str, str], cwd: Path | None = 
     else:
         process = await asyncio.create_subprocess_exec(*command.command, **common)
     timed_out = False
+    _running.add(process.pid)
     try:
         stdout, stderr = await asyncio.wait_for(process.communicate(), command.timeout)
     except TimeoutError:
         timed_out = True
         _kill_group(process.pid)
         stdout, stderr = await process.communicate()
+    except BaseException:  # cancelled (Ctrl-C): the command must not outlive the run
+        _kill_group(process.pid)
+        raise
+    finally:
+        _running.discard(process.pid)
     return CommandResult(
         command=shown,
         exit_code=None if timed_out else process.returncode,
@@ -130,6 +137,12 @@ async def run_command(command: Command, env: dict[str, str], cwd: Path | None = 
         seconds=time.perf_counter() - started,
         timed_out=timed_out,
     )
+
+
+def kill_running_commands() -> None:
+    """Kill every command this process is running now, and what each started."""
+    for pid in list(_running):
+        _kill_group(pid)
 
 
 def _kill_group(pid: int) -> None:

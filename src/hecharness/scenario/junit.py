@@ -1,7 +1,8 @@
 """Scenario results as JUnit XML, the format CI systems (GitLab, Jenkins, GitHub actions) read.
 
 One testcase per scenario, named by the scenario and classed by its file; a failed expectation is a
-`<failure>` whose message is the first expected-against-observed sentence, a crash an `<error>`.
+`<failure>` whose message is the first expected-against-observed sentence (with how a failed command
+ended), a crash or a file that could not be loaded an `<error>`, a scenario an interrupt stopped `<skipped>`.
 """
 
 from __future__ import annotations
@@ -18,9 +19,14 @@ __all__ = ["junit_xml"]
 
 
 def junit_xml(results: Sequence[ScenarioResult], *, wall_seconds: float, suite: str = "hecharness scenarios") -> bytes:
-    failures = sum(1 for r in results if r.error is None and not r.passed)
-    errors = sum(1 for r in results if r.error is not None)
-    counts = {"tests": str(len(results)), "failures": str(failures), "errors": str(errors), "skipped": "0", "time": f"{wall_seconds:.3f}"}
+    outcomes = [r.outcome for r in results]
+    counts = {
+        "tests": str(len(results)),
+        "failures": str(outcomes.count("FAIL")),
+        "errors": str(outcomes.count("ERROR")),
+        "skipped": str(outcomes.count("not run")),
+        "time": f"{wall_seconds:.3f}",
+    }
     root = ET.Element("testsuites", name=suite, **counts)
     testsuite = ET.SubElement(
         root,
@@ -34,12 +40,15 @@ def junit_xml(results: Sequence[ScenarioResult], *, wall_seconds: float, suite: 
         classname = f"scenarios.{Path(result.source).stem}" if result.source else "scenarios"
         case = ET.SubElement(testsuite, "testcase", classname=classname, name=result.name, time=f"{result.wall_seconds:.3f}")
         lines = [str(verdict) for verdict in result.verdicts]
-        if result.error is not None:
+        if result.not_run is not None:
+            ET.SubElement(case, "skipped", message=result.headline)
+        elif result.error is not None:
             error = ET.SubElement(case, "error", message=result.headline, type="ScenarioError")
             error.text = result.error
         elif not result.passed:
             failure = ET.SubElement(case, "failure", message=result.headline, type="ExpectationFailed")
-            failure.text = "\n".join(lines)
+            ended = result.command_ended()
+            failure.text = "\n".join(lines + (["", ended] if ended else []))
         out = ET.SubElement(case, "system-out")
         out.text = "\n".join([result.story, "", *lines])
     ET.indent(root)

@@ -13,6 +13,7 @@ from hecharness.scenario.timeline import Timeline
 
 if TYPE_CHECKING:
     from hecharness.scenario.definition import Scenario
+    from hecharness.scenario.discover import Unloadable
     from hecharness.scenario.observation import Observation
 
 __all__ = ["ScenarioResult"]
@@ -27,13 +28,23 @@ class ScenarioResult:
     verdicts: list[Verdict]
     wall_seconds: float
     logical_seconds: float | None = None
-    error: str | None = None  # a traceback, when the scenario could not run to the end
+    error: str | None = None  # a traceback, or why its file could not be loaded, when the scenario could not run to the end
     timeline: Timeline | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    not_run: str | None = None  # why it never ran to the end, through no fault of its own (the run was interrupted)
 
     @property
     def passed(self) -> bool:
-        return self.error is None and bool(self.verdicts) and all(v.passed for v in self.verdicts)
+        return self.error is None and self.not_run is None and bool(self.verdicts) and all(v.passed for v in self.verdicts)
+
+    @property
+    def outcome(self) -> str:
+        """"pass", "FAIL" (an expectation did not hold), "ERROR" (it could not run) or "not run"."""
+        if self.not_run is not None:
+            return "not run"
+        if self.error is not None:
+            return "ERROR"
+        return "pass" if self.passed else "FAIL"
 
     @property
     def failures(self) -> list[Verdict]:
@@ -42,12 +53,44 @@ class ScenarioResult:
     @property
     def headline(self) -> str:
         """Why it failed, in one line ("" when it passed)."""
+        if self.not_run is not None:
+            return "not run: " + self.not_run
         if self.error is not None:
             return "error: " + self.error.strip().splitlines()[-1]
         if not self.verdicts:
             return "no expectations: a scenario must say what holds"
         failures = self.failures
-        return failures[0].message if failures else ""
+        if not failures:
+            return ""
+        ended = self.command_ended(stderr_lines=1)
+        return failures[0].message + (f"; {ended}" if ended and ended not in failures[0].message else "")
+
+    def command_ended(self, stderr_lines: int = 10) -> str | None:
+        """How a command sender that failed ended: its exit code and the last lines of its stderr.
+
+        None when the sender is not a command, or it exited 0. A failed delivery reads very
+        differently once "/bin/sh: vector: not found" is next to it.
+        """
+        command = self.details.get("command")
+        if not command or (command["exit_code"] == 0 and not command["timed_out"]):
+            return None
+        if command["timed_out"]:
+            ended = f"the command was killed after its timeout ({command['seconds']:.1f} s)"
+        else:
+            ended = f"the command exited with code {command['exit_code']}"
+        tail = [line for line in command["stderr"].splitlines() if line.strip()][-stderr_lines:]
+        if not tail:
+            return ended + ", nothing on stderr"
+        return ended + ": " + tail[0] if len(tail) == 1 else ended + ", stderr ending:\n" + "\n".join("  " + line for line in tail)
+
+    @classmethod
+    def unloadable(cls, file: Unloadable) -> ScenarioResult:
+        """A file that could not be loaded, in place of the scenarios it would have defined."""
+        return cls(file.name, "", file.source, "-", [], 0.0, error=file.problem)
+
+    @classmethod
+    def interrupted(cls, scenario: Scenario) -> ScenarioResult:
+        return cls(scenario.name, scenario.story, scenario.source, scenario.sender.kind, [], 0.0, not_run="the run was interrupted")
 
     @classmethod
     def of(cls, scenario: Scenario, observation: Observation | None, verdicts: list[Verdict], error: str | None, wall_seconds: float) -> ScenarioResult:
@@ -65,10 +108,12 @@ class ScenarioResult:
             "source": self.source,
             "sender": self.sender,
             "passed": self.passed,
+            "outcome": self.outcome,
             "wall_seconds": round(self.wall_seconds, 3),
             "logical_seconds": None if self.logical_seconds is None else round(self.logical_seconds, 3),
             "verdicts": [v.to_dict() for v in self.verdicts],
             "error": self.error,
+            "not_run": self.not_run,
             "details": self.details,
             "timeline": None if self.timeline is None else self.timeline.to_dict(),
         }
@@ -84,7 +129,7 @@ def _timeline(scenario: Scenario, observation: Observation) -> Timeline:
 def _details(observation: Observation) -> dict[str, Any]:
     details: dict[str, Any] = {"records_sent": len(observation.records)}
     if observation.records:
-        details["delivery"] = observation.delivery().to_dict()
+        details["delivery"] = observation.delivery().to_dict(shown=observation.label)
     details["hecs"] = {name: journal.counters.to_dict() for name, journal in observation.journals.items()}
     if observation.report is not None:
         report = observation.report

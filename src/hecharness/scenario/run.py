@@ -11,6 +11,7 @@ and pre-flight scenarios run on real time, since another program cannot be put o
 from __future__ import annotations
 
 import asyncio
+import shutil
 import time
 import traceback
 from contextlib import ExitStack
@@ -114,6 +115,7 @@ _prepared: set[Path] = set()
 async def observe(scenario: Scenario, certs: CertificateFiles, workdir: Path) -> Observation:
     """Start the HECs, run the sender, and collect what happened."""
     clock = _clock_for(scenario.sender)
+    shutil.rmtree(workdir, ignore_errors=True)  # the scenario's own: nothing of an earlier run may pass for this one's
     workdir.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
         hecs = {
