@@ -22,6 +22,7 @@ from hecharness.logpush.sender import PROBE_BODY
 
 if TYPE_CHECKING:
     from hecharness.preflight import PreflightResult
+    from hecharness.scenario.fault_history import FaultPeriod
     from hecharness.scenario.definition import Scenario
 
 __all__ = ["Observation", "JobState", "CommandResult", "NotObserved", "account", "PROBE_LINE"]
@@ -83,6 +84,7 @@ class Observation:
     preflight: PreflightResult | None = None
     command: CommandResult | None = None
     ports: dict[str, int] = field(default_factory=dict)  # each HEC's port, to tell destinations apart
+    fault_periods: list[FaultPeriod] = field(default_factory=list)  # when each fault was in force
     _deliveries: dict[str | None, DeliveryReport] = field(default_factory=dict, repr=False)
     _events: dict[str | None, list[Event]] = field(default_factory=dict, repr=False)
 

@@ -121,9 +121,10 @@ class ScenarioResult:
 
 def _timeline(scenario: Scenario, observation: Observation) -> Timeline:
     actions = [(moment.seconds, moment.action.label) for moment in scenario.timeline]
+    faults = observation.fault_periods
     if observation.report is not None:
-        return Timeline.from_report(observation.report, actions, observation.ports)
-    return Timeline.from_requests(observation.requests(), observation.started_at, observation.ended_at, actions)
+        return Timeline.from_report(observation.report, actions, observation.ports, faults, observation.requests())
+    return Timeline.from_requests(observation.requests(), observation.started_at, observation.ended_at, actions, faults)
 
 
 def _details(observation: Observation) -> dict[str, Any]:

@@ -24,7 +24,8 @@ from hecharness.generate import Encoder, RecordSource
 from hecharness.hec import FakeHEC, HECSettings, Token
 from hecharness.logpush import LogpushSimulator, create_job
 from hecharness.scenario.command import environment, run_command, write_records
-from hecharness.scenario.definition import DEFAULT_CHANNEL, HEC, SPLUNK_DESTINATION, Command, Logpush, Preflight, Scenario
+from hecharness.scenario.definition import DEFAULT_CHANNEL, HEC, SPLUNK_DESTINATION, Action, Command, Logpush, Preflight, Scenario
+from hecharness.scenario.fault_history import FaultHistory
 from hecharness.scenario.observation import JobState, Observation
 from hecharness.scenario.result import ScenarioResult
 from hecharness.tls import CertificateAuthority, CertificateFiles
@@ -51,6 +52,11 @@ class Run:
         self.channel = DEFAULT_CHANNEL
         self.first = next(iter(hecs))
         self.simulator: LogpushSimulator | None = None
+        self.fault_history = FaultHistory()
+
+    def note_faults(self) -> None:
+        """Note which faults each HEC has now, for the timeline's shaded periods."""
+        self.fault_history.note({name: hec.faults for name, hec in self.hecs.items()}, self.clock.now())
 
     def hec(self, name: str | None = None) -> FakeHEC:
         try:
@@ -130,6 +136,8 @@ async def observe(scenario: Scenario, certs: CertificateFiles, workdir: Path) ->
         else:
             observation = await _preflight(run)
         observation.ports = {name: run.port(name) for name in hecs}
+        requests = {name: observation.requests(name) for name in hecs}
+        observation.fault_periods = run.fault_history.periods(requests, observation.ended_at)
         for hec in hecs.values():
             hec.collector.release_hangs()  # a hang the sender gave up on must not hold the shutdown
         errors = [text for hec in hecs.values() for text in hec.errors]
@@ -161,6 +169,7 @@ def _add_faults(run: Run) -> None:
     for name, spec in run.scenario.hecs.items():
         for fault in spec.faults:
             run.hec(name).faults.add(fault)
+    run.note_faults()
 
 
 async def _push(run: Run) -> Observation:
@@ -195,7 +204,7 @@ async def _push(run: Run) -> Observation:
     run.simulator = simulator
     _add_faults(run)
     for moment in scenario.timeline:
-        simulator.schedule(moment.seconds, partial(moment.action, run))
+        simulator.schedule(moment.seconds, partial(_act, run, moment.action))
     snapshots: dict[float, JobState] = {}
     for moment in sorted({e.at for e in scenario.expect if e.at is not None}):
         simulator.schedule(moment, partial(_snapshot, run, snapshots, moment))
@@ -237,11 +246,25 @@ async def _command(run: Run) -> Observation:
     return Observation(scenario, started, run.clock.now(), records, journals, command=result)
 
 
-async def _at(run: Run, seconds: float, action: Any) -> None:
+async def _at(run: Run, seconds: float, action: Action) -> None:
     await run.clock.sleep(seconds)
-    outcome = action(run)
+    outcome = _act(run, action)
     if asyncio.iscoroutine(outcome):
         await outcome
+
+
+def _act(run: Run, action: Action) -> Any:
+    """Do a timeline action, then note the faults it may have changed (once it is done, if it awaits)."""
+    outcome = action(run)
+    if not asyncio.iscoroutine(outcome):
+        run.note_faults()
+        return outcome
+
+    async def then() -> None:
+        await outcome
+        run.note_faults()
+
+    return then()
 
 
 async def _preflight(run: Run) -> Observation:

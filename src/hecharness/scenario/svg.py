@@ -1,5 +1,9 @@
 """A timeline as an SVG picture: one row per batch, its attempts over logical time, the job's events as lines.
 
+The periods a fault was in force are shaded behind the marks, so the outage itself shows next to
+what the sender made of it. A failed attempt the HEC had indexed anyway (its answer came too late)
+is a ring with a green centre: those records arrive again with the retry.
+
 Hand-written SVG, so any browser or CI artifact viewer shows it and nothing new is installed.
 Every mark has a tooltip (`<title>`) with the attempt's details.
 """
@@ -9,7 +13,7 @@ from __future__ import annotations
 import math
 from xml.sax.saxutils import escape
 
-from hecharness.scenario.timeline import Flag, Mark, Timeline
+from hecharness.scenario.timeline import FaultWindow, Flag, Mark, Timeline
 
 __all__ = ["render_svg"]
 
@@ -23,6 +27,8 @@ COLOURS = {
     "dropped": "#d62f2f",
     "refused": "#d62f2f",
 }
+FAULT_COLOUR = "#d62f2f"
+INDEXED_COLOUR = COLOURS["delivered"]
 FLAG_COLOURS = {
     "disabled": "#d62f2f",
     "enabled": "#2e9b48",
@@ -64,6 +70,7 @@ def render_svg(timeline: Timeline, title: str, subtitle: str = "") -> str:
             parts.append(f'<rect x="{LEFT}" y="{TOP + i * lane_height:.1f}" width="{plot_width}" height="{lane_height:.1f}" fill="#f4f5f7"/>')
         if i % label_every == 0:
             parts.append(f'<text x="{LEFT - 8}" y="{y(i) + 4:.1f}" text-anchor="end" fill="#333">{escape(lane)}</text>')
+    parts += _fault_windows(timeline.faults, x, plot_height)
     parts.append(f'<rect x="{LEFT}" y="{TOP}" width="{plot_width}" height="{plot_height:.1f}" fill="none" stroke="#bbb"/>')
 
     parts += _axis(span, x, TOP + plot_height)
@@ -98,7 +105,19 @@ def _mark(mark: Mark, cx: float, cy: float, r: float) -> str:
             f'<line x1="{cx - d:.1f}" y1="{cy + d:.1f}" x2="{cx + d:.1f}" y2="{cy - d:.1f}"/></g>'
         )
     fill = colour if mark.outcome in ("delivered", "accepted") else "white"
-    return f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{r:.1f}" fill="{fill}" stroke="{colour}" stroke-width="1.5">{tooltip}</circle>'
+    ring = f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{r:.1f}" fill="{fill}" stroke="{colour}" stroke-width="1.5">{tooltip}</circle>'
+    if not mark.indexed:
+        return ring
+    return f'<g class="indexed">{ring}<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{max(1.0, r * 0.5):.1f}" fill="{INDEXED_COLOUR}">{tooltip}</circle></g>'
+
+
+def _fault_windows(windows: tuple[FaultWindow, ...], x, plot_height: float) -> list[str]:
+    # Named in the legend and the tooltip, not on the plot, where a label would cover the marks.
+    return [
+        f'<rect class="fault" x="{x(w.start):.1f}" y="{TOP}" width="{max(1.0, x(w.end) - x(w.start)):.1f}" height="{plot_height:.1f}" '
+        f'fill="{FAULT_COLOUR}" fill-opacity="0.10"><title>fault {escape(w.label)}: in force from {_duration(w.start)} to {_duration(w.end)}</title></rect>'
+        for w in windows
+    ]
 
 
 def _flags(flags: tuple[Flag, ...], x, plot_height: float) -> list[str]:
@@ -132,13 +151,26 @@ def _axis(span: float, x, baseline: float) -> list[str]:
 def _legend(timeline: Timeline, top: float) -> list[str]:
     entries = [(outcome, timeline.count(outcome)) for outcome in ("delivered", "retry", "dropped", "accepted", "refused")]
     parts, left = [], LEFT
+
+    def entry(picture: str, text: str) -> None:
+        nonlocal left
+        parts.append(picture)
+        parts.append(f'<text x="{left + 14}" y="{top + 4}" fill="#333">{escape(text)}</text>')
+        left += 26 + 6.5 * len(text)
+
+    indexed = [mark for mark in timeline.marks if mark.indexed]
     for outcome, count in entries:
-        if not count:
-            continue
-        parts.append(_mark(Mark("", 0, outcome, outcome), left + 5, top, 4.5))
-        text = {"retry": "failed, retried", "dropped": "failed, batch dropped"}.get(outcome, outcome)
-        parts.append(f'<text x="{left + 14}" y="{top + 4}" fill="#333">{escape(text)} ({count:,})</text>')
-        left += 26 + 7 * len(f"{text} ({count:,})")
+        count -= sum(1 for mark in indexed if mark.outcome == outcome)
+        if count:
+            text = {"retry": "failed, retried", "dropped": "failed, batch dropped"}.get(outcome, outcome)
+            entry(_mark(Mark("", 0, outcome, outcome), left + 5, top, 4.5), f"{text} ({count:,})")
+    if indexed:
+        records = sum(mark.indexed for mark in indexed)
+        text = f"failed, yet indexed: {records:,} records sent again ({len(indexed):,})"
+        entry(_mark(Mark("", 0, "retry", "", 1), left + 5, top, 4.5), text)
+    if timeline.faults:
+        named = "; ".join(dict.fromkeys(window.label for window in timeline.faults))
+        entry(f'<rect x="{left}" y="{top - 5}" width="10" height="10" fill="{FAULT_COLOUR}" fill-opacity="0.25"/>', _clip(f"fault {named}", 70))
     return parts
 
 

@@ -2,19 +2,25 @@
 
 From a Logpush run there is one lane per batch, a mark per attempt (delivered, retry, dropped), and a
 flag per job event (disabled, enabled, a change requested or applied) and timeline action. For any
-other sender, one lane of the requests the HEC journaled, marked accepted or refused.
+other sender, one lane of the requests the HEC journaled, marked accepted or refused. Either way,
+the periods the faults were in force (the outage itself), and for each failed attempt, how many of
+its records the HEC had indexed all the same: what a retry then delivers twice.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hecharness.hec import RequestRecord
 from hecharness.logpush import Report
 
-__all__ = ["Mark", "Flag", "Timeline"]
+if TYPE_CHECKING:
+    from hecharness.logpush.simulator import Attempt
+    from hecharness.scenario.fault_history import FaultPeriod
+
+__all__ = ["Mark", "Flag", "FaultWindow", "Timeline"]
 
 OUTCOMES = ("delivered", "retry", "dropped", "accepted", "refused")
 
@@ -25,6 +31,7 @@ class Mark:
     offset: float  # logical seconds since the sender started
     outcome: str  # one of OUTCOMES
     label: str
+    indexed: int = 0  # records of a failed attempt the HEC had indexed anyway (a slow answer the sender gave up on)
 
 
 @dataclass(frozen=True)
@@ -35,20 +42,35 @@ class Flag:
 
 
 @dataclass(frozen=True)
+class FaultWindow:
+    start: float  # offsets, as for marks
+    end: float
+    label: str
+
+
+@dataclass(frozen=True)
 class Timeline:
     span: float
     lanes: tuple[str, ...]
     marks: tuple[Mark, ...]
     flags: tuple[Flag, ...]
+    faults: tuple[FaultWindow, ...] = ()
 
     @classmethod
     def from_report(
-        cls, report: Report, actions: Sequence[tuple[float, str]] = (), destinations: Mapping[str, int] | None = None
+        cls,
+        report: Report,
+        actions: Sequence[tuple[float, str]] = (),
+        destinations: Mapping[str, int] | None = None,
+        faults: Sequence[FaultPeriod] = (),
+        requests: Sequence[RequestRecord] = (),
     ) -> Timeline:
-        """`destinations` (HEC name to port), when there are several, names each batch's HEC in its lane."""
+        """`destinations` (HEC name to port), when there are several, names each batch's HEC in its lane.
+        `requests`, the HECs' journal, tells which failed attempts had been indexed."""
         start = report.started_at
         lanes: dict[str, None] = {}
         marks = []
+        indexed = _indexed_anyway(report.attempts, requests)
         for attempt in report.attempts:
             lane = f"batch {attempt.batch}"
             if destinations and len(destinations) > 1:
@@ -57,13 +79,23 @@ class Timeline:
             lanes.setdefault(lane)
             answer = attempt.error or f"HTTP {attempt.status}" + (f", code {attempt.code}" if attempt.code is not None else "")
             label = f"{lane}, attempt {attempt.attempt} at {attempt.time - start:,.1f} s: {attempt.outcome}, {attempt.records:,} records ({answer})"
-            marks.append(Mark(lane, attempt.time - start, attempt.outcome, label))
+            kept = indexed.get(id(attempt), 0)
+            if kept:
+                label += f"; the HEC had indexed {kept:,} of its records all the same, so they arrive again with the retry"
+            marks.append(Mark(lane, attempt.time - start, attempt.outcome, label, kept))
         flags = [Flag(event.time - start, event.kind, f"{event.kind}: {event.detail}" if event.detail else event.kind) for event in report.events]
         flags += [Flag(seconds, "action", label) for seconds, label in actions]
-        return cls(report.ended_at - start, tuple(lanes), tuple(marks), tuple(sorted(flags, key=lambda f: f.offset)))
+        return cls(report.ended_at - start, tuple(lanes), tuple(marks), tuple(sorted(flags, key=lambda f: f.offset)), _windows(faults, start))
 
     @classmethod
-    def from_requests(cls, requests: Sequence[RequestRecord], started_at: float, ended_at: float, actions: Sequence[tuple[float, str]] = ()) -> Timeline:
+    def from_requests(
+        cls,
+        requests: Sequence[RequestRecord],
+        started_at: float,
+        ended_at: float,
+        actions: Sequence[tuple[float, str]] = (),
+        faults: Sequence[FaultPeriod] = (),
+    ) -> Timeline:
         marks = []
         for request in requests:
             offset = request.time - started_at
@@ -73,7 +105,7 @@ class Timeline:
             label = f"{request.method} {request.path} at {offset:,.2f} s: {answer}, {request.events:,} events{fault}"
             marks.append(Mark("requests", offset, outcome, label))
         flags = tuple(Flag(seconds, "action", label) for seconds, label in actions)
-        return cls(ended_at - started_at, ("requests",) if marks else (), tuple(marks), flags)
+        return cls(ended_at - started_at, ("requests",) if marks else (), tuple(marks), flags, _windows(faults, started_at))
 
     def count(self, outcome: str) -> int:
         return sum(1 for mark in self.marks if mark.outcome == outcome)
@@ -84,4 +116,30 @@ class Timeline:
             "lanes": list(self.lanes),
             "marks": [asdict(mark) for mark in self.marks],
             "flags": [asdict(flag) for flag in self.flags],
+            "faults": [asdict(window) for window in self.faults],
         }
+
+
+def _windows(periods: Sequence[FaultPeriod], start: float) -> tuple[FaultWindow, ...]:
+    return tuple(FaultWindow(max(0.0, p.start - start), p.end - start, p.label) for p in sorted(periods, key=lambda p: p.start))
+
+
+def _indexed_anyway(attempts: Sequence[Attempt], requests: Sequence[RequestRecord]) -> dict[int, int]:
+    """Failed attempts (by id) whose request the HEC journaled with events accepted, and how many.
+
+    Each request the HEC journaled belongs to the latest attempt not yet matched that started before
+    it (one carrying as many records as the request had events, if any): a request reaches the HEC
+    as its upload starts, and an attempt that never got through (a reset) leaves no request.
+    """
+    waiting = sorted(attempts, key=lambda a: a.time)
+    indexed: dict[int, int] = {}
+    for request in sorted(requests, key=lambda r: r.time):
+        before = [a for a in waiting if a.time <= request.time]
+        if not before:
+            continue  # the job's validation probe
+        same_size = [a for a in before if a.records == request.events]
+        attempt = (same_size or before)[-1]
+        waiting.remove(attempt)
+        if attempt.outcome != "delivered" and request.events:
+            indexed[id(attempt)] = request.events
+    return indexed
