@@ -194,12 +194,15 @@ SLEEPER = """
 """
 
 
-@pytest.mark.parametrize("workers", [1, 2])
-def test_ctrl_c_stops_the_run_writes_what_finished_and_exits_130(workers, tmp_path):
+@pytest.mark.parametrize(
+    ("workers", "to"),
+    [(1, "process"), (2, "process"), (2, "group")],  # "group": as a terminal sends it, to the workers too
+)
+def test_ctrl_c_stops_the_run_writes_what_finished_and_exits_130(workers, to, tmp_path):
     directory = write(tmp_path / "mine", {"a_quick.py": PASSES, "sleeper.py": SLEEPER})
     out = tmp_path / "out"
     command = [sys.executable, "-m", "hecharness.cli", "scenario", "run", "--dir", str(directory), "--out", str(out), "--workers", str(workers), "quick", "sleeper"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path, start_new_session=True)
     pid_file = out / "work" / "sleeper" / "pid"
     try:
         lines = []
@@ -212,7 +215,10 @@ def test_ctrl_c_stops_the_run_writes_what_finished_and_exits_130(workers, tmp_pa
                 break
             time.sleep(0.05)
         sleeper = int(pid_file.read_text())
-        process.send_signal(signal.SIGINT)
+        if to == "group":
+            os.killpg(process.pid, signal.SIGINT)  # the group this test made for it: nothing else is in it
+        else:
+            process.send_signal(signal.SIGINT)
         output = "".join(lines) + process.stdout.read()
         assert process.wait(timeout=60) == 130, output
     finally:

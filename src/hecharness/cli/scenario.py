@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from rich.console import Console
@@ -19,7 +20,7 @@ from rich.table import Table
 from hecharness.cli import main
 from hecharness.scenario import ScenarioNotFound, ScenarioResult, run_many
 from hecharness.scenario.discover import BUILTIN, Catalog, NoScenarios, discover
-from hecharness.scenario.runner import RunInterrupted, quiet_server_warnings
+from hecharness.scenario.runner import RunInterrupted, RunSummary, quiet_server_warnings
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -77,26 +78,24 @@ def run_scenarios(directories: tuple[Path, ...], names: tuple[str, ...], out: Pa
     Exit codes: 0 all passed; 1 one failed, crashed or could not be loaded;
     2 bad usage or an --out that cannot be written; 130 interrupted (Ctrl-C).
     """
-    chosen = _load(directories, names)
-    _check_writable(out)
-    quiet_server_warnings()
     # Piped output (make, CI) defaults to 80 columns, too narrow for the table; terminals keep their width.
     console = Console(width=max(Console().width, 120))
-    count = len(chosen.scenarios) + len(chosen.unloadable)
-    where = ", ".join(["the built-in scenarios", *map(str, directories)])
-    console.print(f"running {_plural(count, 'scenario')} from {where} with {_plural(workers, 'worker')}")
-
-    def progress(result: ScenarioResult) -> None:
-        console.print(f"  {OUTCOME_STYLE[result.outcome]} {result.name} ({result.wall_seconds:.1f} s)")
-
     try:
+        chosen = _load(directories, names)
+        _check_writable(out)
+        quiet_server_warnings()
+        count = len(chosen.scenarios) + len(chosen.unloadable)
+        where = ", ".join(["the built-in scenarios", *map(str, directories)])
+        console.print(f"running {_plural(count, 'scenario')} from {where} with {_plural(workers, 'worker')}")
+
+        def progress(result: ScenarioResult) -> None:
+            console.print(f"  {OUTCOME_STYLE[result.outcome]} {result.name} ({result.wall_seconds:.1f} s)")
+
         summary = run_many(chosen.scenarios, out, workers=workers, on_result=progress, unloadable=chosen.unloadable)
     except RunInterrupted as interrupt:
-        summary = interrupt.summary
-        finished = [r for r in summary.results if r.not_run is None]
-        unfinished = ", ".join(r.name for r in summary.results if r.not_run is not None)
-        console.print(f"[yellow]interrupted after {len(finished)} of {_plural(len(summary.results), 'scenario')}[/]; not run: {unfinished}")
-        console.print(f"partial report: {summary.report}\njunit:  {summary.junit}")
+        _interrupted(console, interrupt.summary)
+    except KeyboardInterrupt:
+        console.print("[yellow]interrupted before any scenario ran[/]; no report written")
         raise SystemExit(EXIT_INTERRUPTED) from None
     console.print(_table(summary.results, summary.wall_seconds))
     for result in summary.results:
@@ -109,6 +108,15 @@ def run_scenarios(directories: tuple[Path, ...], names: tuple[str, ...], out: Pa
         raise SystemExit(EXIT_FAILED)
     everything = "1 scenario passed" if len(summary.results) == 1 else f"all {len(summary.results)} scenarios passed"
     console.print(f"[green]{everything}[/] in {summary.wall_seconds:.1f} s")
+
+
+def _interrupted(console: Console, summary: RunSummary) -> NoReturn:
+    finished = [r for r in summary.results if r.not_run is None]
+    names = [r.name for r in summary.results if r.not_run is not None]
+    unfinished = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    console.print(f"[yellow]interrupted after {len(finished)} of {_plural(len(summary.results), 'scenario')}[/]; not run: {unfinished}")
+    console.print(f"partial report: {summary.report}\njunit:  {summary.junit}")
+    raise SystemExit(EXIT_INTERRUPTED)
 
 
 def _load(directories: tuple[Path, ...], names: tuple[str, ...]) -> Catalog:

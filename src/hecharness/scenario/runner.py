@@ -85,7 +85,6 @@ def run_many(
     `unloadable` files (from `discover`) are reported as errors in place of their scenarios.
     """
     out_dir = Path(out_dir).absolute()
-    certs = prepare_certificates(out_dir / "certs")  # once here, so workers only read them
     started = time.perf_counter()
     done: dict[str, ScenarioResult] = {}
 
@@ -99,6 +98,7 @@ def run_many(
         if on_result is not None:
             on_result(result)
     try:
+        certs = prepare_certificates(out_dir / "certs")  # once here, so workers only read them
         if workers <= 1 or len(scenarios) <= 1:
             for scenario in scenarios:
                 finished(run_scenario(scenario, out_dir, certs.directory))
@@ -117,10 +117,16 @@ def _in_pool(scenarios: Sequence[Scenario], out_dir: Path, certs_dir: Path, work
     pool = ProcessPoolExecutor(max_workers=min(workers, len(scenarios)), mp_context=context, initializer=_worker_started)
     try:
         futures: dict[Future[ScenarioResult], Scenario] = {}
-        for scenario in scenarios:
-            if not scenario.source:
-                raise ValueError(f"scenario {scenario.name!r} has no source file; run it with run_scenario() or workers=1")
-            futures[pool.submit(_run_from_file, scenario.source, scenario.name, str(out_dir), str(certs_dir))] = scenario
+        # The workers start here. Ctrl-C is held back meanwhile, so none is hit while it boots, before it
+        # can ignore it; the parent gets any that came as soon as this is done.
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            for scenario in scenarios:
+                if not scenario.source:
+                    raise ValueError(f"scenario {scenario.name!r} has no source file; run it with run_scenario() or workers=1")
+                futures[pool.submit(_run_from_file, scenario.source, scenario.name, str(out_dir), str(certs_dir))] = scenario
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
         for future in as_completed(futures):
             scenario = futures[future]
             try:
@@ -154,6 +160,7 @@ def _worker_started() -> None:
     # A no-op handler, not SIG_IGN, which commands started from here would inherit.
     signal.signal(signal.SIGINT, lambda *_: None)
     signal.signal(signal.SIGTERM, _terminated)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # held back by the parent while we started
 
 
 def _terminated(*_: Any) -> None:
