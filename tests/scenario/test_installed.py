@@ -37,6 +37,7 @@ pytestmark = [
 
 
 def sh(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    env = {name: value for name, value in (env or os.environ).items() if name != "PYTHONPATH"}  # the installed copy, not a source tree
     done = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, f"{args}: exit {done.returncode}\n{done.stdout}\n{done.stderr}"
     return done
