@@ -15,7 +15,10 @@
     )
 
     result = run_scenario(scenario)            # one, in this process
-    summary = run_many(load_directory("scenarios"), workers=2)   # many, with reports
+    summary = run_many(load_directory(BUILTIN), workers=2)   # the built-in ones, with reports
+
+    found = discover(BUILTIN, "my-scenarios")  # yours too; files that cannot load are kept apart
+    run_many(found.scenarios, unloadable=found.unloadable)   # ...and reported as errors in their place
 
 The sender is the built-in Logpush simulator (`Logpush`), the pre-flight check (`Preflight`) or any
 program (`Command`, see `hecharness.scenario.command` for its environment variables).
@@ -44,12 +47,23 @@ from hecharness.scenario.definition import (
     enable_job,
     switch_destination,
 )
-from hecharness.scenario.discover import ScenarioNotFound, load_directory, load_file, select
+from hecharness.scenario.discover import (
+    BUILTIN,
+    Catalog,
+    NoScenarios,
+    ScenarioFileError,
+    ScenarioNotFound,
+    Unloadable,
+    discover,
+    load_directory,
+    load_file,
+    select,
+)
 from hecharness.scenario.expect import Expectation, Verdict
 from hecharness.scenario.observation import Observation
 from hecharness.scenario.result import ScenarioResult
 from hecharness.scenario.run import Run, run_scenario
-from hecharness.scenario.runner import RunSummary, run_many, write_reports
+from hecharness.scenario.runner import RunInterrupted, RunSummary, run_many, write_reports
 from hecharness.scenario.timeline import Timeline
 
 __all__ = [
@@ -78,12 +92,19 @@ __all__ = [
     "run_many",
     "write_reports",
     "RunSummary",
+    "RunInterrupted",
     "ScenarioResult",
     "Timeline",
+    "BUILTIN",
+    "discover",
+    "Catalog",
+    "Unloadable",
     "load_directory",
     "load_file",
     "select",
     "ScenarioNotFound",
+    "ScenarioFileError",
+    "NoScenarios",
     "ENVIRONMENT",
     "SPLUNK_DESTINATION",
     "DEFAULT_TOKEN",
