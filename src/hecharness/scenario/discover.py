@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from hecharness.scenario.definition import Scenario
+from hecharness.scenario.text import clip
 
 __all__ = [
     "BUILTIN",
@@ -170,7 +171,7 @@ def _where(path: Path, error: Exception) -> str:
         message = str(error)
     where = f"{path}, line {line}" if line else str(path)
     if text and text.strip():
-        where += f" ({_clip(text.strip(), 80)})"
+        where += f" ({clip(text.strip(), 80)})"
     return f"{where}: {type(error).__name__}: {message}"
 
 
@@ -179,8 +180,6 @@ def _matches(name: str, scenario: str | None, source: str) -> bool:
     return name in (scenario, stem, Path(source).name) or fnmatch.fnmatchcase(scenario or stem, name)
 
 
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def select(scenarios: list[Scenario], names: Iterable[str]) -> list[Scenario]:

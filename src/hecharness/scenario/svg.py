@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from xml.sax.saxutils import escape
 
+from hecharness.scenario.text import clip
 from hecharness.scenario.timeline import FaultWindow, Flag, Mark, Timeline
 
 __all__ = ["render_svg"]
@@ -61,7 +62,7 @@ def render_svg(timeline: Timeline, title: str, subtitle: str = "") -> str:
         f'<text x="{LEFT}" y="20" font-size="15" font-weight="bold">{escape(title)}</text>',
     ]
     if subtitle:
-        parts.append(f'<text x="{LEFT}" y="37" fill="#444">{escape(_clip(subtitle, 150))}</text>')
+        parts.append(f'<text x="{LEFT}" y="37" fill="#444">{escape(clip(subtitle, 150))}</text>')
 
     index = {lane: i for i, lane in enumerate(lanes)}
     label_every = max(1, math.ceil(12 / lane_height))  # labels 12 px apart at least
@@ -130,7 +131,7 @@ def _flags(flags: tuple[Flag, ...], x, plot_height: float) -> list[str]:
         parts.append(
             f'<g><title>{escape(flag.label)} at {flag.offset:,.1f} s</title>'
             f'<line x1="{fx:.1f}" y1="{label_y + 3}" x2="{fx:.1f}" y2="{TOP + plot_height:.1f}" stroke="{colour}" stroke-width="1.5"{dash}/>'
-            f'<text x="{fx + 3:.1f}" y="{label_y}" fill="{colour}">{escape(_clip(flag.label.split(":")[0], 40))}</text></g>'
+            f'<text x="{fx + 3:.1f}" y="{label_y}" fill="{colour}">{escape(clip(flag.label.split(":")[0], 40))}</text></g>'
         )
     return parts
 
@@ -170,7 +171,7 @@ def _legend(timeline: Timeline, top: float) -> list[str]:
         entry(_mark(Mark("", 0, "retry", "", 1), left + 5, top, 4.5), text)
     if timeline.faults:
         named = "; ".join(dict.fromkeys(window.label for window in timeline.faults))
-        entry(f'<rect x="{left}" y="{top - 5}" width="10" height="10" fill="{FAULT_COLOUR}" fill-opacity="0.25"/>', _clip(f"fault {named}", 70))
+        entry(f'<rect x="{left}" y="{top - 5}" width="10" height="10" fill="{FAULT_COLOUR}" fill-opacity="0.25"/>', clip(f"fault {named}", 70))
     return parts
 
 
@@ -180,7 +181,3 @@ def _duration(seconds: float) -> str:
     if seconds < 7200:
         return f"{seconds / 60:g} min"
     return f"{seconds / 3600:g} h"
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
