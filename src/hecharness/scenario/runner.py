@@ -95,8 +95,7 @@ def run_many(
 
     broken = [ScenarioResult.unloadable(file) for file in unloadable]
     for result in broken:
-        if on_result is not None:
-            on_result(result)
+        finished(result)
     try:
         certs = prepare_certificates(out_dir / "certs")  # once here, so workers only read them
         if workers <= 1 or len(scenarios) <= 1:
