@@ -74,6 +74,9 @@ def list_scenarios(directories: tuple[Path, ...], names: tuple[str, ...]) -> Non
 def run_scenarios(directories: tuple[Path, ...], names: tuple[str, ...], out: Path, workers: int, verbose: bool) -> None:
     """Run the scenarios (all, or those matching NAMES) and report expected against observed.
 
+    NAMES are scenario names, file stems or patterns ('validation-*'). With --dir, all means the
+    built-in scenarios and yours; name your files' stems to run only yours.
+
     \b
     Exit codes: 0 all passed; 1 one failed, crashed or could not be loaded;
     2 bad usage or an --out that cannot be written; 130 interrupted (Ctrl-C).
