@@ -2,7 +2,8 @@
 
 Exit codes for `run`: 0 every expectation held; 1 at least one failed, crashed, or its file could
 not be loaded; 2 bad usage (a name that matches no scenario, a --dir without scenario files, an
---out that cannot be written); 130 interrupted (Ctrl-C), after writing the reports of what finished.
+--out that cannot be written), on one line; 130 interrupted (Ctrl-C), after writing the reports of
+what finished.
 """
 
 from __future__ import annotations
@@ -17,19 +18,18 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from hecharness.cli import main
+from hecharness.cli import main, output
+from hecharness.cli.exits import EXIT_USAGE, epilog, interrupted
 from hecharness.scenario import ScenarioNotFound, ScenarioResult, run_many
 from hecharness.scenario.discover import BUILTIN, Catalog, NoScenarios, discover
 from hecharness.scenario.runner import RunInterrupted, RunSummary, quiet_server_warnings
 
 EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports it
 OUTCOME_STYLE = {"pass": "[green]pass[/]", "FAIL": "[red]FAIL[/]", "ERROR": "[red]ERROR[/]", "not run": "[yellow]not run[/]"}
 
 
 class BadUsage(click.ClickException):
-    """One line on stderr and exit 2, without click's usage banner."""
+    """One line on stderr and exit 2, without click's usage banner: the message says what to fix."""
 
     exit_code = EXIT_USAGE
 
@@ -62,10 +62,10 @@ def list_scenarios(directories: tuple[Path, ...], names: tuple[str, ...]) -> Non
         table.add_row(item.name, item.sender.kind, Path(item.source).name, item.summary)
     for file in chosen.unloadable:
         table.add_row(file.name, "-", file.name, f"[red]cannot be loaded:[/] {escape(file.problem)}")
-    Console(width=max(Console().width, 120)).print(table)
+    output.console().print(table)
 
 
-@scenario.command("run")
+@scenario.command("run", epilog=epilog("every expectation held", (EXIT_FAILED, "a scenario failed, crashed, or its file could not be loaded")))
 @_directory_option
 @click.argument("names", nargs=-1)
 @click.option("--out", type=click.Path(path_type=Path), default=Path("scenario-results"), show_default=True, help="Where the JSON report, JUnit XML and SVG timelines go.")
@@ -75,14 +75,10 @@ def run_scenarios(directories: tuple[Path, ...], names: tuple[str, ...], out: Pa
     """Run the scenarios (all, or those matching NAMES) and report expected against observed.
 
     NAMES are scenario names, file stems or patterns ('validation-*'). With --dir, all means the
-    built-in scenarios and yours; name your files' stems to run only yours.
-
-    \b
-    Exit codes: 0 all passed; 1 one failed, crashed or could not be loaded;
-    2 bad usage or an --out that cannot be written; 130 interrupted (Ctrl-C).
+    built-in scenarios and yours; name your files' stems to run only yours. The reports of what
+    finished are written also when interrupted.
     """
-    # Piped output (make, CI) defaults to 80 columns, too narrow for the table; terminals keep their width.
-    console = Console(width=max(Console().width, 120))
+    console = output.console()
     try:
         chosen = _load(directories, names)
         _check_writable(out)
@@ -98,8 +94,7 @@ def run_scenarios(directories: tuple[Path, ...], names: tuple[str, ...], out: Pa
     except RunInterrupted as interrupt:
         _interrupted(console, interrupt.summary)
     except KeyboardInterrupt:
-        console.print("[yellow]interrupted before any scenario ran[/]; no report written")
-        raise SystemExit(EXIT_INTERRUPTED) from None
+        interrupted("interrupted before any scenario ran; no report written")
     console.print(_table(summary.results, summary.wall_seconds))
     for result in summary.results:
         if verbose or not result.passed:
@@ -117,9 +112,8 @@ def _interrupted(console: Console, summary: RunSummary) -> NoReturn:
     finished = [r for r in summary.results if r.not_run is None]
     names = [r.name for r in summary.results if r.not_run is not None]
     unfinished = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-    console.print(f"[yellow]interrupted after {len(finished)} of {_plural(len(summary.results), 'scenario')}[/]; not run: {unfinished}")
     console.print(f"partial report: {summary.report}\njunit:  {summary.junit}")
-    raise SystemExit(EXIT_INTERRUPTED)
+    interrupted(f"interrupted after {len(finished)} of {_plural(len(summary.results), 'scenario')}; not run: {unfinished}")
 
 
 def _load(directories: tuple[Path, ...], names: tuple[str, ...]) -> Catalog:
