@@ -365,3 +365,28 @@ def test_tracked_keys_say_which_records_met_which_fate(hec):
     arrived = hec.journal.delivery([{"RayID": k} for k in keys["uploaded"]], key="RayID")
     assert arrived.complete, arrived.summary()
     assert report.to_dict()["keys"]["dropped"][:1] == sent_keys[:1]
+
+
+def test_a_cancelled_run_ends_its_uploads_before_closing_their_client(hec, monkeypatch):
+    # Ctrl-C cancels the run while batches are on the wire. Their uploads used to be left running
+    # and then fail on the closed client ("Task exception was never retrieved" after push's exit).
+    from hecharness.logpush.sender import Sender
+
+    on_the_wire = asyncio.Event()
+
+    async def never_answered(self, gzipped):
+        on_the_wire.set()
+        await asyncio.Event().wait()
+
+    monkeypatch.setattr(Sender, "upload", never_answered)
+    sim = simulator(hec, {"max_upload_records": 1000}, count=3000, rate=1000)
+
+    async def cancel_mid_upload():
+        job = asyncio.ensure_future(sim.run())
+        await on_the_wire.wait()
+        job.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await job
+        return [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+
+    assert run(cancel_mid_upload()) == []

@@ -394,7 +394,15 @@ class LogpushSimulator:
             due.append(heapq.heappop(self._due)[2])
         if due:
             uploads = [asyncio.ensure_future(self._upload(batch)) for batch in due]
-            await self._prepare_while(uploads, now + self.policy.upload_timeout)
+            try:
+                await self._prepare_while(uploads, now + self.policy.upload_timeout)
+            except BaseException:
+                # Stopped (Ctrl-C cancels the run): the uploads end here, before run() closes their
+                # client, instead of failing later on a closed client with nobody to hear it.
+                for upload in uploads:
+                    upload.cancel()
+                await asyncio.gather(*uploads, return_exceptions=True)
+                raise
             for batch, upload in zip(due, uploads):
                 self._settle(batch, upload.result(), now)
 
