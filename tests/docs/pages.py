@@ -151,8 +151,8 @@ class Server:
                 process.wait()
         self.reader.join(5)
         text = "".join(self.output)
-        # 130 is the shell's "ended by Ctrl-C"; dying of the signal itself (-2) means it was not handled.
-        if process.returncode not in (0, 130) or "Traceback" in text:
+        # Ctrl-C is how a server is meant to stop, so it exits 0; dying of the signal (-2) means it was not handled.
+        if process.returncode != 0 or "Traceback" in text:
             raise BlockFailed(f"{self.where}: `{self.command}` did not stop cleanly on Ctrl-C (exit {process.returncode}):\n{_tail(text)}")
 
 
