@@ -151,16 +151,21 @@ class Server:
                 process.wait()
         self.reader.join(5)
         text = "".join(self.output)
-        # 130 is the shell's "ended by Ctrl-C"; dying of the signal itself (-2) means it was not handled.
-        if process.returncode not in (0, 130) or "Traceback" in text:
+        # Ctrl-C is how a server is meant to stop, so it exits 0; dying of the signal (-2) means it was not handled.
+        if process.returncode != 0 or "Traceback" in text:
             raise BlockFailed(f"{self.where}: `{self.command}` did not stop cleanly on Ctrl-C (exit {process.returncode}):\n{_tail(text)}")
 
 
 def start_server(command: str, block: Block, page: Page) -> Server:
-    """Start `command` and wait until it is ready: its --ready-file written, or else its first line printed."""
+    """Start `command` and wait until it is ready: until the file its --ready-file names exists.
+
+    A server's first line of output is no sign: `serve` with six TLS modes prints the first before
+    it listens on the others, and a Ctrl-C then interrupts its start (exit 130).
+    """
     ready_file = _ready_file(command, page.workdir)
-    if ready_file is not None:
-        ready_file.unlink(missing_ok=True)
+    if ready_file is None:
+        raise BlockFailed(f"{block.where}: `{command}` needs --ready-file FILE, so that the page knows when it is ready")
+    ready_file.unlink(missing_ok=True)
     process = spawn(["bash", "-c", command], page)
     output: list[str] = []
     reader = threading.Thread(target=lambda: output.extend(process.stdout or ()), daemon=True)
@@ -168,7 +173,7 @@ def start_server(command: str, block: Block, page: Page) -> Server:
     server = Server(command, block.where, process, output, reader)
     deadline = time.monotonic() + SERVER_READY_TIMEOUT
     while True:
-        ready = ready_file.exists() if ready_file is not None else bool(output)
+        ready = ready_file.exists()
         # A server keeps running once ready: one that printed a usage error and exited never was.
         if process.poll() is not None:
             reader.join(5)
