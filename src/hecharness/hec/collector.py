@@ -420,8 +420,8 @@ class Collector:
         return self.tokens.authenticate(exchange.headers.get("authorization"), exchange.query.get("token"))
 
     def _channel(self, exchange: Exchange, token: Token) -> str | None:
-        channel = exchange.headers.get("x-splunk-request-channel") or exchange.query.get("channel")
-        if not channel:
+        channel = exchange.record.channel  # as the request gave it (see _exchange)
+        if channel is None:
             if token.ack:
                 cloud = self.settings.flavor == "cloud"
                 raise Rejected(codes.CLOUD_CHANNEL_MISSING if cloud else codes.CHANNEL_MISSING)
