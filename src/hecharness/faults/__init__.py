@@ -24,7 +24,8 @@ from hecharness.faults.actions import (
     TLSAbort,
     parse_action,
 )
-from hecharness.faults.rules import Decision, Fault, FaultSet, RequestFacts
+from hecharness.faults.faultset import Decision, FaultSet
+from hecharness.faults.rules import Fault, RequestFacts
 from hecharness.faults.spec import load_plan, parse_fault
 
 __all__ = [

@@ -9,16 +9,13 @@ applies its steps to the requests the rule fires on, one step each, then stops f
 from __future__ import annotations
 
 import random
-import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from hecharness.clock import Clock
-from hecharness.faults.actions import Action, AckFault, Delay, Pass, SlowBody, TLSAbort
+from hecharness.faults.actions import Action, TLSAbort
 
-__all__ = ["Fault", "FaultSet", "Decision", "RequestFacts", "ENDPOINTS", "ANY_PATH"]
+__all__ = ["Fault", "RequestFacts", "ENDPOINTS", "ANY_PATH"]
 
 # Scope names for groups of HEC paths; any other `path` must match exactly.
 ENDPOINTS = ("event", "raw", "ack", "health")
@@ -40,6 +37,12 @@ class RequestFacts:
     sourcetype: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
     idle: float | None = None  # real seconds its keep-alive connection idled first; None on a new connection
+
+
+class _Owner(Protocol):
+    """The set a rule was added to (a `FaultSet`), as far as the rule needs to know it."""
+
+    def remove(self, fault: Fault | str) -> Fault: ...
 
 
 @dataclass(eq=False)
@@ -72,7 +75,7 @@ class Fault:
         self.fired = 0
         self._rng = random.Random(self.seed)
         self._origin: float | None = None
-        self._owner: FaultSet | None = None
+        self._owner: _Owner | None = None
 
     @property
     def actions(self) -> tuple[Action, ...]:
@@ -151,125 +154,3 @@ class Fault:
 
     def __str__(self) -> str:
         return self.spec or (",".join(map(str, self.actions)))
-
-
-@dataclass
-class Decision:
-    """Everything the rules decided for one request."""
-
-    outcome: Action | None = None
-    delay: float = 0.0
-    slow_body: float | None = None
-    ack: AckFault | None = None
-    fired: list[str] = field(default_factory=list)
-
-    @property
-    def label(self) -> str | None:
-        """How the journal names the faults that fired, e.g. `busy=error:9`."""
-        return ", ".join(self.fired) or None
-
-
-NO_FAULT = Decision()
-
-
-class FaultSet:
-    """The rules of one collector, in the order they were added; safe to change from any thread."""
-
-    def __init__(self, clock: Clock) -> None:
-        self.clock = clock
-        self._lock = threading.Lock()
-        self._faults: list[Fault] = []
-        self._count = 0
-
-    def add(self, fault: Fault | str | Mapping[str, Any], name: str | None = None) -> Fault:
-        """Add a rule after the others; returns it, so `fault.remove()` takes it out again."""
-        if not isinstance(fault, Fault):
-            from hecharness.faults.spec import parse_fault
-
-            fault = parse_fault(fault)
-        if name is not None:
-            fault.name = name
-        with self._lock:
-            self._count += 1
-            if not fault.name:
-                fault.name = f"fault-{self._count}"
-            if fault.window_from == "start" and fault._origin is None:
-                fault._origin = self.clock.now()
-            fault._owner = self
-            self._faults.append(fault)
-        return fault
-
-    def remove(self, fault: Fault | str) -> Fault:
-        with self._lock:
-            for existing in self._faults:
-                if existing is fault or existing.name == fault:
-                    self._faults.remove(existing)
-                    existing._owner = None
-                    return existing
-        raise KeyError(f"no fault named {fault if isinstance(fault, str) else fault.name!r}")
-
-    def clear(self) -> None:
-        with self._lock:
-            for fault in self._faults:
-                fault._owner = None
-            self._faults.clear()
-            self._count = 0
-
-    def list(self) -> list[Fault]:
-        with self._lock:
-            return list(self._faults)
-
-    def __len__(self) -> int:
-        return len(self._faults)
-
-    @contextmanager
-    def during(self, *faults: Fault | str | Mapping[str, Any]) -> Iterator[list[Fault]]:
-        """Apply faults for the length of a `with` block."""
-        added = [self.add(fault) for fault in faults]
-        try:
-            yield added
-        finally:
-            for fault in added:
-                if fault._owner is self:
-                    self.remove(fault)
-
-    def decide(self, facts: RequestFacts) -> Decision:
-        """Walk the rules in order: modifiers stack, the first outcome ends the walk."""
-        if not self._faults:
-            return NO_FAULT
-        decision = Decision()
-        now = self.clock.now()
-        with self._lock:
-            for fault in self._faults:
-                if fault.handshake_only or not fault.in_scope(facts):
-                    continue
-                action = fault.consider(now)
-                if action is None or isinstance(action, TLSAbort):
-                    continue
-                decision.fired.append(f"{fault.name}={action}")
-                if isinstance(action, Delay):
-                    decision.delay += action.seconds(fault._rng)
-                elif isinstance(action, SlowBody):
-                    decision.slow_body = action.seconds
-                elif isinstance(action, AckFault):
-                    decision.ack = action
-                elif isinstance(action, Pass):
-                    pass
-                else:
-                    decision.outcome = action
-                    break
-        return decision
-
-    def abort_handshake(self) -> str | None:
-        """Whether a new TLS connection should fail its handshake; the firing rule's label if so."""
-        if not self._faults:
-            return None
-        now = self.clock.now()
-        with self._lock:
-            for fault in self._faults:
-                if not any(isinstance(a, TLSAbort) for a in fault.actions):
-                    continue
-                action = fault.consider(now)
-                if isinstance(action, TLSAbort):
-                    return f"{fault.name}={action}"
-        return None

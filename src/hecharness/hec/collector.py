@@ -29,7 +29,7 @@ from hecharness import codes
 from hecharness.clock import Clock, RealClock
 from hecharness.codes import HECCode
 from hecharness.faults import AckFault, Close, Decision, FaultSet, Hang, Partial, Reply, RequestFacts, Reset
-from hecharness.faults.rules import NO_FAULT
+from hecharness.faults.faultset import NO_FAULT
 from hecharness.hec import connection, memory, replies
 from hecharness.hec.acks import AckLedger
 from hecharness.hec.body import (
