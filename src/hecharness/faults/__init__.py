@@ -11,9 +11,9 @@ journal (`RequestRecord.fault`), so a test can count attempts and draw the retry
 
 from hecharness.faults.actions import (
     AckFault,
-    Action,
     Close,
     Delay,
+    FaultAction,
     FaultSpecError,
     Hang,
     Partial,
@@ -37,7 +37,7 @@ __all__ = [
     "parse_action",
     "load_plan",
     "FaultSpecError",
-    "Action",
+    "FaultAction",
     "Reply",
     "Partial",
     "Delay",

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hecharness.clock import Clock
-from hecharness.faults.actions import AckFault, Action, Delay, Pass, SlowBody, TLSAbort
+from hecharness.faults.actions import AckFault, Delay, FaultAction, Pass, SlowBody, TLSAbort
 from hecharness.faults.rules import Fault, RequestFacts
 from hecharness.faults.spec import parse_fault
 
@@ -24,7 +24,7 @@ __all__ = ["FaultSet", "Decision", "NO_FAULT"]
 class Decision:
     """Everything the rules decided for one request."""
 
-    outcome: Action | None = None
+    outcome: FaultAction | None = None
     delay: float = 0.0
     slow_body: float | None = None
     ack: AckFault | None = None

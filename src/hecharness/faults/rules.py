@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from hecharness.faults.actions import Action, TLSAbort
+from hecharness.faults.actions import FaultAction, TLSAbort
 
 __all__ = ["Fault", "RequestFacts", "ENDPOINTS", "ANY_PATH"]
 
@@ -49,8 +49,8 @@ class _Owner(Protocol):
 class Fault:
     """One rule. Build it from a spec with `hecharness.faults.parse_fault`, or directly."""
 
-    action: Action | None = None
-    sequence: tuple[Action, ...] = ()
+    action: FaultAction | None = None
+    sequence: tuple[FaultAction, ...] = ()
     # where
     path: str | None = None
     token: str | None = None
@@ -78,7 +78,7 @@ class Fault:
         self._owner: _Owner | None = None
 
     @property
-    def actions(self) -> tuple[Action, ...]:
+    def actions(self) -> tuple[FaultAction, ...]:
         return self.sequence or (self.action,)  # type: ignore[return-value]
 
     @property
@@ -106,7 +106,7 @@ class Fault:
             return False
         return True
 
-    def consider(self, now: float) -> Action | None:
+    def consider(self, now: float) -> FaultAction | None:
         """Count one in-scope request and say what this rule does to it, if anything."""
         self.matched += 1
         if self._origin is None and self.window_from == "first-request":

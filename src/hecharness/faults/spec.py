@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from hecharness import codes
-from hecharness.faults.actions import Action, FaultSpecError, Partial, Reply, parse_action, parse_seconds
+from hecharness.faults.actions import FaultAction, FaultSpecError, Partial, Reply, parse_action, parse_seconds
 from hecharness.faults.rules import ANY_PATH, ENDPOINTS, Fault
 from hecharness.files import read_text
 
@@ -168,7 +168,7 @@ def _split_spec(spec: str) -> dict[str, Any]:
     return settings
 
 
-def _actions(settings: Mapping[str, Any]) -> tuple[Action | None, tuple[Action, ...]]:
+def _actions(settings: Mapping[str, Any]) -> tuple[FaultAction | None, tuple[FaultAction, ...]]:
     has_action, has_sequence = "action" in settings, "sequence" in settings
     if has_action == has_sequence:
         raise FaultSpecError("a fault needs an action (e.g. error:9) or a sequence=..., and not both")
@@ -197,7 +197,7 @@ def _reply_extras(settings: Mapping[str, Any]) -> dict[str, Any]:
     return extras
 
 
-def _fit(action: Action, extras: dict[str, Any]) -> dict[str, Any]:
+def _fit(action: FaultAction, extras: dict[str, Any]) -> dict[str, Any]:
     if isinstance(action, Partial):
         allowed = {"retry_after"}
     elif isinstance(action, Reply) and action.status is None:
