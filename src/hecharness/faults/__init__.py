@@ -11,6 +11,7 @@ journal (`RequestRecord.fault`), so a test can count attempts and draw the retry
 
 from hecharness.faults.actions import (
     AckFault,
+    AckMode,
     Close,
     Delay,
     FaultAction,
@@ -25,7 +26,7 @@ from hecharness.faults.actions import (
     parse_action,
 )
 from hecharness.faults.faultset import Decision, FaultSet
-from hecharness.faults.rules import Fault, RequestFacts
+from hecharness.faults.rules import Endpoint, Fault, RequestFacts, WindowOrigin
 from hecharness.faults.spec import load_plan, parse_fault
 
 __all__ = [
@@ -33,6 +34,8 @@ __all__ = [
     "FaultSet",
     "Decision",
     "RequestFacts",
+    "Endpoint",
+    "WindowOrigin",
     "parse_fault",
     "parse_action",
     "load_plan",
@@ -47,5 +50,6 @@ __all__ = [
     "Hang",
     "TLSAbort",
     "AckFault",
+    "AckMode",
     "Pass",
 ]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
+from enum import StrEnum
 
 from hecharness import codes
 from hecharness.codes import HECCode
@@ -29,6 +30,7 @@ __all__ = [
     "Hang",
     "TLSAbort",
     "AckFault",
+    "AckMode",
     "Pass",
     "parse_action",
     "FaultSpecError",
@@ -181,16 +183,27 @@ class TLSAbort(FaultAction):
         return "tls-abort"
 
 
+class AckMode(StrEnum):
+    """How an acknowledgement fault treats the ackIds it touches."""
+
+    NEVER = "never"  # issued, but never turns true
+    LOST = "lost"  # issued, then forgotten by the server
+    DELAY = "delay"  # turns true `seconds` after it was issued
+
+
 @dataclass(frozen=True)
 class AckFault(FaultAction):
     """Acknowledgements that never turn true, turn true late, or are forgotten by the server."""
 
-    mode: str  # "never", "lost" or "delay"
+    mode: AckMode
     seconds: float = 0.0
     modifier = True
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "mode", AckMode(self.mode))  # a plain "never" works too
+
     def __str__(self) -> str:
-        return f"ack:{self.seconds:g}" if self.mode == "delay" else f"ack:{self.mode}"
+        return f"ack:{self.seconds:g}" if self.mode == AckMode.DELAY else f"ack:{self.mode}"
 
 
 @dataclass(frozen=True)
@@ -277,10 +290,10 @@ def _hang(argument: str) -> FaultAction:
 
 
 def _ack(argument: str) -> FaultAction:
-    if argument in ("never", "lost"):
-        return AckFault(argument)
+    if argument in (AckMode.NEVER, AckMode.LOST):
+        return AckFault(AckMode(argument))
     try:
-        return AckFault("delay", _seconds(argument, "ack delay"))
+        return AckFault(AckMode.DELAY, _seconds(argument, "ack delay"))
     except FaultSpecError:
         raise FaultSpecError(f"ack takes never, lost or a delay in seconds, got {argument!r}") from None
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from hecharness.clock import Clock
 from hecharness.faults.actions import AckFault, Delay, FaultAction, Pass, SlowBody, TLSAbort
-from hecharness.faults.rules import Fault, RequestFacts
+from hecharness.faults.rules import Fault, RequestFacts, WindowOrigin
 from hecharness.faults.spec import parse_fault
 
 __all__ = ["FaultSet", "Decision", "NO_FAULT"]
@@ -58,7 +58,7 @@ class FaultSet:
             self._count += 1
             if not fault.name:
                 fault.name = f"fault-{self._count}"
-            if fault.window_from == "start" and fault._origin is None:
+            if fault.window_from == WindowOrigin.START and fault._origin is None:
                 fault._origin = self.clock.now()
             fault._owner = self
             self._faults.append(fault)

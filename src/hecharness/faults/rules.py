@@ -11,18 +11,37 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Protocol
 
 from hecharness.faults.actions import FaultAction, TLSAbort
 
-__all__ = ["Fault", "RequestFacts", "ENDPOINTS", "ANY_PATH"]
+__all__ = ["Fault", "RequestFacts", "Endpoint", "WindowOrigin", "ENDPOINTS", "ANY_PATH"]
+
+
+class Endpoint(StrEnum):
+    """Which HEC endpoint a request went to; OTHER for any path HEC does not serve."""
+
+    EVENT = "event"
+    RAW = "raw"
+    ACK = "ack"
+    HEALTH = "health"
+    OTHER = "other"
+
+
+class WindowOrigin(StrEnum):
+    """Where a rule's time window starts counting: when the rule was added, or at its first request."""
+
+    START = "start"
+    FIRST_REQUEST = "first-request"
+
 
 # Scope names for groups of HEC paths; any other `path` must match exactly.
-ENDPOINTS = ("event", "raw", "ack", "health")
+ENDPOINTS = (Endpoint.EVENT, Endpoint.RAW, Endpoint.ACK, Endpoint.HEALTH)
 # `path=any` reaches every request. Without a `path`, a fault leaves health checks alone: a sender's or
 # load balancer's health probe should neither trip an outage meant for the data nor use up its `first=N`.
 ANY_PATH = "any"
-UNSCOPED_SKIPS = frozenset({"health"})
+UNSCOPED_SKIPS = frozenset({Endpoint.HEALTH})
 
 
 @dataclass(frozen=True)
@@ -30,7 +49,7 @@ class RequestFacts:
     """What a rule's scope can look at, known before the body is read."""
 
     path: str
-    endpoint: str  # one of ENDPOINTS, or "other"
+    endpoint: Endpoint
     token_name: str | None = None
     token_value: str | None = None
     channel: str | None = None
@@ -64,13 +83,14 @@ class Fault:
     probability: float | None = None
     seed: int | None = None
     window: tuple[float, float] | None = None
-    window_from: str = "start"
+    window_from: WindowOrigin = WindowOrigin.START
     name: str = ""
     spec: str = ""
 
     def __post_init__(self) -> None:
         if (self.action is None) == (not self.sequence):
             raise ValueError("a fault needs exactly one of an action or a sequence")
+        self.window_from = WindowOrigin(self.window_from)  # a plain "first-request" works too
         self.matched = 0
         self.fired = 0
         self._rng = random.Random(self.seed)
@@ -109,7 +129,7 @@ class Fault:
     def consider(self, now: float) -> FaultAction | None:
         """Count one in-scope request and say what this rule does to it, if anything."""
         self.matched += 1
-        if self._origin is None and self.window_from == "first-request":
+        if self._origin is None and self.window_from == WindowOrigin.FIRST_REQUEST:
             self._origin = now
         if self.first is not None and self.matched > self.first:
             return None
