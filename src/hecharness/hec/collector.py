@@ -18,6 +18,7 @@ import traceback
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import orjson
@@ -90,7 +91,11 @@ Handler = Callable[[Exchange], Awaitable[tuple[Response, Batch | None]]]
 
 
 class Collector:
-    """The state a fake HEC answers from (settings, tokens, acks, journal) and its ASGI app."""
+    """The state a fake HEC answers from (settings, tokens, acks, journal) and its ASGI app.
+
+    `configure()` changes settings at run time and `reset()` goes back to the state it was made
+    with; the admin API and `FakeHEC` both call them.
+    """
 
     def __init__(
         self,
@@ -116,6 +121,10 @@ class Collector:
         # Called with each finished request after it is journaled (request logs, waiters).
         self.on_request: list[Callable[[RequestRecord], None]] = []
         self.said_busy_at = NEVER  # time.monotonic() of the last "Server is busy" answer
+        # Called with the previous and the new settings after `configure()` (the server's TLS listeners).
+        self.on_configure: list[Callable[[HECSettings, HECSettings], None]] = []
+        self._initial_tokens = tuple(tokens.all())
+        self._initial_settings = self.settings
         routes = self._route_table()
         self._routes = {flavor: routes for flavor in Flavor}
         self._routes[Flavor.EDGE_PROCESSOR] = {path: routes[path] for path in EDGE_PROCESSOR_PATHS}
@@ -133,6 +142,33 @@ class Collector:
             for paths, handler, allowed in table
             for path in paths
         }
+
+    # -- run-time changes ---------------------------------------------------------------------------
+
+    def configure(self, **changes: Any) -> HECSettings:
+        """Change settings at run time, e.g. `configure(health="queues-full")`; returns the new settings."""
+        previous = self.settings
+        settings = previous.updated(changes)
+        self.settings = settings
+        journal = self.journal
+        journal.max_events, journal.max_requests, journal.count_only = (
+            settings.max_events,
+            settings.max_requests,
+            settings.count_only,
+        )
+        for observer in self.on_configure:
+            observer(previous, settings)
+        return settings
+
+    def reset(self) -> None:
+        """Back to the state it was made with: empty journal, no acks or faults, initial tokens and settings."""
+        self.tokens.replace_all(self._initial_tokens)
+        self.acks.clear()
+        self.errors.clear()
+        self.faults.clear()
+        self.said_busy_at = NEVER
+        self.configure(**self._initial_settings.to_dict())
+        self.journal.clear()
 
     # -- connections (connection.KeepAlive) -----------------------------------------------------
 

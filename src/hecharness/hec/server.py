@@ -38,7 +38,8 @@ import uvicorn
 
 from hecharness.clock import Clock
 from hecharness.faults import FaultSet
-from hecharness.hec.collector import NEVER, Collector
+from hecharness.hec.admin import admin_app
+from hecharness.hec.collector import Collector
 from hecharness.hec.connection import KeepAlive, TransportExposingProtocol
 from hecharness.hec.journal import DeliveryReport, Event, Journal, RequestRecord
 from hecharness.hec.settings import HECSettings
@@ -134,8 +135,8 @@ class FakeHEC:
         if not token_list:
             raise ValueError("a fake HEC needs at least one token")
         self._initial_tokens = tuple(token_list)
-        self._initial_settings = settings or HECSettings()
-        self.collector = Collector(TokenStore.of(token_list), self._initial_settings, clock=clock)
+        self.collector = Collector(TokenStore.of(token_list), settings or HECSettings(), clock=clock)
+        self.collector.on_configure.append(self._settings_changed)
         self.host = host
         self.port = port
         self.admin_port = admin_port
@@ -223,28 +224,11 @@ class FakeHEC:
 
     def configure(self, **changes: Any) -> HECSettings:
         """Change settings at run time, e.g. `hec.configure(health="queues-full")`."""
-        previous = self.collector.settings
-        settings = previous.updated(changes)
-        self.collector.settings = settings
-        if settings.tls_profile != previous.tls_profile:
-            self._apply_tls_profile()  # new handshakes take it; connections already up keep theirs
-        journal = self.collector.journal
-        journal.max_events, journal.max_requests, journal.count_only = (
-            settings.max_events,
-            settings.max_requests,
-            settings.count_only,
-        )
-        return settings
+        return self.collector.configure(**changes)
 
     def reset(self) -> None:
         """Back to the state after start: empty journal, no acks, initial tokens and settings."""
-        self.collector.tokens.replace_all(self._initial_tokens)
-        self.collector.acks.clear()
-        self.collector.errors.clear()
-        self.collector.faults.clear()
-        self.collector.said_busy_at = NEVER
-        self.configure(**self._initial_settings.to_dict())
-        self.journal.clear()
+        self.collector.reset()
 
     def client(self, token: str | None = None, *, mode: str | None = None, **kwargs: Any) -> httpx.Client:
         """An httpx client with the base URL (of `mode`, default the first) and `Authorization: Splunk <token>` set.
@@ -417,15 +401,18 @@ class FakeHEC:
                 listener = Listener(mode, _bind_socket(self.host, port), self.collector.app, context, self.collector)
                 listeners.append(listener)
             if self.admin_port is not None:
-                from hecharness.hec.admin import admin_app
-
                 admin_host = self.host if self.host in (LOOPBACK, "::1", "localhost") else LOOPBACK
-                listeners.append(Listener("admin", _bind_socket(admin_host, self.admin_port), admin_app(self)))
+                admin = admin_app(self.collector, admin_token=self.admin_token)
+                listeners.append(Listener("admin", _bind_socket(admin_host, self.admin_port), admin))
         except OSError:
             for listener in listeners:  # a port that is taken must not leave the others bound
                 listener.socket.close()
             raise
         return listeners
+
+    def _settings_changed(self, previous: HECSettings, settings: HECSettings) -> None:
+        if settings.tls_profile != previous.tls_profile:
+            self._apply_tls_profile()  # new handshakes take it; connections already up keep theirs
 
     def _apply_tls_profile(self) -> None:
         profile = TLS_PROFILES[self.settings.tls_profile]
