@@ -545,7 +545,7 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
 
 def _new_event_loop() -> asyncio.AbstractEventLoop:
     try:
-        import uvloop
+        import uvloop  # optional (not built for every platform), so looked for only here
     except ImportError:
         return asyncio.new_event_loop()
     return uvloop.new_event_loop()
