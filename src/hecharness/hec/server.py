@@ -53,6 +53,8 @@ log = logging.getLogger("hecharness.hec")
 LOOPBACK = "127.0.0.1"
 _START_TIMEOUT = 10.0
 _STOP_TIMEOUT = 5.0
+# The admin API's listener is named this; the HEC's are named after their TLS modes.
+ADMIN_LISTENER = "admin"
 
 
 class ServerError(RuntimeError):
@@ -80,6 +82,10 @@ class Listener:
     app: Any
     ssl_context: ssl.SSLContext | None = None
     keep_alive: KeepAlive | None = None  # None: uvicorn's fixed keep-alive timeout (the admin API)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.name == ADMIN_LISTENER
 
     @property
     def port(self) -> int:
@@ -198,7 +204,7 @@ class FakeHEC:
     @property
     def urls(self) -> dict[str, str]:
         """Base URL per TLS mode, in the order the modes were given."""
-        return {listener.name: listener.url for listener in self._listeners if listener.name != "admin"}
+        return {listener.name: listener.url for listener in self._listeners if not listener.is_admin}
 
     @property
     def ca_path(self) -> Path | None:
@@ -214,7 +220,7 @@ class FakeHEC:
     @property
     def admin_url(self) -> str | None:
         for listener in self._listeners:
-            if listener.name == "admin":
+            if listener.is_admin:
                 return listener.url
         return None
 
@@ -360,7 +366,7 @@ class FakeHEC:
 
     def _hec_listener(self) -> Listener:
         for listener in self._listeners:
-            if listener.name != "admin":
+            if not listener.is_admin:
                 return listener
         raise RuntimeError("the fake HEC is not started")
 
@@ -403,7 +409,7 @@ class FakeHEC:
             if self.admin_port is not None:
                 admin_host = self.host if self.host in (LOOPBACK, "::1", "localhost") else LOOPBACK
                 admin = admin_app(self.collector, admin_token=self.admin_token)
-                listeners.append(Listener("admin", _bind_socket(admin_host, self.admin_port), admin))
+                listeners.append(Listener(ADMIN_LISTENER, _bind_socket(admin_host, self.admin_port), admin))
         except OSError:
             for listener in listeners:  # a port that is taken must not leave the others bound
                 listener.socket.close()
@@ -416,7 +422,7 @@ class FakeHEC:
 
     def _apply_tls_profile(self) -> None:
         profile = TLS_PROFILES[self.settings.tls_profile]
-        contexts = [l.ssl_context for l in self._listeners if l.ssl_context is not None and l.name != "admin"]
+        contexts = [l.ssl_context for l in self._listeners if l.ssl_context is not None and not l.is_admin]
 
         def apply() -> None:
             for context in contexts:
