@@ -1,7 +1,8 @@
 """The fault rules of one collector, and what they decide for each request.
 
 `FaultSet` sits above the rules (`hecharness.faults.rules`) and the spec syntax
-(`hecharness.faults.spec`): it takes either, and walks its rules for each request to a `Decision`.
+(`hecharness.faults.spec`): `add()` takes a `Fault` or a spec, and `decide()` walks the rules for
+each request to a `Decision`.
 """
 
 from __future__ import annotations
