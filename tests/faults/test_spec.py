@@ -10,6 +10,7 @@ import pytest
 from hecharness import codes
 from hecharness.faults import (
     AckFault,
+    AckMode,
     Close,
     Delay,
     FaultSpecError,
@@ -20,6 +21,7 @@ from hecharness.faults import (
     Reset,
     SlowBody,
     TLSAbort,
+    WindowOrigin,
     load_plan,
     parse_action,
     parse_fault,
@@ -76,6 +78,15 @@ def test_spec_object_and_string_agree():
     )
     for attribute in ("sequence", "every", "probability", "seed", "window", "window_from"):
         assert getattr(from_text, attribute) == getattr(from_object, attribute)
+
+
+def test_closed_sets_are_enums_that_keep_their_text():
+    fault = parse_fault("ack:never from=first-request")
+    assert fault.action.mode is AckMode.NEVER and str(fault.action) == "ack:never"
+    assert fault.window_from is WindowOrigin.FIRST_REQUEST and fault.window_from == "first-request"
+    assert AckFault("lost").mode is AckMode.LOST  # plain text still builds one directly
+    with pytest.raises(ValueError):
+        AckFault("sometimes")
 
 
 def test_reply_extras():

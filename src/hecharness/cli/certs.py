@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from hecharness.cli import main
 from hecharness.cli.exits import epilog
+from hecharness.cli.group import main
 from hecharness.tls import CERTIFICATE_MODES, CertificateAuthority
 
 

@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from hecharness.cli import main
 from hecharness.cli.exits import epilog, interrupted
+from hecharness.cli.group import main
 from hecharness.cli.output import OutputFile
 from hecharness.generate import (
     DEFAULT_RATE,
@@ -204,9 +206,6 @@ class _Progress:
 
     def __enter__(self) -> _Progress:
         if self.show:
-            from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
             self._progress = Progress(
                 TextColumn("generating"), BarColumn(), MofNCompleteColumn(), TextColumn("records"),
                 TimeElapsedColumn(), TimeRemainingColumn(), console=Console(stderr=True),

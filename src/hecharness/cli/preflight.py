@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
-from hecharness.cli import main, output
+from hecharness.cli import output
 from hecharness.cli.exits import epilog
+from hecharness.cli.group import main
 from hecharness.preflight import DEFAULT_TIMEOUT, FAILURE_CLASSES, check
 from hecharness.preflight.report import render
 from hecharness.preflight.target import is_destination_conf

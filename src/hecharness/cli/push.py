@@ -11,8 +11,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from hecharness.cli import main, output
+from hecharness.cli import output
 from hecharness.cli.exits import epilog, interrupted
+from hecharness.cli.group import main
 from hecharness.cli.output import OutputFile
 from hecharness.clock import RealClock
 from hecharness.generate import DATASET_NAMES, GenerateError

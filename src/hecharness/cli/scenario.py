@@ -18,8 +18,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from hecharness.cli import main, output
+from hecharness.cli import output
 from hecharness.cli.exits import EXIT_USAGE, epilog, interrupted
+from hecharness.cli.group import main
 from hecharness.scenario import ScenarioNotFound, ScenarioResult, run_many
 from hecharness.scenario.discover import BUILTIN, Catalog, NoScenarios, discover
 from hecharness.scenario.runner import RunInterrupted, RunSummary, quiet_server_warnings

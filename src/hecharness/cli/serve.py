@@ -13,8 +13,8 @@ from pathlib import Path
 
 import click
 
-from hecharness.cli import main
 from hecharness.cli.exits import epilog
+from hecharness.cli.group import main
 from hecharness.cli.output import OutputFile
 from hecharness.faults import Fault, FaultSpecError, load_plan, parse_fault
 from hecharness.hec import FakeHEC, HECSettings, Token

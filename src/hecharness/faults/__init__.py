@@ -11,9 +11,10 @@ journal (`RequestRecord.fault`), so a test can count attempts and draw the retry
 
 from hecharness.faults.actions import (
     AckFault,
-    Action,
+    AckMode,
     Close,
     Delay,
+    FaultAction,
     FaultSpecError,
     Hang,
     Partial,
@@ -24,7 +25,8 @@ from hecharness.faults.actions import (
     TLSAbort,
     parse_action,
 )
-from hecharness.faults.rules import Decision, Fault, FaultSet, RequestFacts
+from hecharness.faults.faultset import Decision, FaultSet
+from hecharness.faults.rules import Endpoint, Fault, RequestFacts, WindowOrigin
 from hecharness.faults.spec import load_plan, parse_fault
 
 __all__ = [
@@ -32,11 +34,13 @@ __all__ = [
     "FaultSet",
     "Decision",
     "RequestFacts",
+    "Endpoint",
+    "WindowOrigin",
     "parse_fault",
     "parse_action",
     "load_plan",
     "FaultSpecError",
-    "Action",
+    "FaultAction",
     "Reply",
     "Partial",
     "Delay",
@@ -46,5 +50,6 @@ __all__ = [
     "Hang",
     "TLSAbort",
     "AckFault",
+    "AckMode",
     "Pass",
 ]

@@ -14,12 +14,13 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
+from enum import StrEnum
 
 from hecharness import codes
 from hecharness.codes import HECCode
 
 __all__ = [
-    "Action",
+    "FaultAction",
     "Reply",
     "Partial",
     "Delay",
@@ -29,6 +30,7 @@ __all__ = [
     "Hang",
     "TLSAbort",
     "AckFault",
+    "AckMode",
     "Pass",
     "parse_action",
     "FaultSpecError",
@@ -39,15 +41,17 @@ class FaultSpecError(ValueError):
     """A fault description that cannot be used; the message names the bad part."""
 
 
-class Action:
-    modifier = False
+class FaultAction:
+    """What a fault does to one request; `str()` gives its text form, as the spec and the journal write it."""
+
+    modifier = False  # a modifier stacks with others; an outcome ends the walk through the rules
 
     def __str__(self) -> str:
         raise NotImplementedError
 
 
 @dataclass(frozen=True)
-class Reply(Action):
+class Reply(FaultAction):
     """Answer with a Splunk code (its status and text) or with any status and body."""
 
     code: HECCode | None = None
@@ -97,7 +101,7 @@ FRONT_DOOR_ANSWERS: dict[int, tuple[bytes, str | None]] = {
 
 
 @dataclass(frozen=True)
-class Partial(Action):
+class Partial(FaultAction):
     """Accept the first `accepted` events, refuse the rest with `code` and invalid-event-number."""
 
     accepted: int
@@ -109,7 +113,7 @@ class Partial(Action):
 
 
 @dataclass(frozen=True)
-class Delay(Action):
+class Delay(FaultAction):
     """Wait before answering: fixed, uniform between two bounds, or normal (never below zero)."""
 
     low: float
@@ -133,7 +137,7 @@ class Delay(Action):
 
 
 @dataclass(frozen=True)
-class SlowBody(Action):
+class SlowBody(FaultAction):
     """Send the answer's body a piece at a time over `seconds`."""
 
     seconds: float
@@ -144,7 +148,7 @@ class SlowBody(Action):
 
 
 @dataclass(frozen=True)
-class Reset(Action):
+class Reset(FaultAction):
     """Reset the connection (TCP RST), before reading the body or after."""
 
     after_body: bool = False
@@ -154,7 +158,7 @@ class Reset(Action):
 
 
 @dataclass(frozen=True)
-class Close(Action):
+class Close(FaultAction):
     """Close the connection cleanly without answering."""
 
     def __str__(self) -> str:
@@ -162,7 +166,7 @@ class Close(Action):
 
 
 @dataclass(frozen=True)
-class Hang(Action):
+class Hang(FaultAction):
     """Never answer: hold the connection until the client gives up, at most `seconds`, then close."""
 
     seconds: float = 60.0
@@ -172,27 +176,38 @@ class Hang(Action):
 
 
 @dataclass(frozen=True)
-class TLSAbort(Action):
+class TLSAbort(FaultAction):
     """Fail the TLS handshake of new connections (decided per connection, not per request)."""
 
     def __str__(self) -> str:
         return "tls-abort"
 
 
+class AckMode(StrEnum):
+    """How an acknowledgement fault treats the ackIds it touches."""
+
+    NEVER = "never"  # issued, but never turns true
+    LOST = "lost"  # issued, then forgotten by the server
+    DELAY = "delay"  # turns true `seconds` after it was issued
+
+
 @dataclass(frozen=True)
-class AckFault(Action):
+class AckFault(FaultAction):
     """Acknowledgements that never turn true, turn true late, or are forgotten by the server."""
 
-    mode: str  # "never", "lost" or "delay"
+    mode: AckMode
     seconds: float = 0.0
     modifier = True
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "mode", AckMode(self.mode))  # a plain "never" works too
+
     def __str__(self) -> str:
-        return f"ack:{self.seconds:g}" if self.mode == "delay" else f"ack:{self.mode}"
+        return f"ack:{self.seconds:g}" if self.mode == AckMode.DELAY else f"ack:{self.mode}"
 
 
 @dataclass(frozen=True)
-class Pass(Action):
+class Pass(FaultAction):
     """No fault for this request (a step in a sequence: `error:9,error:9,ok`)."""
 
     modifier = True
@@ -201,7 +216,7 @@ class Pass(Action):
         return "ok"
 
 
-def parse_action(text: str) -> Action:
+def parse_action(text: str) -> FaultAction:
     """`kind[:argument]` into an action, with an error naming what is wrong."""
     kind, _, argument = text.strip().partition(":")
     kind = kind.strip().lower().replace("_", "-")
@@ -211,8 +226,8 @@ def parse_action(text: str) -> Action:
     return parser(argument.strip())
 
 
-def _no_argument(action: Action, kind: str):
-    def parse(argument: str) -> Action:
+def _no_argument(action: FaultAction, kind: str):
+    def parse(argument: str) -> FaultAction:
         if argument:
             raise FaultSpecError(f"{kind} takes no argument, got {argument!r}")
         return action
@@ -220,7 +235,7 @@ def _no_argument(action: Action, kind: str):
     return parse
 
 
-def _error(argument: str) -> Action:
+def _error(argument: str) -> FaultAction:
     number = _whole(argument, "error", "a HEC code such as error:9")
     try:
         code = codes.by_number(number)
@@ -230,14 +245,14 @@ def _error(argument: str) -> Action:
     return Reply(code=code, invalid_event_number=0 if code is codes.SERVER_BUSY else None)
 
 
-def _status(argument: str) -> Action:
+def _status(argument: str) -> FaultAction:
     status = _whole(argument, "status", "an HTTP status such as status:502")
     if not 100 <= status <= 599:
         raise FaultSpecError(f"status must be an HTTP status from 100 to 599, got {status}")
     return Reply(status=status, body=b"")
 
 
-def _front_door(argument: str) -> Action:
+def _front_door(argument: str) -> FaultAction:
     status = _whole(argument, "front-door", f"a status, one of {', '.join(map(str, FRONT_DOOR_ANSWERS))}")
     if status not in FRONT_DOOR_ANSWERS:
         raise FaultSpecError(f"front-door answers {', '.join(map(str, FRONT_DOOR_ANSWERS))}, got {status}")
@@ -245,11 +260,11 @@ def _front_door(argument: str) -> Action:
     return Reply(status=status, body=body, content_type=content_type, front_door=True)
 
 
-def _partial(argument: str) -> Action:
+def _partial(argument: str) -> FaultAction:
     return Partial(_whole(argument, "partial", "how many events to accept, such as partial:5"))
 
 
-def _delay(argument: str) -> Action:
+def _delay(argument: str) -> FaultAction:
     if argument.startswith("normal:"):
         mean, _, spread = argument.removeprefix("normal:").partition(",")
         return Delay(_seconds(mean, "delay mean"), spread=_seconds(spread, "delay spread"))
@@ -262,7 +277,7 @@ def _delay(argument: str) -> Action:
     return Delay(_seconds(argument, "delay"))
 
 
-def _reset(argument: str) -> Action:
+def _reset(argument: str) -> FaultAction:
     if argument in ("", "before-body"):
         return Reset()
     if argument == "after-body":
@@ -270,15 +285,15 @@ def _reset(argument: str) -> Action:
     raise FaultSpecError(f"reset takes before-body or after-body, got {argument!r}")
 
 
-def _hang(argument: str) -> Action:
+def _hang(argument: str) -> FaultAction:
     return Hang(_seconds(argument, "hang") if argument else 60.0)
 
 
-def _ack(argument: str) -> Action:
-    if argument in ("never", "lost"):
-        return AckFault(argument)
+def _ack(argument: str) -> FaultAction:
+    if argument in (AckMode.NEVER, AckMode.LOST):
+        return AckFault(AckMode(argument))
     try:
-        return AckFault("delay", _seconds(argument, "ack delay"))
+        return AckFault(AckMode.DELAY, _seconds(argument, "ack delay"))
     except FaultSpecError:
         raise FaultSpecError(f"ack takes never, lost or a delay in seconds, got {argument!r}") from None
 

@@ -9,23 +9,39 @@ applies its steps to the requests the rule fires on, one step each, then stops f
 from __future__ import annotations
 
 import random
-import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from enum import StrEnum
+from typing import Any, Protocol
 
-from hecharness.clock import Clock
-from hecharness.faults.actions import Action, AckFault, Delay, Pass, SlowBody, TLSAbort
+from hecharness.faults.actions import FaultAction, TLSAbort
 
-__all__ = ["Fault", "FaultSet", "Decision", "RequestFacts", "ENDPOINTS", "ANY_PATH"]
+__all__ = ["Fault", "RequestFacts", "Endpoint", "WindowOrigin", "ENDPOINTS", "ANY_PATH"]
+
+
+class Endpoint(StrEnum):
+    """Which HEC endpoint a request went to; OTHER for any path HEC does not serve."""
+
+    EVENT = "event"
+    RAW = "raw"
+    ACK = "ack"
+    HEALTH = "health"
+    OTHER = "other"
+
+
+class WindowOrigin(StrEnum):
+    """Where a rule's time window starts counting: when the rule was added, or at its first request."""
+
+    START = "start"
+    FIRST_REQUEST = "first-request"
+
 
 # Scope names for groups of HEC paths; any other `path` must match exactly.
-ENDPOINTS = ("event", "raw", "ack", "health")
+ENDPOINTS = (Endpoint.EVENT, Endpoint.RAW, Endpoint.ACK, Endpoint.HEALTH)
 # `path=any` reaches every request. Without a `path`, a fault leaves health checks alone: a sender's or
 # load balancer's health probe should neither trip an outage meant for the data nor use up its `first=N`.
 ANY_PATH = "any"
-UNSCOPED_SKIPS = frozenset({"health"})
+UNSCOPED_SKIPS = frozenset({Endpoint.HEALTH})
 
 
 @dataclass(frozen=True)
@@ -33,7 +49,7 @@ class RequestFacts:
     """What a rule's scope can look at, known before the body is read."""
 
     path: str
-    endpoint: str  # one of ENDPOINTS, or "other"
+    endpoint: Endpoint
     token_name: str | None = None
     token_value: str | None = None
     channel: str | None = None
@@ -42,12 +58,18 @@ class RequestFacts:
     idle: float | None = None  # real seconds its keep-alive connection idled first; None on a new connection
 
 
+class _Owner(Protocol):
+    """The set a rule was added to (a `FaultSet`), as far as the rule needs to know it."""
+
+    def remove(self, fault: Fault | str) -> Fault: ...
+
+
 @dataclass(eq=False)
 class Fault:
     """One rule. Build it from a spec with `hecharness.faults.parse_fault`, or directly."""
 
-    action: Action | None = None
-    sequence: tuple[Action, ...] = ()
+    action: FaultAction | None = None
+    sequence: tuple[FaultAction, ...] = ()
     # where
     path: str | None = None
     token: str | None = None
@@ -61,21 +83,22 @@ class Fault:
     probability: float | None = None
     seed: int | None = None
     window: tuple[float, float] | None = None
-    window_from: str = "start"
+    window_from: WindowOrigin = WindowOrigin.START
     name: str = ""
     spec: str = ""
 
     def __post_init__(self) -> None:
         if (self.action is None) == (not self.sequence):
             raise ValueError("a fault needs exactly one of an action or a sequence")
+        self.window_from = WindowOrigin(self.window_from)  # a plain "first-request" works too
         self.matched = 0
         self.fired = 0
         self._rng = random.Random(self.seed)
         self._origin: float | None = None
-        self._owner: FaultSet | None = None
+        self._owner: _Owner | None = None
 
     @property
-    def actions(self) -> tuple[Action, ...]:
+    def actions(self) -> tuple[FaultAction, ...]:
         return self.sequence or (self.action,)  # type: ignore[return-value]
 
     @property
@@ -103,10 +126,10 @@ class Fault:
             return False
         return True
 
-    def consider(self, now: float) -> Action | None:
+    def consider(self, now: float) -> FaultAction | None:
         """Count one in-scope request and say what this rule does to it, if anything."""
         self.matched += 1
-        if self._origin is None and self.window_from == "first-request":
+        if self._origin is None and self.window_from == WindowOrigin.FIRST_REQUEST:
             self._origin = now
         if self.first is not None and self.matched > self.first:
             return None
@@ -151,125 +174,3 @@ class Fault:
 
     def __str__(self) -> str:
         return self.spec or (",".join(map(str, self.actions)))
-
-
-@dataclass
-class Decision:
-    """Everything the rules decided for one request."""
-
-    outcome: Action | None = None
-    delay: float = 0.0
-    slow_body: float | None = None
-    ack: AckFault | None = None
-    fired: list[str] = field(default_factory=list)
-
-    @property
-    def label(self) -> str | None:
-        """How the journal names the faults that fired, e.g. `busy=error:9`."""
-        return ", ".join(self.fired) or None
-
-
-NO_FAULT = Decision()
-
-
-class FaultSet:
-    """The rules of one collector, in the order they were added; safe to change from any thread."""
-
-    def __init__(self, clock: Clock) -> None:
-        self.clock = clock
-        self._lock = threading.Lock()
-        self._faults: list[Fault] = []
-        self._count = 0
-
-    def add(self, fault: Fault | str | Mapping[str, Any], name: str | None = None) -> Fault:
-        """Add a rule after the others; returns it, so `fault.remove()` takes it out again."""
-        if not isinstance(fault, Fault):
-            from hecharness.faults.spec import parse_fault
-
-            fault = parse_fault(fault)
-        if name is not None:
-            fault.name = name
-        with self._lock:
-            self._count += 1
-            if not fault.name:
-                fault.name = f"fault-{self._count}"
-            if fault.window_from == "start" and fault._origin is None:
-                fault._origin = self.clock.now()
-            fault._owner = self
-            self._faults.append(fault)
-        return fault
-
-    def remove(self, fault: Fault | str) -> Fault:
-        with self._lock:
-            for existing in self._faults:
-                if existing is fault or existing.name == fault:
-                    self._faults.remove(existing)
-                    existing._owner = None
-                    return existing
-        raise KeyError(f"no fault named {fault if isinstance(fault, str) else fault.name!r}")
-
-    def clear(self) -> None:
-        with self._lock:
-            for fault in self._faults:
-                fault._owner = None
-            self._faults.clear()
-            self._count = 0
-
-    def list(self) -> list[Fault]:
-        with self._lock:
-            return list(self._faults)
-
-    def __len__(self) -> int:
-        return len(self._faults)
-
-    @contextmanager
-    def during(self, *faults: Fault | str | Mapping[str, Any]) -> Iterator[list[Fault]]:
-        """Apply faults for the length of a `with` block."""
-        added = [self.add(fault) for fault in faults]
-        try:
-            yield added
-        finally:
-            for fault in added:
-                if fault._owner is self:
-                    self.remove(fault)
-
-    def decide(self, facts: RequestFacts) -> Decision:
-        """Walk the rules in order: modifiers stack, the first outcome ends the walk."""
-        if not self._faults:
-            return NO_FAULT
-        decision = Decision()
-        now = self.clock.now()
-        with self._lock:
-            for fault in self._faults:
-                if fault.handshake_only or not fault.in_scope(facts):
-                    continue
-                action = fault.consider(now)
-                if action is None or isinstance(action, TLSAbort):
-                    continue
-                decision.fired.append(f"{fault.name}={action}")
-                if isinstance(action, Delay):
-                    decision.delay += action.seconds(fault._rng)
-                elif isinstance(action, SlowBody):
-                    decision.slow_body = action.seconds
-                elif isinstance(action, AckFault):
-                    decision.ack = action
-                elif isinstance(action, Pass):
-                    pass
-                else:
-                    decision.outcome = action
-                    break
-        return decision
-
-    def abort_handshake(self) -> str | None:
-        """Whether a new TLS connection should fail its handshake; the firing rule's label if so."""
-        if not self._faults:
-            return None
-        now = self.clock.now()
-        with self._lock:
-            for fault in self._faults:
-                if not any(isinstance(a, TLSAbort) for a in fault.actions):
-                    continue
-                action = fault.consider(now)
-                if isinstance(action, TLSAbort):
-                    return f"{fault.name}={action}"
-        return None

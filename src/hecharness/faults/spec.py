@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from hecharness import codes
-from hecharness.faults.actions import Action, FaultSpecError, Partial, Reply, parse_action, parse_seconds
-from hecharness.faults.rules import ANY_PATH, ENDPOINTS, Fault
+from hecharness.faults.actions import FaultAction, FaultSpecError, Partial, Reply, parse_action, parse_seconds
+from hecharness.faults.rules import ANY_PATH, ENDPOINTS, Fault, WindowOrigin
 from hecharness.files import read_text
 
 __all__ = ["parse_fault", "load_plan", "FaultSpecError"]
@@ -101,7 +101,7 @@ def parse_fault(spec: str | Mapping[str, Any]) -> Fault:
             probability=_probability(settings.get("probability")),
             seed=_count(settings, "seed"),
             window=_window(settings.get("window")),
-            window_from=_window_from(settings.get("from", "start")),
+            window_from=_window_from(settings.get("from", WindowOrigin.START)),
             spec=text,
         )
     except ValueError as error:
@@ -168,7 +168,7 @@ def _split_spec(spec: str) -> dict[str, Any]:
     return settings
 
 
-def _actions(settings: Mapping[str, Any]) -> tuple[Action | None, tuple[Action, ...]]:
+def _actions(settings: Mapping[str, Any]) -> tuple[FaultAction | None, tuple[FaultAction, ...]]:
     has_action, has_sequence = "action" in settings, "sequence" in settings
     if has_action == has_sequence:
         raise FaultSpecError("a fault needs an action (e.g. error:9) or a sequence=..., and not both")
@@ -197,7 +197,7 @@ def _reply_extras(settings: Mapping[str, Any]) -> dict[str, Any]:
     return extras
 
 
-def _fit(action: Action, extras: dict[str, Any]) -> dict[str, Any]:
+def _fit(action: FaultAction, extras: dict[str, Any]) -> dict[str, Any]:
     if isinstance(action, Partial):
         allowed = {"retry_after"}
     elif isinstance(action, Reply) and action.status is None:
@@ -274,10 +274,10 @@ def _idle(value: Any) -> float | None:
     return parse_seconds(_as_text(value), "idle")
 
 
-def _window_from(value: Any) -> str:
-    if value not in ("start", "first-request"):
+def _window_from(value: Any) -> WindowOrigin:
+    if not isinstance(value, str) or value not in tuple(WindowOrigin):
         raise FaultSpecError(f"from must be start or first-request, got {value!r}")
-    return value
+    return WindowOrigin(value)
 
 
 def _path(value: Any) -> str | None:

@@ -2,12 +2,15 @@
 
 from hecharness.hec.journal import DeliveryReport, Event, Journal, JournalTruncated, RequestRecord
 from hecharness.hec.server import FakeHEC
-from hecharness.hec.settings import HECSettings, SettingsError
+from hecharness.hec.settings import Flavor, Health, HECSettings, RawSplit, SettingsError
 from hecharness.hec.tokens import Token, TokenStore
 
 __all__ = [
     "FakeHEC",
     "HECSettings",
+    "Flavor",
+    "Health",
+    "RawSplit",
     "SettingsError",
     "Token",
     "TokenStore",

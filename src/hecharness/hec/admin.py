@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 from starlette.applications import Starlette
@@ -35,12 +35,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hecharness.faults import FaultSpecError
+from hecharness.hec.collector import Collector
 from hecharness.hec.journal import JournalTruncated, dumps_json
 from hecharness.hec.settings import SettingsError
 from hecharness.hec.tokens import Token
-
-if TYPE_CHECKING:
-    from hecharness.hec.server import FakeHEC
 
 __all__ = ["admin_app"]
 
@@ -61,11 +59,13 @@ def _json(data: Any, status: int = 200) -> Response:
     return Response(body, status, media_type="application/json")
 
 
-def admin_app(hec: FakeHEC) -> Starlette:
+def admin_app(collector: Collector, admin_token: str | None = None) -> Starlette:
+    """The admin API over one collector's state; with `admin_token`, every call must present it."""
+
     def handler(function: Callable[[Request], Awaitable[Any]]) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
             try:
-                _check_admin_token(request, hec.admin_token)
+                _check_admin_token(request, admin_token)
                 return _json(await function(request))
             except BadRequest as error:
                 return _json({"error": str(error)}, error.status)
@@ -73,14 +73,14 @@ def admin_app(hec: FakeHEC) -> Starlette:
         return endpoint
 
     async def journal(request: Request) -> Any:
-        return hec.journal.export()
+        return collector.journal.export()
 
     async def counters(request: Request) -> Any:
-        return hec.journal.counters.to_dict()
+        return collector.journal.counters.to_dict()
 
     async def requests(request: Request) -> Any:
         query = request.query_params
-        records = hec.journal.requests(
+        records = collector.journal.requests(
             path=query.get("path"),
             status=_int(query, "status"),
             code=_int(query, "code"),
@@ -90,7 +90,7 @@ def admin_app(hec: FakeHEC) -> Starlette:
         return [r.to_dict() for r in _window(records, request)]
 
     async def events(request: Request) -> Any:
-        return [e.to_dict() for e in _window(hec.journal.events, request)]
+        return [e.to_dict() for e in _window(collector.journal.events, request)]
 
     async def delivery(request: Request) -> Any:
         body = await _body(request)
@@ -103,38 +103,38 @@ def admin_app(hec: FakeHEC) -> Starlette:
         if key is not None and not isinstance(key, str):
             raise BadRequest(f'"key" must be a field name, got {key!r}')
         try:
-            return hec.journal.delivery(expected, key=key).to_dict()
+            return collector.journal.delivery(expected, key=key).to_dict()
         except JournalTruncated as error:
             raise BadRequest(str(error), 409) from None
 
     async def clear(request: Request) -> Any:
-        hec.journal.clear()
+        collector.journal.clear()
         return {"cleared": True}
 
     async def reset(request: Request) -> Any:
-        hec.reset()
+        collector.reset()
         return {"reset": True}
 
     async def tokens(request: Request) -> Any:
         if request.method == "POST":
             try:
-                token = hec.tokens.add(Token.from_mapping(await _body(request)))
+                token = collector.tokens.add(Token.from_mapping(await _body(request)))
             except (ValueError, TypeError) as error:
                 raise BadRequest(str(error)) from None
             return token.describe()
         show = request.query_params.get("show") in ("1", "true", "yes")
-        return [token.describe(show_value=show) for token in hec.tokens.all()]
+        return [token.describe(show_value=show) for token in collector.tokens.all()]
 
     async def token(request: Request) -> Any:
         name = request.path_params["name"]
         try:
             if request.method == "DELETE":
-                return {"removed": hec.tokens.remove(name).describe()}
+                return {"removed": collector.tokens.remove(name).describe()}
             changes = await _body(request)
             if "value" in changes:
                 raise BadRequest("a token's value cannot change; remove it and add a new one")
             Token.from_mapping({"value": "x", **changes})  # same checks as for a new token
-            return hec.tokens.update(name, **changes).describe()
+            return collector.tokens.update(name, **changes).describe()
         except KeyError as error:
             raise BadRequest(error.args[0], 404) from None
         except (ValueError, TypeError) as error:
@@ -143,13 +143,13 @@ def admin_app(hec: FakeHEC) -> Starlette:
     async def settings(request: Request) -> Any:
         if request.method == "PATCH":
             try:
-                return hec.configure(**await _body(request)).to_dict()
+                return collector.configure(**await _body(request)).to_dict()
             except SettingsError as error:
                 raise BadRequest(str(error)) from None
-        return hec.settings.to_dict()
+        return collector.settings.to_dict()
 
     async def faults(request: Request) -> Any:
-        rules = hec.collector.faults
+        rules = collector.faults
         if request.method == "POST":
             try:
                 return rules.add(await _body(request)).describe()
@@ -162,7 +162,7 @@ def admin_app(hec: FakeHEC) -> Starlette:
 
     async def fault(request: Request) -> Any:
         try:
-            return {"removed": hec.collector.faults.remove(request.path_params["name"]).describe()}
+            return {"removed": collector.faults.remove(request.path_params["name"]).describe()}
         except KeyError as error:
             raise BadRequest(error.args[0], 404) from None
 

@@ -18,6 +18,7 @@ import traceback
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import orjson
@@ -28,8 +29,8 @@ from starlette.types import Receive, Scope, Send
 from hecharness import codes
 from hecharness.clock import Clock, RealClock
 from hecharness.codes import HECCode
-from hecharness.faults import AckFault, Close, Decision, FaultSet, Hang, Partial, Reply, RequestFacts, Reset
-from hecharness.faults.rules import NO_FAULT
+from hecharness.faults import AckFault, AckMode, Close, Decision, Endpoint, FaultSet, Hang, Partial, Reply, RequestFacts, Reset
+from hecharness.faults.faultset import NO_FAULT
 from hecharness.hec import connection, memory, replies
 from hecharness.hec.acks import AckLedger
 from hecharness.hec.body import (
@@ -44,7 +45,7 @@ from hecharness.hec.events import Defaults, epoch_seconds, json_values, parse_ev
 from hecharness.hec.indexes import Indexes
 from hecharness.hec.journal import Journal, RequestRecord, _EventBatch, _RawBatch
 from hecharness.hec.lines import RawLines
-from hecharness.hec.settings import BUSY_HEALTH_STATES, FLAVORS, HECSettings
+from hecharness.hec.settings import BUSY_HEALTH_STATES, Flavor, HECSettings, RawSplit
 from hecharness.hec.tokens import Rejected, Token, TokenStore
 from hecharness.masking import mask_authorization, mask_token
 
@@ -60,10 +61,10 @@ ACK_PATHS = ("/services/collector/ack", "/services/collector/ack/1.0")
 EDGE_PROCESSOR_PATHS = ("/services/collector", "/services/collector/raw", "/services/collector/ack")
 
 ENDPOINT_OF = {
-    **dict.fromkeys(EVENT_PATHS, "event"),
-    **dict.fromkeys(RAW_PATHS, "raw"),
-    **dict.fromkeys(HEALTH_PATHS, "health"),
-    **dict.fromkeys(ACK_PATHS, "ack"),
+    **dict.fromkeys(EVENT_PATHS, Endpoint.EVENT),
+    **dict.fromkeys(RAW_PATHS, Endpoint.RAW),
+    **dict.fromkeys(HEALTH_PATHS, Endpoint.HEALTH),
+    **dict.fromkeys(ACK_PATHS, Endpoint.ACK),
 }
 
 Batch = _RawBatch | _EventBatch
@@ -90,7 +91,11 @@ Handler = Callable[[Exchange], Awaitable[tuple[Response, Batch | None]]]
 
 
 class Collector:
-    """The state a fake HEC answers from (settings, tokens, acks, journal) and its ASGI app."""
+    """The state a fake HEC answers from (settings, tokens, acks, journal) and its ASGI app.
+
+    `configure()` changes settings at run time and `reset()` goes back to the state it was made
+    with; the admin API and `FakeHEC` both call them.
+    """
 
     def __init__(
         self,
@@ -116,9 +121,13 @@ class Collector:
         # Called with each finished request after it is journaled (request logs, waiters).
         self.on_request: list[Callable[[RequestRecord], None]] = []
         self.said_busy_at = NEVER  # time.monotonic() of the last "Server is busy" answer
+        # Called with the previous and the new settings after `configure()` (the server's TLS listeners).
+        self.on_configure: list[Callable[[HECSettings, HECSettings], None]] = []
+        self._initial_tokens = tuple(tokens.all())
+        self._initial_settings = self.settings
         routes = self._route_table()
-        self._routes = {flavor: routes for flavor in FLAVORS}
-        self._routes["edge-processor"] = {path: routes[path] for path in EDGE_PROCESSOR_PATHS}
+        self._routes = {flavor: routes for flavor in Flavor}
+        self._routes[Flavor.EDGE_PROCESSOR] = {path: routes[path] for path in EDGE_PROCESSOR_PATHS}
         self._indexes: tuple[object, Indexes] | None = None
 
     def _route_table(self) -> dict[str, tuple[Handler, frozenset[str], str]]:
@@ -133,6 +142,33 @@ class Collector:
             for paths, handler, allowed in table
             for path in paths
         }
+
+    # -- run-time changes ---------------------------------------------------------------------------
+
+    def configure(self, **changes: Any) -> HECSettings:
+        """Change settings at run time, e.g. `configure(health="queues-full")`; returns the new settings."""
+        previous = self.settings
+        settings = previous.updated(changes)
+        self.settings = settings
+        journal = self.journal
+        journal.max_events, journal.max_requests, journal.count_only = (
+            settings.max_events,
+            settings.max_requests,
+            settings.count_only,
+        )
+        for observer in self.on_configure:
+            observer(previous, settings)
+        return settings
+
+    def reset(self) -> None:
+        """Back to the state it was made with: empty journal, no acks or faults, initial tokens and settings."""
+        self.tokens.replace_all(self._initial_tokens)
+        self.acks.clear()
+        self.errors.clear()
+        self.faults.clear()
+        self.said_busy_at = NEVER
+        self.configure(**self._initial_settings.to_dict())
+        self.journal.clear()
 
     # -- connections (connection.KeepAlive) -----------------------------------------------------
 
@@ -201,7 +237,7 @@ class Collector:
             record.note = refusal.note
         except TooLarge:
             large = True
-            if self.settings.flavor == "cloud":
+            if self.settings.flavor == Flavor.CLOUD:
                 response = self._answer(record, codes.INVALID_DATA_FORMAT, invalid_event_number=0)
             else:
                 response = replies.html_reply(413, "Content Too Large", "Content-Length of request exceeds limit")
@@ -273,7 +309,7 @@ class Collector:
     ) -> RequestFacts:
         return RequestFacts(
             path=path,
-            endpoint=ENDPOINT_OF.get(path, "other"),
+            endpoint=ENDPOINT_OF.get(path, Endpoint.OTHER),
             token_name=record.token_name,
             token_value=token.value if token else None,
             channel=record.channel,
@@ -423,7 +459,7 @@ class Collector:
         channel = exchange.record.channel  # as the request gave it (see _exchange)
         if channel is None:
             if token.ack:
-                cloud = self.settings.flavor == "cloud"
+                cloud = self.settings.flavor == Flavor.CLOUD
                 raise Rejected(codes.CLOUD_CHANNEL_MISSING if cloud else codes.CHANNEL_MISSING)
             return None
         try:
@@ -446,11 +482,11 @@ class Collector:
             return None
         ready_at = self.clock.now() + self.settings.ack_delay
         fault: AckFault | None = exchange.decision.ack
-        if fault is not None and fault.mode == "never":
+        if fault is not None and fault.mode == AckMode.NEVER:
             ready_at = float("inf")
-        elif fault is not None and fault.mode == "delay":
+        elif fault is not None and fault.mode == AckMode.DELAY:
             ready_at = self.clock.now() + fault.seconds
-        return self.acks.issue(channel, ready_at, remember=fault is None or fault.mode != "lost")
+        return self.acks.issue(channel, ready_at, remember=fault is None or fault.mode != AckMode.LOST)
 
     def _partial(self, exchange: Exchange, accepted: int, ack_id: int | None) -> Response | None:
         """The refusal a partial-acceptance fault gives when the request held more than it accepts."""
@@ -469,7 +505,7 @@ class Collector:
         if self._indexes is None or self._indexes[0] != key:
             # Edge Processor cannot know the indexes behind it, so it takes any (a Splunk engineer's
             # table, opentelemetry-collector #7312: "Incorrect Index ... isn't supported" there).
-            every = settings.flavor == "edge-processor"
+            every = settings.flavor == Flavor.EDGE_PROCESSOR
             self._indexes = (key, Indexes(settings.indexes, self.tokens.all(), every=every))
         return self._indexes[1]
 
@@ -542,7 +578,7 @@ class Collector:
         return self._answer(record, codes.SUCCESS, ack_id=ack_id), batch
 
     def _split(self, body: Body) -> RawLines:
-        return body.raw_lines(whole_body=self.settings.raw_split == "body")
+        return body.raw_lines(whole_body=self.settings.raw_split == RawSplit.BODY)
 
     async def _ack(self, exchange: Exchange) -> tuple[Response, None]:
         token = self._authenticate(exchange)

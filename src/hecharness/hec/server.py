@@ -38,7 +38,8 @@ import uvicorn
 
 from hecharness.clock import Clock
 from hecharness.faults import FaultSet
-from hecharness.hec.collector import NEVER, Collector
+from hecharness.hec.admin import admin_app
+from hecharness.hec.collector import Collector
 from hecharness.hec.connection import KeepAlive, TransportExposingProtocol
 from hecharness.hec.journal import DeliveryReport, Event, Journal, RequestRecord
 from hecharness.hec.settings import HECSettings
@@ -52,6 +53,8 @@ log = logging.getLogger("hecharness.hec")
 LOOPBACK = "127.0.0.1"
 _START_TIMEOUT = 10.0
 _STOP_TIMEOUT = 5.0
+# The admin API's listener is named this; the HEC's are named after their TLS modes.
+ADMIN_LISTENER = "admin"
 
 
 class ServerError(RuntimeError):
@@ -79,6 +82,10 @@ class Listener:
     app: Any
     ssl_context: ssl.SSLContext | None = None
     keep_alive: KeepAlive | None = None  # None: uvicorn's fixed keep-alive timeout (the admin API)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.name == ADMIN_LISTENER
 
     @property
     def port(self) -> int:
@@ -134,8 +141,8 @@ class FakeHEC:
         if not token_list:
             raise ValueError("a fake HEC needs at least one token")
         self._initial_tokens = tuple(token_list)
-        self._initial_settings = settings or HECSettings()
-        self.collector = Collector(TokenStore.of(token_list), self._initial_settings, clock=clock)
+        self.collector = Collector(TokenStore.of(token_list), settings or HECSettings(), clock=clock)
+        self.collector.on_configure.append(self._settings_changed)
         self.host = host
         self.port = port
         self.admin_port = admin_port
@@ -197,7 +204,7 @@ class FakeHEC:
     @property
     def urls(self) -> dict[str, str]:
         """Base URL per TLS mode, in the order the modes were given."""
-        return {listener.name: listener.url for listener in self._listeners if listener.name != "admin"}
+        return {listener.name: listener.url for listener in self._listeners if not listener.is_admin}
 
     @property
     def ca_path(self) -> Path | None:
@@ -213,7 +220,7 @@ class FakeHEC:
     @property
     def admin_url(self) -> str | None:
         for listener in self._listeners:
-            if listener.name == "admin":
+            if listener.is_admin:
                 return listener.url
         return None
 
@@ -223,28 +230,11 @@ class FakeHEC:
 
     def configure(self, **changes: Any) -> HECSettings:
         """Change settings at run time, e.g. `hec.configure(health="queues-full")`."""
-        previous = self.collector.settings
-        settings = previous.updated(changes)
-        self.collector.settings = settings
-        if settings.tls_profile != previous.tls_profile:
-            self._apply_tls_profile()  # new handshakes take it; connections already up keep theirs
-        journal = self.collector.journal
-        journal.max_events, journal.max_requests, journal.count_only = (
-            settings.max_events,
-            settings.max_requests,
-            settings.count_only,
-        )
-        return settings
+        return self.collector.configure(**changes)
 
     def reset(self) -> None:
         """Back to the state after start: empty journal, no acks, initial tokens and settings."""
-        self.collector.tokens.replace_all(self._initial_tokens)
-        self.collector.acks.clear()
-        self.collector.errors.clear()
-        self.collector.faults.clear()
-        self.collector.said_busy_at = NEVER
-        self.configure(**self._initial_settings.to_dict())
-        self.journal.clear()
+        self.collector.reset()
 
     def client(self, token: str | None = None, *, mode: str | None = None, **kwargs: Any) -> httpx.Client:
         """An httpx client with the base URL (of `mode`, default the first) and `Authorization: Splunk <token>` set.
@@ -376,7 +366,7 @@ class FakeHEC:
 
     def _hec_listener(self) -> Listener:
         for listener in self._listeners:
-            if listener.name != "admin":
+            if not listener.is_admin:
                 return listener
         raise RuntimeError("the fake HEC is not started")
 
@@ -417,19 +407,22 @@ class FakeHEC:
                 listener = Listener(mode, _bind_socket(self.host, port), self.collector.app, context, self.collector)
                 listeners.append(listener)
             if self.admin_port is not None:
-                from hecharness.hec.admin import admin_app
-
                 admin_host = self.host if self.host in (LOOPBACK, "::1", "localhost") else LOOPBACK
-                listeners.append(Listener("admin", _bind_socket(admin_host, self.admin_port), admin_app(self)))
+                admin = admin_app(self.collector, admin_token=self.admin_token)
+                listeners.append(Listener(ADMIN_LISTENER, _bind_socket(admin_host, self.admin_port), admin))
         except OSError:
             for listener in listeners:  # a port that is taken must not leave the others bound
                 listener.socket.close()
             raise
         return listeners
 
+    def _settings_changed(self, previous: HECSettings, settings: HECSettings) -> None:
+        if settings.tls_profile != previous.tls_profile:
+            self._apply_tls_profile()  # new handshakes take it; connections already up keep theirs
+
     def _apply_tls_profile(self) -> None:
         profile = TLS_PROFILES[self.settings.tls_profile]
-        contexts = [l.ssl_context for l in self._listeners if l.ssl_context is not None and l.name != "admin"]
+        contexts = [l.ssl_context for l in self._listeners if l.ssl_context is not None and not l.is_admin]
 
         def apply() -> None:
             for context in contexts:
@@ -558,7 +551,7 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
 
 def _new_event_loop() -> asyncio.AbstractEventLoop:
     try:
-        import uvloop
+        import uvloop  # optional (not built for every platform), so looked for only here
     except ImportError:
         return asyncio.new_event_loop()
     return uvloop.new_event_loop()

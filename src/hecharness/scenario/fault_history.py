@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from hecharness.faults.rules import Fault, FaultSet
+from hecharness.faults.faultset import FaultSet
+from hecharness.faults.rules import Fault
 from hecharness.hec import RequestRecord
 
 __all__ = ["FaultHistory", "FaultPeriod"]
