@@ -4,6 +4,7 @@ It lives on a separate listener so the HEC's own paths answer exactly as Splunk'
 included. With an admin token set, every call needs `Authorization: Bearer <admin token>`.
 
     GET    /journal                  counters, requests and events
+    GET    /journal.har              the journal as a HAR 1.2 capture
     GET    /journal/counters         exact counters
     GET    /journal/requests         ?path= &status= &code= &channel= &limit=
     GET    /journal/events           ?offset= &limit=
@@ -74,6 +75,9 @@ def admin_app(collector: Collector, admin_token: str | None = None) -> Starlette
 
     async def journal(request: Request) -> Any:
         return collector.journal.export()
+
+    async def har(request: Request) -> Any:
+        return hec.journal.to_har()
 
     async def counters(request: Request) -> Any:
         return collector.journal.counters.to_dict()
@@ -168,6 +172,7 @@ def admin_app(collector: Collector, admin_token: str | None = None) -> Starlette
 
     routes = [
         Route("/journal", handler(journal), methods=["GET"]),
+        Route("/journal.har", handler(har), methods=["GET"]),
         Route("/journal/counters", handler(counters), methods=["GET"]),
         Route("/journal/requests", handler(requests), methods=["GET"]),
         Route("/journal/events", handler(events), methods=["GET"]),
