@@ -18,6 +18,7 @@ from hecharness.har import Answer, Recorded
 __all__ = ["Replayed", "SpeedError", "parse_speed", "replay"]
 
 # Headers the client writes for the connection it has, not the one that was captured.
+_MASK = "****"  # what hecharness.masking leaves of a credential
 _CONNECTION_HEADERS = frozenset({"host", "content-length", "connection", "transfer-encoding", "keep-alive"})
 
 
@@ -60,7 +61,7 @@ def replay(
 ) -> list[Replayed]:
     """Send `entries` to the HEC at base URL `to`, in their captured order.
 
-    `token` replaces the captured credential (captures keep it masked); `speed` scales the pauses
+    `token` replaces the captured credentials that are masked (as captures keep them); `speed` scales the pauses
     between requests, None sends them back to back. `on_answer` sees each answer as it comes.
     """
     return asyncio.run(_replay(entries, to.rstrip("/"), token, speed, verify, timeout, clock or RealClock(), on_answer))
@@ -104,7 +105,13 @@ async def _send(client: httpx.AsyncClient, base: str, recorded: Recorded, token:
 
 
 def _credential(value: str, token: str) -> str:
-    """The captured Authorization value with `token` in place of its (masked) credential."""
+    """The captured Authorization value with `token` in place of its masked credential.
+
+    A credential the capture kept in full (`record --show-token`, or a made-up one a capture sends
+    on purpose to be refused) goes as it was.
+    """
+    if _MASK not in value:
+        return value
     scheme, _, _ = value.strip().partition(" ")
     if scheme.lower() == "basic":
         return "Basic " + base64.b64encode(f"x:{token}".encode()).decode("ascii")
@@ -116,7 +123,7 @@ def _query_token(target: str, token: str) -> str:
     if not split.query:
         return target
     pairs = parse_qsl(split.query, keep_blank_values=True)
-    if not any(name == "token" for name, _ in pairs):
+    if not any(name == "token" and _MASK in value for name, value in pairs):
         return target
-    query = urlencode([(name, token if name == "token" else value) for name, value in pairs])
+    query = urlencode([(name, token if name == "token" and _MASK in value else value) for name, value in pairs])
     return f"{split.path}?{query}"
