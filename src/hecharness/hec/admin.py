@@ -21,6 +21,7 @@ included. With an admin token set, every call needs `Authorization: Bearer <admi
     POST   /faults                   {"spec": "error:9 first=3"}  or  {"action": "error:9", "first": 3}
     DELETE /faults/{name}
     DELETE /faults                   remove them all
+    POST   /services/search/jobs/export   Splunk's search export, a slice of it (see hecharness.hec.search)
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from starlette.routing import Route
 from hecharness.faults import FaultSpecError
 from hecharness.hec.collector import Collector
 from hecharness.hec.journal import JournalTruncated, dumps_json
+from hecharness.hec.search import search_routes
 from hecharness.hec.settings import SettingsError
 from hecharness.hec.tokens import Token
 
@@ -77,7 +79,7 @@ def admin_app(collector: Collector, admin_token: str | None = None) -> Starlette
         return collector.journal.export()
 
     async def har(request: Request) -> Any:
-        return hec.journal.to_har()
+        return collector.journal.to_har()
 
     async def counters(request: Request) -> Any:
         return collector.journal.counters.to_dict()
@@ -184,6 +186,7 @@ def admin_app(collector: Collector, admin_token: str | None = None) -> Starlette
         Route("/settings", handler(settings), methods=["GET", "PATCH"]),
         Route("/faults", handler(faults), methods=["GET", "POST", "DELETE"]),
         Route("/faults/{name}", handler(fault), methods=["DELETE"]),
+        *search_routes(collector, admin_token),  # Splunk's search export, for preflight --search (its own credentials)
     ]
     return Starlette(routes=routes)
 
