@@ -14,6 +14,8 @@ import click
 from hecharness.cli.group import main
 from hecharness.cli.exits import epilog
 from hecharness.cli.output import OutputFile
+from hecharness.cli.serve import _remove_ready_file as remove_ready_file  # only the file this process wrote
+from hecharness.hec.server import is_loopback
 from hecharness.record import RecordingProxy
 from hecharness.tls import TLS_MODES
 
@@ -51,6 +53,8 @@ def record(
     if not upstream.startswith(("http://", "https://")):
         raise click.BadParameter(f"{upstream!r} is not an http:// or https:// URL", param_hint="--upstream")
     host, port = _listen_address(listen)
+    if not is_loopback(host):
+        click.secho(f"warning: listening on {host}, reachable from other machines, not only this one", fg="yellow", err=True)
     verify = verification(cacert, insecure)
     try:
         proxy = RecordingProxy(upstream, host=host, port=port, tls=tls, tls_names=tls_names, verify=verify, show_token=show_token)
@@ -76,7 +80,7 @@ def record(
     finally:
         proxy.stop()
         if ready_file is not None:
-            _remove_ready(ready_file)
+            remove_ready_file(ready_file)
     if not quiet:
         _log_new(proxy, seen)
     written = proxy.save(out)
@@ -118,11 +122,3 @@ def _write_ready(path: Path, data: dict[str, object]) -> None:
     temporary = path.with_name(path.name + ".tmp")
     temporary.write_text(json.dumps(data, indent=2))
     os.replace(temporary, path)  # readers never see a half-written file
-
-
-def _remove_ready(path: Path) -> None:
-    try:
-        if json.loads(path.read_text()).get("pid") == os.getpid():
-            path.unlink()
-    except (OSError, ValueError, AttributeError):
-        pass

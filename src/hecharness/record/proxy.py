@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import gzip
 import os
-import socket
 import ssl
 import tempfile
 import threading
@@ -31,6 +30,8 @@ import uvicorn
 from starlette.types import Receive, Scope, Send
 
 from hecharness.har import Answer, archive, entry
+# The fake's own binding: the same error text for a port that is taken, the same backlog.
+from hecharness.hec.server import _bind_socket as bind_socket
 from hecharness.masking import mask_authorization, mask_token
 from hecharness.tls import CertificateAuthority, CertificateFiles, parse_modes
 
@@ -59,9 +60,10 @@ class RecordingProxy:
         show_token: bool = False,
         timeout: float = 60.0,
     ) -> None:
-        (mode,) = parse_modes(tls) if "," not in tls else (None,)
-        if mode is None:
+        modes = parse_modes(tls)
+        if len(modes) != 1:
             raise ValueError(f"the proxy listens in one TLS mode, got {tls!r}")
+        mode = modes[0]
         self.upstream = upstream.rstrip("/")
         self.tls = mode
         self.show_token = show_token
@@ -75,7 +77,7 @@ class RecordingProxy:
             authority = CertificateAuthority(tls_names)
             self.certificates = authority.write(self._certs_dir.name)
             self._context = authority.server_context(mode)
-        self._socket = _bind(host, port)
+        self._socket = bind_socket(host, port)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._client: httpx.AsyncClient | None = None
@@ -261,16 +263,3 @@ def _masked_query(query: str) -> str:
         return query
     pairs = parse_qsl(query, keep_blank_values=True)
     return urlencode([(k, mask_token(v) if k == "token" else v) for k, v in pairs], safe="*")
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as error:
-        sock.close()
-        raise OSError(error.errno, f"cannot listen on {host}:{port}: {error.strerror}") from None
-    sock.listen(128)
-    return sock
