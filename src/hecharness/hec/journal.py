@@ -445,7 +445,7 @@ class Journal:
 
     def to_har(self) -> dict[str, Any]:
         """The stored requests as a HAR 1.2 document (see `hecharness.hec.har`)."""
-        from hecharness.hec.har import journal_har  # the exporter reads the collector's paths
+        from hecharness.hec.har import journal_har  # here, not on top: it imports the collector, which imports this module
 
         return journal_har(self)
 
