@@ -118,3 +118,23 @@ def test_record_serves_senders_over_tls(tmp_path, upstream):
 def test_help_lists_the_exit_codes():
     for command in ("record", "replay"):
         assert "Exit codes:" in run(command, "--help").stdout
+
+
+def test_ctrl_c_during_a_replay_says_how_far_it_got_and_exits_130(tmp_path, upstream):
+    converse(upstream.url)
+    capture = tmp_path / "capture.har"
+    capture.write_text(json.dumps(upstream.journal.to_har()))
+    with fake() as target:
+        hang = target.faults.add("hang:30")
+        process = subprocess.Popen(
+            [*CLI, "replay", str(capture), "--to", target.url, "--token", TOKEN, "--speed", "max"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        deadline = time.monotonic() + 30
+        while not hang.fired and time.monotonic() < deadline:  # the first request hangs: replay waits on it
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+        target.settle()
+    assert process.returncode == 130
+    assert "interrupted after 0 of 6 requests" in err and "Traceback" not in err
