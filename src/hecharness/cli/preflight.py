@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import ssl
 from pathlib import Path
 
 import click
@@ -10,12 +11,14 @@ import click
 from hecharness.cli import output
 from hecharness.cli.exits import epilog
 from hecharness.cli.group import main
-from hecharness.preflight import DEFAULT_TIMEOUT, FAILURE_CLASSES, check
+from hecharness.preflight import DEFAULT_TIMEOUT, FAILURE_CLASSES, SAMPLE_RECORD, check
 from hecharness.preflight.report import render
+from hecharness.preflight.search import LANDING_FAILURES, Landing, find_marker, marked_sample, new_marker
 from hecharness.preflight.target import is_destination_conf
 
 _EXIT_CODES = epilog(
-    "the HEC took the sample record", *((failure.exit_code, f"{failure.name}: {failure.summary}") for failure in FAILURE_CLASSES)
+    "the HEC took the sample record (and, with --search, it was found)",
+    *((failure.exit_code, f"{failure.name}: {failure.summary}") for failure in (*FAILURE_CLASSES, *LANDING_FAILURES)),
 )
 
 
@@ -39,6 +42,12 @@ _EXIT_CODES = epilog(
     metavar="SECONDS",
     help="Seconds to wait for each network operation.",
 )
+@click.option("--search", "search_url", metavar="URL", help="After the POST, search for the sample through Splunk's REST API here, e.g. https://HOST:8089.")
+@click.option("--search-token", envvar="HECHARNESS_SEARCH_TOKEN", help="Splunk authentication token for --search (or set HECHARNESS_SEARCH_TOKEN).")
+@click.option("--search-user", help="User for --search, with --search-password instead of a token.")
+@click.option("--search-password", envvar="HECHARNESS_SEARCH_PASSWORD", help="Password of --search-user (or set HECHARNESS_SEARCH_PASSWORD).")
+@click.option("--search-index", default="*", show_default=True, help="Index to search for the sample.")
+@click.option("--search-timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True, metavar="SECONDS", help="How long to keep searching before 'not found'.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--show-token", is_flag=True, help="Print the token in full in the destination and the curl command.")
 @click.pass_context
@@ -54,6 +63,12 @@ def preflight(
     timeout: float,
     as_json: bool,
     show_token: bool,
+    search_url: str | None,
+    search_token: str | None,
+    search_user: str | None,
+    search_password: str | None,
+    search_index: str,
+    search_timeout: float,
 ) -> None:
     """Check that a Splunk HEC takes Logpush's pushes: the FAQ's curl test, step by step.
 
@@ -74,6 +89,7 @@ def preflight(
                 raise click.UsageError(f"{name} goes with the URL form; a splunk:// destination carries its own")
     elif token is None:
         raise click.UsageError(f"--token is required with a URL ({target!r}); or give a splunk:// destination")
+    marker = _search_options(search_url, search_token, search_user, search_password)
     try:
         result = check(
             target,
@@ -84,11 +100,46 @@ def preflight(
             insecure=insecure,
             any_port=any_port,
             timeout=timeout,
+            sample=SAMPLE_RECORD if marker is None else marked_sample(marker),
         )
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--cacert") from None
+    landing = None
+    if marker is not None and search_url is not None and result.exit_code == 0:
+        verify = False if insecure else (ssl.create_default_context(cafile=cacert) if cacert is not None else True)
+        landing = find_marker(
+            search_url, marker, index=search_index, token=search_token, user=search_user, password=search_password,
+            timeout=search_timeout, verify=verify,
+        )
     if as_json:
-        click.echo(json.dumps(result.to_dict(show_token=show_token), indent=2))
+        data = result.to_dict(show_token=show_token)
+        if landing is not None:
+            data["search"] = landing.to_dict()
+        click.echo(json.dumps(data, indent=2))
     else:
         render(result, output.console(highlight=False), show_token=show_token)
-    context.exit(result.exit_code)
+        if landing is not None:
+            click.echo(_landing_line(landing))
+    context.exit(result.exit_code or (landing.exit_code if landing is not None else 0))
+
+
+def _search_options(url: str | None, token: str | None, user: str | None, password: str | None) -> str | None:
+    """The marker to put in the sample when --search is given; the search options checked first."""
+    if url is None:
+        if token is not None or user is not None:
+            raise click.UsageError("--search-token and --search-user go with --search URL")
+        return None
+    if not url.startswith(("http://", "https://")):
+        raise click.BadParameter(f"{url!r} is not an http:// or https:// URL", param_hint="--search")
+    if (token is None) == (user is None):
+        raise click.UsageError("--search needs --search-token, or --search-user with --search-password")
+    if user is not None and password is None:
+        raise click.UsageError("--search-user needs --search-password (or HECHARNESS_SEARCH_PASSWORD)")
+    return new_marker()
+
+
+def _landing_line(landing: Landing) -> str:
+    if landing.found:
+        lag = "" if landing.lag is None else f", indexing lag {landing.lag:g}s"
+        return f"FOUND: the sample is searchable in index {landing.index}, sourcetype {landing.sourcetype}{lag}"
+    return f"NOT FOUND ({landing.failure.name}, exit {landing.exit_code}): {landing.message}"

@@ -4,6 +4,7 @@ It lives on a separate listener so the HEC's own paths answer exactly as Splunk'
 included. With an admin token set, every call needs `Authorization: Bearer <admin token>`.
 
     GET    /journal                  counters, requests and events
+    GET    /journal.har              the journal as a HAR 1.2 capture
     GET    /journal/counters         exact counters
     GET    /journal/requests         ?path= &status= &code= &channel= &limit=
     GET    /journal/events           ?offset= &limit=
@@ -20,6 +21,7 @@ included. With an admin token set, every call needs `Authorization: Bearer <admi
     POST   /faults                   {"spec": "error:9 first=3"}  or  {"action": "error:9", "first": 3}
     DELETE /faults/{name}
     DELETE /faults                   remove them all
+    POST   /services/search/jobs/export   Splunk's search export, a slice of it (see hecharness.hec.search)
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from starlette.routing import Route
 from hecharness.faults import FaultSpecError
 from hecharness.hec.collector import Collector
 from hecharness.hec.journal import JournalTruncated, dumps_json
+from hecharness.hec.search import search_routes
 from hecharness.hec.settings import SettingsError
 from hecharness.hec.tokens import Token
 
@@ -74,6 +77,9 @@ def admin_app(collector: Collector, admin_token: str | None = None) -> Starlette
 
     async def journal(request: Request) -> Any:
         return collector.journal.export()
+
+    async def har(request: Request) -> Any:
+        return collector.journal.to_har()
 
     async def counters(request: Request) -> Any:
         return collector.journal.counters.to_dict()
@@ -168,6 +174,7 @@ def admin_app(collector: Collector, admin_token: str | None = None) -> Starlette
 
     routes = [
         Route("/journal", handler(journal), methods=["GET"]),
+        Route("/journal.har", handler(har), methods=["GET"]),
         Route("/journal/counters", handler(counters), methods=["GET"]),
         Route("/journal/requests", handler(requests), methods=["GET"]),
         Route("/journal/events", handler(events), methods=["GET"]),
@@ -179,6 +186,7 @@ def admin_app(collector: Collector, admin_token: str | None = None) -> Starlette
         Route("/settings", handler(settings), methods=["GET", "PATCH"]),
         Route("/faults", handler(faults), methods=["GET", "POST", "DELETE"]),
         Route("/faults/{name}", handler(fault), methods=["DELETE"]),
+        *search_routes(collector, admin_token),  # Splunk's search export, for preflight --search (its own credentials)
     ]
     return Starlette(routes=routes)
 

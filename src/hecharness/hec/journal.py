@@ -443,6 +443,12 @@ class Journal:
             "events": [e.to_dict() for e in self.events],
         }
 
+    def to_har(self) -> dict[str, Any]:
+        """The stored requests as a HAR 1.2 document (see `hecharness.hec.har`)."""
+        from hecharness.hec.har import journal_har  # here, not on top: it imports the collector, which imports this module
+
+        return journal_har(self)
+
 
 def account(expected: Iterable[Any], events: list[Event], key: Key = None) -> DeliveryReport:
     """Delivery accounting of the records a sender meant to deliver against events that arrived.

@@ -31,6 +31,7 @@ def check(
     insecure: bool = False,
     any_port: bool = False,
     timeout: float = DEFAULT_TIMEOUT,
+    sample: bytes = SAMPLE_RECORD,
 ) -> PreflightResult:
     """Check that a HEC would take Logpush's pushes, and say exactly what is wrong if not.
 
@@ -39,7 +40,7 @@ def check(
     `sourcetype` (`cloudflare:json` unless the URL names one). `cafile` replaces the system's trusted
     CAs, as `curl --cacert` does. `insecure` reports certificate problems without failing on them,
     like `insecure-skip-verify=true`. `any_port` lifts Logpush's 443-or-8088 rule. `timeout` bounds
-    each network operation, in seconds.
+    each network operation, in seconds. `sample` replaces the FAQ's record (a marked one, to search for).
 
     Network failures never raise: they are the result. `ValueError` means the arguments themselves
     are wrong (options that do not go with a destination_conf, an unreadable `cafile`).
@@ -110,7 +111,7 @@ def check(
                 warnings.extend(advice)
 
             with log.run("post") as details:
-                request = client.build_request("POST", target.request_url, headers=target.headers, content=SAMPLE_RECORD)
+                request = client.build_request("POST", target.request_url, headers=target.headers, content=sample)
                 answer = send(client, request, what="the sample record", timeout=timeout, client_cert_requested=asked)
                 found, advice = judge_post(answer, token=target.token, channel_sent=target.channel_sent)
                 details.extend(found)
