@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from hecharness.hec import FakeHEC, Token
-from hecharness.logpush import Destination
+from hecharness.destination import Destination
 from hecharness.preflight import PreflightResult, check
 from hecharness.tls import TLS_MODES
 

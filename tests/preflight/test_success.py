@@ -7,7 +7,7 @@ import json
 import pytest
 
 from hecharness.hec import FakeHEC
-from hecharness.logpush import parse_destination
+from hecharness.destination import parse_destination
 from hecharness.preflight import SAMPLE_RECORD, STEPS, Outcome
 from tests.preflight.conftest import ACK_TOKEN, CHANNEL, TOKEN, destination, raw_url, run
 

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from typing import Any, Literal
 
 from hecharness.generate import Encoder, GenerateError, OutputOptions
-from hecharness.logpush.destination import Destination, DestinationError, parse_destination
+from hecharness.destination import Destination, DestinationError, parse_destination
 
 __all__ = [
     "ApiError",

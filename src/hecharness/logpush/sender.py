@@ -23,12 +23,10 @@ import orjson
 
 from hecharness import codes
 from hecharness.clock import Clock, RealClock
-from hecharness.logpush.destination import Destination
+from hecharness.destination import PROBE_BODY, Destination
 
-__all__ = ["Sender", "Outcome", "PROBE_BODY"]
+__all__ = ["Sender", "Outcome"]
 
-# What Logpush sends to validate a destination before it saves a job.
-PROBE_BODY = b'{"content":"tests"}'
 # Go's net/http names the protocol it speaks in its User-Agent: Go-http-client/2.0 when the server
 # picked h2 by ALPN, Go-http-client/1.1 otherwise. splunkd offers no ALPN, so Logpush speaks HTTP/1.1
 # to HEC. (Cloudflare's WAF recipe shows 2.0: a WAF in front of Splunk is a proxy that offers h2.)

@@ -7,7 +7,7 @@ import ssl
 
 import httpx
 
-from hecharness.logpush.destination import Destination
+from hecharness.destination import Destination
 from hecharness.preflight.answers import HEALTH_PATH, SAMPLE_RECORD, Answer, judge_health, judge_post, send
 from hecharness.preflight.certificate import CertificateFacts, diagnose
 from hecharness.preflight.failures import Diagnosis, StepFailed

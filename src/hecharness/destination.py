@@ -34,11 +34,15 @@ __all__ = [
     "parse_destination",
     "SPLUNK_RAW_PATH",
     "SPLUNK_PORTS",
+    "PROBE_BODY",
 ]
 
 SPLUNK_RAW_PATH = "/services/collector/raw"
 # The FAQ's rule. Cloudflare staff later wrote that any port is allowed, so `any_port=True` lifts it.
 SPLUNK_PORTS = (443, 8088)
+# What Logpush sends to validate a destination before it saves a job: it belongs to no job's data, so
+# whoever counts what a destination received leaves it out.
+PROBE_BODY = b'{"content":"tests"}'
 
 # Destinations Logpush knows but hecharness does not push to: named so the error can say so.
 _OTHER_LOGPUSH_SCHEMES = frozenset({"s3", "gs", "r2", "azure", "sumo", "datadog", "cos", "ibmcl"})
