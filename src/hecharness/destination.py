@@ -15,6 +15,9 @@ refused rather than passed on, since passing them would hide the mistake until t
 
 Query values are decoded as a form (`%20` and `+` both mean a space), the way Go's `url.ParseQuery` reads
 them; a raw space, a broken `%` escape or bytes that are not UTF-8 are refused instead.
+
+`Destination.for_hec(...)` goes the other way: it points a Logpush destination at a HEC, given its URL (or
+host and port) and token, the way Cloudflare's Splunk page writes it.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import SplitResult, quote, unquote_plus, urlsplit
@@ -35,6 +39,7 @@ __all__ = [
     "SPLUNK_RAW_PATH",
     "SPLUNK_PORTS",
     "PROBE_BODY",
+    "CLOUDFLARE_SOURCETYPE",
 ]
 
 SPLUNK_RAW_PATH = "/services/collector/raw"
@@ -43,6 +48,8 @@ SPLUNK_PORTS = (443, 8088)
 # What Logpush sends to validate a destination before it saves a job: it belongs to no job's data, so
 # whoever counts what a destination received leaves it out.
 PROBE_BODY = b'{"content":"tests"}'
+# What the Cloudflare App for Splunk reads; Cloudflare's Splunk page puts it in every destination.
+CLOUDFLARE_SOURCETYPE = "cloudflare:json"
 
 # Destinations Logpush knows but hecharness does not push to: named so the error can say so.
 _OTHER_LOGPUSH_SCHEMES = frozenset({"s3", "gs", "r2", "azure", "sumo", "datadog", "cos", "ibmcl"})
@@ -97,6 +104,40 @@ class Destination:
     insecure_skip_verify: bool = False
     headers: dict[str, str] = field(default_factory=dict)
     params: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def for_hec(
+        cls,
+        address: str,
+        port: int | None = None,
+        *,
+        token: str,
+        channel: str | None = None,
+        sourcetype: str | None = CLOUDFLARE_SOURCETYPE,
+        insecure_skip_verify: bool = False,
+    ) -> Destination:
+        """The destination that points Logpush at a HEC's raw endpoint, as Cloudflare's Splunk page writes it.
+
+        `address` is the HEC's URL (`https://HOST:PORT`, with or without the raw endpoint's path) or, given
+        `port`, its host. An `http://` URL makes Logpush's generic HTTP form instead, which only a plain
+        local fake takes. Any port is accepted, since a fake listens wherever it is put. `token` may carry
+        its `Splunk ` word or not; `channel` defaults to a fresh GUID, as Logpush requires one.
+
+            Destination.for_hec("https://127.0.0.1:8088", token="0aa7e2a5-...").canonical(show_token=True)
+        """
+        scheme, authority = _hec_authority(address, port)
+        credential = token.removeprefix("Splunk ")
+        if not credential.strip():
+            raise DestinationError("header_Authorization", "token is empty; give the HEC token the destination sends")
+        params = [("channel", str(uuid.uuid4()) if channel is None else channel)]
+        if insecure_skip_verify:
+            params.append(("insecure-skip-verify", "true"))
+        if sourcetype is not None:
+            params.append(("sourcetype", sourcetype))
+        params.append(("header_Authorization", f"Splunk {credential}"))
+        conf = f"{scheme}://{authority}{SPLUNK_RAW_PATH}?{_encode_query(params, reveal=True)}"
+        # Parsed rather than assembled, so what the builder makes is held to the same rules as what a user writes.
+        return parse_destination(conf, any_port=True, allow_http=scheme == "http")
 
     @property
     def url(self) -> str:
@@ -205,6 +246,38 @@ def parse_destination(conf: str, *, any_port: bool = False, allow_http: bool = F
         headers=headers,
         params=params,
     )
+
+
+def _hec_authority(address: str, port: int | None) -> tuple[str, str]:
+    """The destination's scheme and HOST:PORT for a HEC given by URL, or by host and port."""
+    if not isinstance(address, str) or not address:
+        raise DestinationError("url", f"HEC address {address!r} is not a URL or a host name")
+    if port is not None:
+        if "://" in address:
+            raise DestinationError("port", f"give a HEC URL ({_shorten(address)!r}) or a host and port, not both")
+        host = f"[{address}]" if ":" in address else address
+        return "splunk", f"{host}:{port}"
+    scheme, separator, _ = address.partition("://")
+    if not separator:
+        raise DestinationError(
+            "url", f"HEC address {_shorten(address)!r} has no scheme: write https://HOST:PORT, or pass port="
+        )
+    if scheme.lower() not in ("https", "http"):
+        raise DestinationError(
+            "scheme", f"HEC URL {_shorten(address)!r} must start with https:// (or http:// for a plain local fake)"
+        )
+    try:
+        parts = urlsplit(address)
+        explicit_port = parts.port
+    except ValueError as exc:
+        raise DestinationError("url", f"HEC URL {_shorten(address)!r} is not a valid URL: {exc}") from None
+    if parts.path.rstrip("/") not in ("", SPLUNK_RAW_PATH) or parts.query or parts.fragment:
+        raise DestinationError(
+            "path", f"HEC URL {_shorten(address)!r} names more than the server; give https://HOST:PORT"
+        )
+    https = scheme.lower() == "https"
+    authority = parts.netloc if explicit_port is not None else f"{parts.netloc}:{443 if https else 80}"
+    return ("splunk" if https else "http"), authority
 
 
 def _check_characters(conf: str) -> None:

@@ -79,7 +79,7 @@ def test_insecure_passes_and_still_says_what_would_fail(hec: FakeHEC, mode: str)
 
 
 def test_insecure_skip_verify_in_the_destination_counts_as_insecure(hec: FakeHEC) -> None:
-    result = run(destination(hec, "splunk-default", insecure="true"))
+    result = run(destination(hec, "splunk-default", insecure=True))
 
     assert result.ok, result.cause
     assert any("Cloudflare recommends false" in warning for warning in result.warnings)
