@@ -8,7 +8,7 @@ Where a job sends its logs is `hecharness.destination`, shared with preflight an
 from hecharness.destination import Destination, DestinationError, parse_destination
 from hecharness.logpush.job import ApiError, JobError, LogpushJob, UploadLimits, envelope, rfc3339
 from hecharness.logpush.policy import POLICIES, PolicyError, RetryPolicy, get_policy
-from hecharness.logpush.sender import Outcome, Sender
+from hecharness.logpush.sender import Sender, UploadOutcome
 from hecharness.logpush.simulator import (
     Attempt,
     JobEvent,
@@ -24,7 +24,7 @@ __all__ = [
     "JobEvent",
     "LogpushSimulator",
     "Metrics",
-    "Outcome",
+    "UploadOutcome",
     "POLICIES",
     "PolicyError",
     "Report",

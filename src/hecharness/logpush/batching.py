@@ -23,7 +23,7 @@ from zlib_ng import zlib_ng
 from hecharness.generate import Encoder
 from hecharness.logpush.job import UploadLimits
 
-__all__ = ["Batch", "Batcher", "DEFAULT_GZIP_LEVEL"]
+__all__ = ["Batcher", "UploadBatch", "DEFAULT_GZIP_LEVEL"]
 
 _CHUNK_LINES = 1000
 # Logpush's gzip level is not documented. Level 1 makes the same valid gzip at a quarter of the CPU
@@ -34,7 +34,7 @@ _COMPRESSION = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hecharness-
 
 
 @dataclass(eq=False)
-class Batch:
+class UploadBatch:
     """One closed batch and how its upload is going."""
 
     id: int
@@ -62,7 +62,7 @@ class _Open:
 
 
 class Batcher:
-    """Turns (available_at, record) pairs into closed `Batch`es under one set of limits."""
+    """Turns (available_at, record) pairs into closed `UploadBatch`es under one set of limits."""
 
     def __init__(
         self,
@@ -98,9 +98,9 @@ class Batcher:
     def open_records(self) -> int:
         return self._open.records if self._open is not None else 0
 
-    def add(self, available_at: float, line: bytes, key: Any = None) -> list[Batch]:
+    def add(self, available_at: float, line: bytes, key: Any = None) -> list[UploadBatch]:
         """Take one encoded record; returns the batches this closed (an expired one, a full one, or none)."""
-        closed: list[Batch] = []
+        closed: list[UploadBatch] = []
         batch = self._open
         if batch is not None and available_at >= self._deadline:
             closed.append(self._close(self._deadline, "interval"))
@@ -123,14 +123,14 @@ class Batcher:
             closed.append(self._close(available_at, "bytes"))
         return closed
 
-    def expire(self, now: float) -> Batch | None:
+    def expire(self, now: float) -> UploadBatch | None:
         """Close the open batch if its interval has passed by `now`."""
         deadline = self.deadline
         if deadline is not None and now >= deadline:
             return self._close(deadline, "interval")
         return None
 
-    def flush(self, now: float) -> Batch | None:
+    def flush(self, now: float) -> UploadBatch | None:
         """Close whatever is open now (the job's configuration changes, or it is disabled)."""
         if self._open is None:
             return None
@@ -156,7 +156,7 @@ class Batcher:
         batch.parts.append(_COMPRESSION.submit(batch.compressor.compress, b"".join(batch.pending)))
         batch.pending.clear()
 
-    def _close(self, at: float, reason: str) -> Batch:
+    def _close(self, at: float, reason: str) -> UploadBatch:
         batch = self._open
         assert batch is not None
         if self._suffix:
@@ -165,7 +165,7 @@ class Batcher:
         self._compress_pending(batch)
         batch.parts.append(_COMPRESSION.submit(batch.compressor.flush))
         self._open = None
-        return Batch(
+        return UploadBatch(
             id=self._next_id(),
             opened_at=batch.opened_at,
             ready_at=max(at, batch.opened_at),

@@ -203,21 +203,21 @@ class LogpushJob:
             max_interval_seconds=self.max_upload_interval_seconds or DEFAULT_MAX_UPLOAD_INTERVAL_SECONDS,
         )
 
-    def to_api(self, flavour: Literal["cloudflare", "ibm"] = "cloudflare", *, mask: bool = False) -> dict[str, Any]:
+    def to_api(self, flavor: Literal["cloudflare", "ibm"] = "cloudflare", *, mask: bool = False) -> dict[str, Any]:
         """The job as the API's JSON `result`.
 
         The API echoes `destination_conf` with its token; `mask=True` prints it masked instead, for reports.
-        `flavour="ibm"` gives IBM CIS's shape: its dataset names and none of the fields its model lacks.
+        `flavor="ibm"` gives IBM CIS's shape: its dataset names and none of the fields its model lacks.
         """
         body = {name: getattr(self, name) for name in _API_FIELDS}
         if mask:
             body["destination_conf"] = self.destination.canonical()
         if body["output_options"] is not None:
             body["output_options"] = dict(body["output_options"])
-        if flavour == "cloudflare":
+        if flavor == "cloudflare":
             return body
-        if flavour != "ibm":
-            raise ValueError(f"flavour must be 'cloudflare' or 'ibm', got {flavour!r}")
+        if flavor != "ibm":
+            raise ValueError(f"flavor must be 'cloudflare' or 'ibm', got {flavor!r}")
         if self.dataset not in _IBM_DATASETS:
             raise JobError("dataset", f"dataset {self.dataset} is not offered by IBM CIS Logpush")
         body["dataset"] = {canonical: alias for alias, canonical in DATASET_ALIASES.items()}.get(

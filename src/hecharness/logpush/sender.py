@@ -25,7 +25,7 @@ from hecharness import codes
 from hecharness.clock import Clock, RealClock
 from hecharness.destination import PROBE_BODY, Destination
 
-__all__ = ["Sender", "Outcome"]
+__all__ = ["Sender", "UploadOutcome"]
 
 # Go's net/http names the protocol it speaks in its User-Agent: Go-http-client/2.0 when the server
 # picked h2 by ALPN, Go-http-client/1.1 otherwise. splunkd offers no ALPN, so Logpush speaks HTTP/1.1
@@ -35,7 +35,7 @@ USER_AGENT = "Go-http-client/1.1"
 
 
 @dataclass(frozen=True)
-class Outcome:
+class UploadOutcome:
     """What one upload attempt came to."""
 
     delivered: bool
@@ -78,7 +78,7 @@ class Sender:
             limits=limits or httpx.Limits(max_connections=16, max_keepalive_connections=16),
         )
 
-    async def upload(self, gzipped: bytes) -> Outcome:
+    async def upload(self, gzipped: bytes) -> UploadOutcome:
         """POST one gzipped batch and classify the answer."""
         started = time.perf_counter()
         try:
@@ -90,15 +90,15 @@ class Sender:
             )
         except asyncio.TimeoutError:
             error = "timeout: no complete answer in time"
-            return Outcome(False, error=error, kind="timeout", duration=time.perf_counter() - started)
+            return UploadOutcome(False, error=error, kind="timeout", duration=time.perf_counter() - started)
         except httpx.TimeoutException as error:
-            return Outcome(False, error=f"timeout: {_text(error) or 'no answer in time'}", kind="timeout", duration=time.perf_counter() - started)
+            return UploadOutcome(False, error=f"timeout: {_text(error) or 'no answer in time'}", kind="timeout", duration=time.perf_counter() - started)
         except httpx.TransportError as error:
             tls = _tls_error(error)
             kind, text = ("tls", tls) if tls else ("connection", f"connection: {_root_cause(error)}")
-            return Outcome(False, error=text, kind=kind, duration=time.perf_counter() - started)
+            return UploadOutcome(False, error=text, kind=kind, duration=time.perf_counter() - started)
         body = response.text
-        return Outcome(
+        return UploadOutcome(
             delivered=200 <= response.status_code < 300,
             status=response.status_code,
             code=_hec_code(response.content),
@@ -106,7 +106,7 @@ class Sender:
             duration=time.perf_counter() - started,
         )
 
-    async def probe(self) -> Outcome:
+    async def probe(self) -> UploadOutcome:
         """The validation push a job must pass before it is saved."""
         return await self.upload(gzip.compress(PROBE_BODY))
 

@@ -40,10 +40,10 @@ from typing import Any
 from hecharness import preflight
 from hecharness.clock import Clock, RealClock, VirtualClock
 from hecharness.generate import Encoder, OutputOptions, RecordSource, get_dataset
-from hecharness.logpush.batching import DEFAULT_GZIP_LEVEL, Batch, Batcher
+from hecharness.logpush.batching import DEFAULT_GZIP_LEVEL, Batcher, UploadBatch
 from hecharness.logpush.job import ApiError, JobError, LogpushJob, envelope
 from hecharness.logpush.policy import RetryPolicy, get_policy
-from hecharness.logpush.sender import Outcome, Sender
+from hecharness.logpush.sender import Sender, UploadOutcome
 
 __all__ = ["LogpushSimulator", "Metrics", "Attempt", "JobEvent", "Report", "ValidationRefused", "create_job"]
 
@@ -229,7 +229,7 @@ class LogpushSimulator:
         self._endless = records is None and count is None
         self._next_record: tuple[float, Mapping[str, Any]] | None = None
         self._source_done = False
-        self._due: list[tuple[float, int, Batch]] = []  # attempts by due time
+        self._due: list[tuple[float, int, UploadBatch]] = []  # attempts by due time
         self._actions: list[tuple[float, int, Callable[[], Any]]] = []
         self._order = itertools.count()
         self._failing_since: float | None = None
@@ -389,7 +389,7 @@ class LogpushSimulator:
         expired = self._config.batcher.expire(now)
         if expired is not None:
             self._ready(expired)
-        due: list[Batch] = []
+        due: list[UploadBatch] = []
         while self._due and self._due[0][0] <= now and len(due) < self.concurrency:
             due.append(heapq.heappop(self._due)[2])
         if due:
@@ -406,7 +406,7 @@ class LogpushSimulator:
             for batch, upload in zip(due, uploads):
                 self._settle(batch, upload.result(), now)
 
-    async def _prepare_while(self, uploads: list[asyncio.Future[Outcome]], deadline: float) -> None:
+    async def _prepare_while(self, uploads: list[asyncio.Future[UploadOutcome]], deadline: float) -> None:
         """While uploads are on the wire, batch the records that come next instead of idling.
 
         Batching is a pure function of the records and the limits, so doing it early changes
@@ -435,11 +435,11 @@ class LogpushSimulator:
         if wake is not None and wake < deadline:
             self._shared_clock.advance_to(wake)
 
-    def _ready(self, batch: Batch) -> None:
+    def _ready(self, batch: UploadBatch) -> None:
         self.metrics.batches += 1
         heapq.heappush(self._due, (batch.ready_at, next(self._order), batch))
 
-    async def _upload(self, batch: Batch) -> Outcome:
+    async def _upload(self, batch: UploadBatch) -> UploadOutcome:
         config = self._config
         if config.sender is None:
             config.sender = Sender(config.job.destination, cafile=self.cafile, **self._deadline)
@@ -449,7 +449,7 @@ class LogpushSimulator:
             self.metrics.retries += 1
         return await config.sender.upload(batch.body)
 
-    def _settle(self, batch: Batch, outcome: Outcome, now: float) -> None:
+    def _settle(self, batch: UploadBatch, outcome: UploadOutcome, now: float) -> None:
         metrics = self.metrics
         metrics.outcomes[str(outcome.status) if outcome.status is not None else outcome.kind] += 1
         if outcome.delivered:
@@ -483,7 +483,7 @@ class LogpushSimulator:
         if self.job.enabled and now - self._failing_since >= self.policy.disable_after:
             self.disable(f"no successful upload for {now - self._failing_since:.0f}s: {outcome.describe()}")
 
-    def _drop(self, batch: Batch, now: float, count_as: str = "dropped") -> None:
+    def _drop(self, batch: UploadBatch, now: float, count_as: str = "dropped") -> None:
         self.metrics.batches_dropped += 1
         if count_as == "disabled":
             self.metrics.records_lost_disabled += batch.records
@@ -543,7 +543,7 @@ class LogpushSimulator:
             return self._rng.uniform(*delay)
         return float(delay)
 
-    def _log(self, batch: Batch, outcome: Outcome, now: float, verdict: str) -> None:
+    def _log(self, batch: UploadBatch, outcome: UploadOutcome, now: float, verdict: str) -> None:
         self.attempts.append(
             Attempt(
                 batch=batch.id,

@@ -15,7 +15,7 @@ from hecharness.preflight.curl import curl_command
 from hecharness.preflight.failures import Diagnosis, FailureClass, StepFailed
 from hecharness.preflight.target import Target
 
-__all__ = ["Outcome", "Step", "STEPS", "PreflightResult", "StepLog"]
+__all__ = ["StepOutcome", "Step", "STEPS", "PreflightResult", "StepLog"]
 
 # Every check reports these steps in this order; those after a failure are "skipped".
 STEPS: dict[str, str] = {
@@ -28,7 +28,7 @@ STEPS: dict[str, str] = {
 }
 
 
-class Outcome(StrEnum):
+class StepOutcome(StrEnum):
     OK = "ok"
     FAILED = "failed"
     SKIPPED = "skipped"
@@ -37,7 +37,7 @@ class Outcome(StrEnum):
 @dataclass(frozen=True)
 class Step:
     name: str
-    outcome: Outcome
+    outcome: StepOutcome
     duration: float | None = None  # seconds; None when skipped
     details: tuple[str, ...] = ()
 
@@ -154,11 +154,11 @@ class StepLog:
             yield details
         except StepFailed as failed:
             duration = time.perf_counter() - started
-            self.steps.append(Step(name, Outcome.FAILED, duration, tuple(details + failed.details)))
+            self.steps.append(Step(name, StepOutcome.FAILED, duration, tuple(details + failed.details)))
             raise
-        self.steps.append(Step(name, Outcome.OK, time.perf_counter() - started, tuple(details)))
+        self.steps.append(Step(name, StepOutcome.OK, time.perf_counter() - started, tuple(details)))
 
     def finished(self) -> tuple[Step, ...]:
         """The steps run, then every remaining one as skipped."""
         done = {step.name for step in self.steps}
-        return tuple(self.steps) + tuple(Step(name, Outcome.SKIPPED) for name in STEPS if name not in done)
+        return tuple(self.steps) + tuple(Step(name, StepOutcome.SKIPPED) for name in STEPS if name not in done)
