@@ -28,11 +28,13 @@ import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from urllib.parse import SplitResult, quote, unquote_plus, urlsplit
 
 from hecharness.masking import mask_authorization, mask_token
 
 __all__ = [
+    "Scheme",
     "Destination",
     "DestinationError",
     "parse_destination",
@@ -71,6 +73,24 @@ _SECRET_WORDS = ("authorization", "token", "key", "secret", "password")
 _QUERY_SAFE = ":/,@*"
 
 
+class Scheme(StrEnum):
+    """The kinds of destination hecharness pushes to, spelled as a destination_conf starts."""
+
+    SPLUNK = "splunk"  # Splunk HEC's raw endpoint, over HTTPS
+    HTTPS = "https"  # Logpush's generic HTTP destination
+    HTTP = "http"  # the same without TLS, which Logpush never allows: for a plain local fake only
+
+    @property
+    def web(self) -> Scheme:
+        """The scheme an upload's URL uses: a Splunk destination is reached over HTTPS."""
+        return Scheme.HTTP if self is Scheme.HTTP else Scheme.HTTPS
+
+    @property
+    def default_port(self) -> int | None:
+        """The port a URL leaves implicit; a Splunk destination always spells its port out."""
+        return {Scheme.HTTPS: 443, Scheme.HTTP: 80}.get(self)
+
+
 class DestinationError(ValueError):
     """A destination_conf that Logpush would refuse; `part` names the piece at fault.
 
@@ -95,7 +115,7 @@ class Destination:
     `canonical(show_token=True)` for the real thing.
     """
 
-    scheme: str
+    scheme: Scheme
     host: str
     port: int
     path: str
@@ -137,15 +157,14 @@ class Destination:
         params.append(("header_Authorization", f"Splunk {credential}"))
         conf = f"{scheme}://{authority}{SPLUNK_RAW_PATH}?{_encode_query(params, reveal=True)}"
         # Parsed rather than assembled, so what the builder makes is held to the same rules as what a user writes.
-        return parse_destination(conf, any_port=True, allow_http=scheme == "http")
+        return parse_destination(conf, any_port=True, allow_http=scheme is Scheme.HTTP)
 
     @property
     def url(self) -> str:
         """The HTTPS URL batches are POSTed to, with channel and sourcetype in its query string."""
         query = _encode_query(self._url_params(), reveal=True)
         path = self.path or "/"
-        scheme = "http" if self.scheme == "http" else "https"
-        return f"{scheme}://{self._authority(splunk_style=False)}{path}" + (f"?{query}" if query else "")
+        return f"{self.scheme.web}://{self._authority(splunk_style=False)}{path}" + (f"?{query}" if query else "")
 
     @property
     def token(self) -> str | None:
@@ -159,7 +178,7 @@ class Destination:
     def canonical(self, show_token: bool = False) -> str:
         """The destination_conf in one normal spelling; secrets are masked unless `show_token`."""
         params: list[tuple[str, str]] = []
-        if self.scheme == "splunk":
+        if self.scheme is Scheme.SPLUNK:
             params.append(("channel", self.channel or ""))
             params.append(("insecure-skip-verify", "true" if self.insecure_skip_verify else "false"))
             if self.sourcetype is not None:
@@ -169,7 +188,7 @@ class Destination:
         headers = sorted(self.headers.items(), key=lambda item: item[0] == "Authorization")
         params.extend((f"header_{name}", value) for name, value in headers)
         query = _encode_query(params, reveal=show_token)
-        authority = self._authority(splunk_style=self.scheme == "splunk")
+        authority = self._authority(splunk_style=self.scheme is Scheme.SPLUNK)
         return f"{self.scheme}://{authority}{self.path}" + (f"?{query}" if query else "")
 
     def __str__(self) -> str:
@@ -219,13 +238,13 @@ def parse_destination(conf: str, *, any_port: bool = False, allow_http: bool = F
     # Checked in reading order, so the first complaint is about the leftmost mistake.
     host = _host_of(parts.netloc, parts.hostname)
     port = _port_of(parts, scheme, any_port)
-    if scheme == "splunk":
+    if scheme is Scheme.SPLUNK:
         _check_splunk_path(parts.path)
     else:
         _check_path_characters(parts.path)
     params, headers = _split_query(parts.query)
 
-    if scheme in ("https", "http"):
+    if scheme is not Scheme.SPLUNK:
         if "Authorization" in headers:
             _check_authorization_shape(headers["Authorization"])
         return Destination(scheme=scheme, host=host, port=port, path=parts.path, headers=headers, params=params)
@@ -248,7 +267,7 @@ def parse_destination(conf: str, *, any_port: bool = False, allow_http: bool = F
     )
 
 
-def _hec_authority(address: str, port: int | None) -> tuple[str, str]:
+def _hec_authority(address: str, port: int | None) -> tuple[Scheme, str]:
     """The destination's scheme and HOST:PORT for a HEC given by URL, or by host and port."""
     if not isinstance(address, str) or not address:
         raise DestinationError("url", f"HEC address {address!r} is not a URL or a host name")
@@ -256,13 +275,13 @@ def _hec_authority(address: str, port: int | None) -> tuple[str, str]:
         if "://" in address:
             raise DestinationError("port", f"give a HEC URL ({_shorten(address)!r}) or a host and port, not both")
         host = f"[{address}]" if ":" in address else address
-        return "splunk", f"{host}:{port}"
+        return Scheme.SPLUNK, f"{host}:{port}"
     scheme, separator, _ = address.partition("://")
     if not separator:
         raise DestinationError(
             "url", f"HEC address {_shorten(address)!r} has no scheme: write https://HOST:PORT, or pass port="
         )
-    if scheme.lower() not in ("https", "http"):
+    if scheme.lower() not in (Scheme.HTTPS, Scheme.HTTP):
         raise DestinationError(
             "scheme", f"HEC URL {_shorten(address)!r} must start with https:// (or http:// for a plain local fake)"
         )
@@ -275,9 +294,10 @@ def _hec_authority(address: str, port: int | None) -> tuple[str, str]:
         raise DestinationError(
             "path", f"HEC URL {_shorten(address)!r} names more than the server; give https://HOST:PORT"
         )
-    https = scheme.lower() == "https"
-    authority = parts.netloc if explicit_port is not None else f"{parts.netloc}:{443 if https else 80}"
-    return ("splunk" if https else "http"), authority
+    web = Scheme(scheme.lower())
+    authority = parts.netloc if explicit_port is not None else f"{parts.netloc}:{web.default_port}"
+    # Logpush's HEC destination is the Splunk form; only a plain fake is reached by the generic HTTP one.
+    return (Scheme.SPLUNK if web is Scheme.HTTPS else Scheme.HTTP), authority
 
 
 def _check_characters(conf: str) -> None:
@@ -292,7 +312,7 @@ def _check_characters(conf: str) -> None:
         raise DestinationError("url", f"destination_conf {_shorten(conf)!r} has leading or trailing whitespace")
 
 
-def _scheme_of(conf: str, allow_http: bool = False) -> str:
+def _scheme_of(conf: str, allow_http: bool = False) -> Scheme:
     match = _SCHEME.match(conf)
     if match is None:
         raise DestinationError(
@@ -302,11 +322,11 @@ def _scheme_of(conf: str, allow_http: bool = False) -> str:
         )
     scheme = match[1]
     lowered = scheme.lower()
-    if lowered in ("splunk", "https"):
-        return lowered
-    if lowered == "http" and allow_http:
-        return lowered
-    if lowered == "http":
+    if lowered in (Scheme.SPLUNK, Scheme.HTTPS):
+        return Scheme(lowered)
+    if lowered == Scheme.HTTP and allow_http:
+        return Scheme.HTTP
+    if lowered == Scheme.HTTP:
         raise DestinationError(
             "scheme", "scheme 'http' is not allowed: Logpush only delivers over HTTPS; use https:// or splunk://"
         )
@@ -347,7 +367,7 @@ def _host_of(netloc: str, hostname: str | None) -> str:
     return hostname
 
 
-def _port_of(parts: SplitResult, scheme: str, any_port: bool) -> int:
+def _port_of(parts: SplitResult, scheme: Scheme, any_port: bool) -> int:
     try:
         port = parts.port
     except ValueError:
@@ -356,14 +376,14 @@ def _port_of(parts: SplitResult, scheme: str, any_port: bool) -> int:
         raw = after_host.partition(":")[2]
         raise DestinationError("port", f"port {_shorten(raw)!r} is not a number between 1 and 65535") from None
     if port is None:
-        if scheme in ("https", "http"):
-            return 443 if scheme == "https" else 80
+        if scheme.default_port is not None:
+            return scheme.default_port
         raise DestinationError(
             "port", "destination_conf has no port: write the HEC port after the host, e.g. HOST:8088 or HOST:443"
         )
     if port == 0:
         raise DestinationError("port", "port 0 is not a usable port; use 443 or 8088")
-    if scheme == "splunk" and not any_port and port not in SPLUNK_PORTS:
+    if scheme is Scheme.SPLUNK and not any_port and port not in SPLUNK_PORTS:
         raise DestinationError(
             "port", f"port {port} is not allowed: Logpush expects the HEC port to be 443 or 8088 "
             "(newer docs allow any port)",

@@ -16,6 +16,7 @@ import gzip
 import ssl
 import time
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 import httpx
@@ -25,13 +26,22 @@ from hecharness import codes
 from hecharness.clock import Clock, RealClock
 from hecharness.destination import PROBE_BODY, Destination
 
-__all__ = ["Sender", "UploadOutcome"]
+__all__ = ["Sender", "UploadOutcome", "OutcomeKind"]
 
 # Go's net/http names the protocol it speaks in its User-Agent: Go-http-client/2.0 when the server
 # picked h2 by ALPN, Go-http-client/1.1 otherwise. splunkd offers no ALPN, so Logpush speaks HTTP/1.1
 # to HEC. (Cloudflare's WAF recipe shows 2.0: a WAF in front of Splunk is a proxy that offers h2.)
 # This client speaks HTTP/1.1 and says so.
 USER_AGENT = "Go-http-client/1.1"
+
+
+class OutcomeKind(StrEnum):
+    """How an upload ended: with an HTTP answer, or with one of the ways of getting none."""
+
+    HTTP = "http"
+    TIMEOUT = "timeout"
+    CONNECTION = "connection"
+    TLS = "tls"
 
 
 @dataclass(frozen=True)
@@ -43,7 +53,7 @@ class UploadOutcome:
     code: int | None = None  # the HEC code, when the answer was HEC JSON
     body: str = ""
     error: str | None = None  # transport failure: timeout, refused, reset, TLS
-    kind: str = "http"  # "http", "timeout", "connection" or "tls"
+    kind: OutcomeKind = OutcomeKind.HTTP
     duration: float = 0.0  # wall seconds
 
     def describe(self) -> str:
@@ -90,12 +100,12 @@ class Sender:
             )
         except asyncio.TimeoutError:
             error = "timeout: no complete answer in time"
-            return UploadOutcome(False, error=error, kind="timeout", duration=time.perf_counter() - started)
+            return UploadOutcome(False, error=error, kind=OutcomeKind.TIMEOUT, duration=time.perf_counter() - started)
         except httpx.TimeoutException as error:
-            return UploadOutcome(False, error=f"timeout: {_text(error) or 'no answer in time'}", kind="timeout", duration=time.perf_counter() - started)
+            return UploadOutcome(False, error=f"timeout: {_text(error) or 'no answer in time'}", kind=OutcomeKind.TIMEOUT, duration=time.perf_counter() - started)
         except httpx.TransportError as error:
             tls = _tls_error(error)
-            kind, text = ("tls", tls) if tls else ("connection", f"connection: {_root_cause(error)}")
+            kind, text = (OutcomeKind.TLS, tls) if tls else (OutcomeKind.CONNECTION, f"connection: {_root_cause(error)}")
             return UploadOutcome(False, error=text, kind=kind, duration=time.perf_counter() - started)
         body = response.text
         return UploadOutcome(

@@ -34,6 +34,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -43,9 +44,9 @@ from hecharness.generate import Encoder, OutputOptions, RecordSource, get_datase
 from hecharness.logpush.batching import DEFAULT_GZIP_LEVEL, Batcher, UploadBatch
 from hecharness.logpush.job import ApiError, JobError, LogpushJob, envelope
 from hecharness.logpush.policy import RetryPolicy, get_policy
-from hecharness.logpush.sender import Sender, UploadOutcome
+from hecharness.logpush.sender import OutcomeKind, Sender, UploadOutcome
 
-__all__ = ["LogpushSimulator", "Metrics", "Attempt", "JobEvent", "Report", "ValidationRefused", "create_job"]
+__all__ = ["LogpushSimulator", "Metrics", "Attempt", "AttemptVerdict", "JobEvent", "JobEventKind", "Report", "ValidationRefused", "create_job"]
 
 _PREPARE_STEP = 500  # records batched between looks at the uploads in flight
 _DESTINATION_POLL = 0.01  # wall seconds between looks at a virtual clock's sleepers during uploads
@@ -96,6 +97,22 @@ class Metrics:
         return data
 
 
+class AttemptVerdict(StrEnum):
+    """What became of a batch after one attempt."""
+
+    DELIVERED = "delivered"
+    RETRY = "retry"
+    DROPPED = "dropped"
+
+
+class JobEventKind(StrEnum):
+    DISABLED = "disabled"
+    ENABLED = "enabled"
+    CHANGE_REQUESTED = "change-requested"
+    CHANGE_APPLIED = "change-applied"
+    CHANGE_REFUSED = "change-refused"
+
+
 @dataclass(frozen=True)
 class Attempt:
     """One upload attempt, for the timeline."""
@@ -105,7 +122,7 @@ class Attempt:
     time: float  # logical
     wall: float
     records: int
-    outcome: str  # "delivered", "retry" or "dropped"
+    outcome: AttemptVerdict
     status: int | None
     code: int | None
     error: str | None
@@ -119,7 +136,7 @@ class JobEvent:
 
     time: float
     wall: float
-    kind: str  # "disabled", "enabled", "change-requested", "change-applied", "change-refused"
+    kind: JobEventKind
     detail: str = ""
 
 
@@ -259,8 +276,8 @@ class LogpushSimulator:
             self._keys["lost"].extend(keys)
         while self._due:  # queued retries die with the job
             _, _, batch = heapq.heappop(self._due)
-            self._drop(batch, now, count_as="disabled")
-        self._event("disabled", reason)
+            self._drop(batch, now, while_disabled=True)
+        self._event(JobEventKind.DISABLED, reason)
 
     def enable(self) -> None:
         """Turn the job back on. It pushes what becomes available from now on: there is no backfill."""
@@ -268,7 +285,7 @@ class LogpushSimulator:
             return
         self.job = self._config.job = self.job.update(enabled=True)
         self._failing_since = None
-        self._event("enabled", "records from now on only; the gap is lost")
+        self._event(JobEventKind.ENABLED, "records from now on only; the gap is lost")
 
     async def update(self, **changes: Any) -> None:
         """Change the job as a PUT would; the change takes effect after the propagation delay.
@@ -280,7 +297,7 @@ class LogpushSimulator:
         if "destination_conf" in changes:
             await _validate(updated, self.cafile, self._deadline)
         delay = self._propagation_delay()
-        self._event("change-requested", f"{', '.join(sorted(changes))}; takes effect in {delay:.0f}s")
+        self._event(JobEventKind.CHANGE_REQUESTED, f"{', '.join(sorted(changes))}; takes effect in {delay:.0f}s")
         heapq.heappush(self._actions, (self.clock.now() + delay, next(self._order), lambda: self._apply(updated)))
 
     async def validate(self) -> None:
@@ -451,7 +468,7 @@ class LogpushSimulator:
 
     def _settle(self, batch: UploadBatch, outcome: UploadOutcome, now: float) -> None:
         metrics = self.metrics
-        metrics.outcomes[str(outcome.status) if outcome.status is not None else outcome.kind] += 1
+        metrics.outcomes[str(outcome.status) if outcome.status is not None else str(outcome.kind)] += 1
         if outcome.delivered:
             metrics.batches_uploaded += 1
             metrics.records_uploaded += batch.records
@@ -461,7 +478,7 @@ class LogpushSimulator:
                 self._keys["uploaded"].extend(batch.keys or [])
             self._failing_since = None
             self.job = self._config.job = self.job.succeeded(batch.ready_at)
-            self._log(batch, outcome, now, "delivered")
+            self._log(batch, outcome, now, AttemptVerdict.DELIVERED)
             return
         if batch.first_failure_at is None:
             batch.first_failure_at = now
@@ -472,10 +489,10 @@ class LogpushSimulator:
         if self.policy.retries(outcome.status):
             retry_at = self.policy.next_attempt_at(batch.ready_at, batch.attempts, now, self._rng)
         if not self.job.enabled:  # disabled while this batch was in flight
-            self._log(batch, outcome, now, "dropped")
-            self._drop(batch, now, count_as="disabled")
+            self._log(batch, outcome, now, AttemptVerdict.DROPPED)
+            self._drop(batch, now, while_disabled=True)
             return
-        self._log(batch, outcome, now, "retry" if retry_at is not None else "dropped")
+        self._log(batch, outcome, now, AttemptVerdict.RETRY if retry_at is not None else AttemptVerdict.DROPPED)
         if retry_at is None:
             self._drop(batch, now)
         else:
@@ -483,14 +500,14 @@ class LogpushSimulator:
         if self.job.enabled and now - self._failing_since >= self.policy.disable_after:
             self.disable(f"no successful upload for {now - self._failing_since:.0f}s: {outcome.describe()}")
 
-    def _drop(self, batch: UploadBatch, now: float, count_as: str = "dropped") -> None:
+    def _drop(self, batch: UploadBatch, now: float, *, while_disabled: bool = False) -> None:
         self.metrics.batches_dropped += 1
-        if count_as == "disabled":
+        if while_disabled:
             self.metrics.records_lost_disabled += batch.records
         else:
             self.metrics.records_dropped += batch.records
         if self._keys is not None:
-            self._keys["lost" if count_as == "disabled" else "dropped"].extend(batch.keys or [])
+            self._keys["lost" if while_disabled else "dropped"].extend(batch.keys or [])
 
     def _apply(self, updated: LogpushJob) -> None:
         """A configuration change takes effect: close the old batch, start batching the new way."""
@@ -501,7 +518,7 @@ class LogpushSimulator:
         updated = updated.update(enabled=self.job.enabled)
         self._config = self._configure(updated, previous=old)
         self.job = updated
-        self._event("change-applied", self.job.destination.canonical())
+        self._event(JobEventKind.CHANGE_APPLIED, self.job.destination.canonical())
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -543,7 +560,7 @@ class LogpushSimulator:
             return self._rng.uniform(*delay)
         return float(delay)
 
-    def _log(self, batch: UploadBatch, outcome: UploadOutcome, now: float, verdict: str) -> None:
+    def _log(self, batch: UploadBatch, outcome: UploadOutcome, now: float, verdict: AttemptVerdict) -> None:
         self.attempts.append(
             Attempt(
                 batch=batch.id,
@@ -560,7 +577,7 @@ class LogpushSimulator:
             )
         )
 
-    def _event(self, kind: str, detail: str) -> None:
+    def _event(self, kind: JobEventKind, detail: str) -> None:
         self.events.append(JobEvent(self.clock.now(), time.time(), kind, detail))
 
     async def _close_senders(self) -> None:
@@ -611,7 +628,7 @@ async def _validate(job: LogpushJob, cafile: str | Path | None, deadline: dict[s
     if outcome.delivered:
         return
     cause = outcome.describe()
-    if outcome.kind == "tls":
+    if outcome.kind is OutcomeKind.TLS:
         # Logpush reports certificate problems in Go's words ("certificate is valid for X, not Y");
         # the pre-flight check judges the certificate the way Go does and says it the same way.
         result = await asyncio.to_thread(preflight.check, job.destination, cafile=cafile, any_port=job.any_port, timeout=timeout)
