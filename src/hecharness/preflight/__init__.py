@@ -18,12 +18,13 @@ from hecharness.preflight.answers import HEALTH_PATH, SAMPLE_RECORD, Answer
 from hecharness.preflight.certificate import CertificateFacts, Check
 from hecharness.preflight.checking import DEFAULT_TIMEOUT, check
 from hecharness.preflight.failures import FAILURE_CLASSES, Diagnosis, FailureClass, by_name
-from hecharness.preflight.result import STEPS, PreflightResult, Step, StepOutcome
+from hecharness.preflight.result import STEPS, PreflightResult, Step, StepName, StepOutcome
 
 __all__ = [
     "check",
     "PreflightResult",
     "Step",
+    "StepName",
     "StepOutcome",
     "STEPS",
     "Diagnosis",

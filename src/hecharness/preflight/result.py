@@ -15,16 +15,26 @@ from hecharness.preflight.curl import curl_command
 from hecharness.preflight.failures import Diagnosis, FailureClass, StepFailed
 from hecharness.preflight.target import Target
 
-__all__ = ["StepOutcome", "Step", "STEPS", "PreflightResult", "StepLog"]
+__all__ = ["StepName", "StepOutcome", "Step", "STEPS", "PreflightResult", "StepLog"]
+
+
+class StepName(StrEnum):
+    DESTINATION = "destination"
+    RESOLVE = "resolve"
+    CONNECT = "connect"
+    TLS = "tls"
+    HEALTH = "health"
+    POST = "post"
+
 
 # Every check reports these steps in this order; those after a failure are "skipped".
-STEPS: dict[str, str] = {
-    "destination": "Parse and lint the destination",
-    "resolve": "Resolve the host",
-    "connect": "Connect",
-    "tls": "TLS handshake",
-    "health": "GET /services/collector/health",
-    "post": "POST the sample record to the raw endpoint",
+STEPS: dict[StepName, str] = {
+    StepName.DESTINATION: "Parse and lint the destination",
+    StepName.RESOLVE: "Resolve the host",
+    StepName.CONNECT: "Connect",
+    StepName.TLS: "TLS handshake",
+    StepName.HEALTH: "GET /services/collector/health",
+    StepName.POST: "POST the sample record to the raw endpoint",
 }
 
 
@@ -36,7 +46,7 @@ class StepOutcome(StrEnum):
 
 @dataclass(frozen=True)
 class Step:
-    name: str
+    name: StepName
     outcome: StepOutcome
     duration: float | None = None  # seconds; None when skipped
     details: tuple[str, ...] = ()
@@ -92,7 +102,7 @@ class PreflightResult:
     def url(self) -> str | None:
         return None if self.target is None else self.target.request_url
 
-    def step(self, name: str) -> Step:
+    def step(self, name: StepName | str) -> Step:
         for step in self.steps:
             if step.name == name:
                 return step
@@ -146,7 +156,7 @@ class StepLog:
     steps: list[Step] = field(default_factory=list)
 
     @contextmanager
-    def run(self, name: str) -> Iterator[list[str]]:
+    def run(self, name: StepName) -> Iterator[list[str]]:
         """Run one step; the block appends detail lines to the list it is given."""
         details: list[str] = []
         started = time.perf_counter()
