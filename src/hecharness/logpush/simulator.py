@@ -105,14 +105,6 @@ class AttemptVerdict(StrEnum):
     DROPPED = "dropped"
 
 
-class JobEventKind(StrEnum):
-    DISABLED = "disabled"
-    ENABLED = "enabled"
-    CHANGE_REQUESTED = "change-requested"
-    CHANGE_APPLIED = "change-applied"
-    CHANGE_REFUSED = "change-refused"
-
-
 @dataclass(frozen=True)
 class Attempt:
     """One upload attempt, for the timeline."""
@@ -128,6 +120,16 @@ class Attempt:
     error: str | None
     destination: str  # masked
     duration: float
+
+
+class JobEventKind(StrEnum):
+    """What happened to the job itself, as the timeline shows it."""
+
+    DISABLED = "disabled"
+    ENABLED = "enabled"
+    CHANGE_REQUESTED = "change-requested"
+    CHANGE_APPLIED = "change-applied"
+    CHANGE_REFUSED = "change-refused"
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,15 @@ from hecharness.preflight.target import Target
 __all__ = ["StepName", "StepOutcome", "Step", "STEPS", "PreflightResult", "StepLog"]
 
 
+class StepOutcome(StrEnum):
+    OK = "ok"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
 class StepName(StrEnum):
+    """The steps every check reports, in the order it takes them."""
+
     DESTINATION = "destination"
     RESOLVE = "resolve"
     CONNECT = "connect"
@@ -27,7 +35,7 @@ class StepName(StrEnum):
     POST = "post"
 
 
-# Every check reports these steps in this order; those after a failure are "skipped".
+# Each step's title as the report prints it; the steps after a failure are reported "skipped".
 STEPS: dict[StepName, str] = {
     StepName.DESTINATION: "Parse and lint the destination",
     StepName.RESOLVE: "Resolve the host",
@@ -36,12 +44,6 @@ STEPS: dict[StepName, str] = {
     StepName.HEALTH: "GET /services/collector/health",
     StepName.POST: "POST the sample record to the raw endpoint",
 }
-
-
-class StepOutcome(StrEnum):
-    OK = "ok"
-    FAILED = "failed"
-    SKIPPED = "skipped"
 
 
 @dataclass(frozen=True)
