@@ -11,12 +11,12 @@ import uuid
 from dataclasses import dataclass, replace
 from urllib.parse import quote, unquote_plus, urlsplit
 
-from hecharness.destination import Destination, DestinationError, parse_destination
+from hecharness.destination import CLOUDFLARE_SOURCETYPE, Destination, DestinationError, parse_destination
 from hecharness.preflight.failures import DESTINATION, StepFailed
 
 __all__ = ["Target", "read_target", "is_destination_conf", "DEFAULT_SOURCETYPE"]
 
-DEFAULT_SOURCETYPE = "cloudflare:json"
+DEFAULT_SOURCETYPE = CLOUDFLARE_SOURCETYPE
 
 _FIXES = {
     "scheme": "Write it as splunk://HOST:PORT/services/collector/raw?channel=...: Logpush only sends to HEC's raw endpoint over HTTPS.",
