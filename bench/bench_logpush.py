@@ -31,6 +31,7 @@ import httpx
 from zlib_ng import zlib_ng
 
 from hecharness.clock import VirtualClock
+from hecharness.destination import Destination
 from hecharness.generate import Encoder, RecordSource
 from hecharness.logpush import LogpushSimulator
 from hecharness.logpush.batching import DEFAULT_GZIP_LEVEL
@@ -62,11 +63,9 @@ def events_counted(admin_url: str) -> int:
 
 
 def destination(url: str) -> str:
-    host_port = url.split("://", 1)[1]
-    query = f"channel={CHANNEL}&sourcetype=cloudflare:json&header_Authorization=Splunk%20bench-token"
-    if url.startswith("https"):
-        return f"splunk://localhost:{host_port.rsplit(':', 1)[1]}/services/collector/raw?{query}"
-    return f"http://{host_port}/services/collector/raw?{query}"
+    # A TLS fake's certificate names localhost, not the address it listens on.
+    address = "https://localhost:" + url.rsplit(":", 1)[1] if url.startswith("https") else url
+    return Destination.for_hec(address, token="bench-token", channel=CHANNEL).canonical(show_token=True)
 
 
 @dataclass

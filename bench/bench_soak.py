@@ -32,6 +32,7 @@ from pathlib import Path
 import httpx
 
 from hecharness.clock import RealClock
+from hecharness.destination import Destination
 from hecharness.logpush import LogpushSimulator
 
 EVENTS = int(os.environ.get("BENCH_SOAK_EVENTS", 10_000_000))
@@ -226,8 +227,7 @@ def soak_simulator(workdir: Path) -> SimRun:
         args += ["--fault", spec]
     process, ready = start_hec(workdir, "flaky", *args)
     try:
-        host_port = ready["url"].split("://", 1)[1]
-        conf = f"http://{host_port}/services/collector/raw?channel={CHANNEL}&sourcetype=cloudflare:json&header_Authorization=Splunk%20{TOKEN}"
+        conf = Destination.for_hec(ready["url"], token=TOKEN, channel=CHANNEL).canonical(show_token=True)
         simulator = LogpushSimulator(
             {"destination_conf": conf, "logpull_options": SIM_FIELDS, "max_upload_records": SIM_BATCH_RECORDS},
             clock=RealClock(scale=TIME_SCALE),

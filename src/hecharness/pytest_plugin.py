@@ -482,15 +482,9 @@ def hec_preflight(fake_hec: FakeHEC) -> Callable[..., PreflightResult]:
 
 
 def _destination_conf(hec: FakeHEC) -> str:
-    import uuid
-    from urllib.parse import quote, urlsplit
+    from hecharness.destination import Destination
 
-    # splunk:// is Logpush's HEC destination (always TLS); a plain fake takes the generic http:// form.
-    scheme = "http" if hec.url.startswith("http://") else "splunk"
-    return (
-        f"{scheme}://{urlsplit(hec.url).netloc}/services/collector/raw?channel={uuid.uuid4()}"
-        f"&sourcetype=cloudflare:json&header_Authorization={quote('Splunk ' + hec.token, safe='')}"
-    )
+    return Destination.for_hec(hec.url, token=hec.token).canonical(show_token=True)
 
 
 # -- a test's use of a server ---------------------------------------------------------------------

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from tests.cli.links import SlowLink
 
 from hecharness.cli import main
+from hecharness.destination import Destination
 from hecharness.hec import FakeHEC, Token
 
 CHANNEL = "11111111-2222-4333-8444-555555555555"
@@ -30,8 +31,7 @@ def hec(server: FakeHEC) -> FakeHEC:
 
 
 def push(hec: FakeHEC, *args: str, token: str = "tok", port: int | None = None, time_scale: str | None = "3000"):
-    port = port or hec.listeners[0].port
-    conf = f"splunk://localhost:{port}/services/collector/raw?channel={CHANNEL}&header_Authorization=Splunk%20{token}"
+    conf = Destination.for_hec("localhost", port or hec.listeners[0].port, token=token, channel=CHANNEL).canonical(show_token=True)
     base = ["push", "--destination-conf", conf, "--any-port", "--cacert", str(hec.ca_path), "--quiet"]
     scale = ["--time-scale", time_scale] if time_scale is not None else []  # None: push's default, 60
     return CliRunner().invoke(main, [*base, *scale, *args])
@@ -153,8 +153,7 @@ def test_ctrl_c_writes_the_partial_report_and_exits_130(hec, tmp_path):
     import time
 
     report = tmp_path / "report.json"
-    port = hec.listeners[0].port
-    conf = f"splunk://localhost:{port}/services/collector/raw?channel={CHANNEL}&header_Authorization=Splunk%20tok"
+    conf = Destination.for_hec("localhost", hec.listeners[0].port, token="tok", channel=CHANNEL).canonical(show_token=True)
     process = subprocess.Popen(
         [sys.executable, "-m", "hecharness.cli", "push", "--destination-conf", conf, "--any-port", "--cacert", str(hec.ca_path),
          "--quiet", "--count", "100000", "--rate", "10", "--report", str(report)],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hecharness.logpush.destination import Destination, DestinationError, parse_destination
+from hecharness.destination import Destination, DestinationError, parse_destination
 
 TOKEN = "e6d94e8c-5792-4ad1-be3c-29bcaee0197d"
 CHANNEL = "f1aafa4f-684f-4c29-a040-7fe184b03712"

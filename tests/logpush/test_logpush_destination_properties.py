@@ -9,7 +9,7 @@ from urllib.parse import quote
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hecharness.logpush.destination import DestinationError, parse_destination
+from hecharness.destination import DestinationError, parse_destination
 from hecharness.masking import mask_token
 
 RAW = "splunk.example.com:8088/services/collector/raw"

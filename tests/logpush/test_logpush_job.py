@@ -380,7 +380,7 @@ def test_from_api_refuses_unknown_fields_and_a_missing_destination():
     assert missing.value.field == "destination_conf"
 
 
-def test_ibm_flavour_uses_range_events_and_drops_fields_ibm_lacks():
+def test_ibm_flavor_uses_range_events_and_drops_fields_ibm_lacks():
     body = job(dataset="spectrum_events").to_api("ibm")
 
     assert body["dataset"] == "range_events"
@@ -388,7 +388,7 @@ def test_ibm_flavour_uses_range_events_and_drops_fields_ibm_lacks():
     assert body["frequency"] == "high"
 
 
-def test_ibm_flavour_has_no_network_analytics_logs():
+def test_ibm_flavor_has_no_network_analytics_logs():
     with pytest.raises(JobError) as caught:
         job(dataset="network_analytics_logs").to_api("ibm")
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from hecharness.clock import RealClock, VirtualClock
+from hecharness.destination import Destination
 from hecharness.generate import timed_records
 from hecharness.hec import FakeHEC, Token
 from hecharness.logpush import LogpushSimulator, ValidationRefused, create_job, get_policy
@@ -34,10 +35,10 @@ def hec(hec_server: FakeHEC) -> FakeHEC:
     return hec_server
 
 
-def conf(hec: FakeHEC, mode: str = "valid", token: str = "Splunk%20tok", **extra: str) -> str:
-    port = hec.urls[mode].rsplit(":", 1)[1]
-    query = "&".join(f"{k}={v}" for k, v in {"channel": CHANNEL, "sourcetype": "cloudflare:json", **extra}.items())
-    return f"splunk://localhost:{port}/services/collector/raw?{query}&header_Authorization={token}"
+def conf(hec: FakeHEC, mode: str = "valid", token: str = "tok", insecure_skip_verify: bool = False) -> str:
+    port = int(hec.urls[mode].rsplit(":", 1)[1])
+    destination = Destination.for_hec("localhost", port, token=token, channel=CHANNEL, insecure_skip_verify=insecure_skip_verify)
+    return destination.canonical(show_token=True)
 
 
 def simulator(hec: FakeHEC, job: dict | None = None, **options) -> LogpushSimulator:
@@ -184,7 +185,7 @@ def test_untrusted_certificate_is_a_tls_error(hec):
 
 def test_insecure_skip_verify_gets_through(hec):
     sim = LogpushSimulator(
-        {"destination_conf": conf(hec, **{"insecure-skip-verify": "true"})}, count=5, rate=10, clock=VirtualClock(), any_port=True
+        {"destination_conf": conf(hec, insecure_skip_verify=True)}, count=5, rate=10, clock=VirtualClock(), any_port=True
     )
     assert sim.run_sync().metrics.records_uploaded == 5
 
@@ -309,7 +310,7 @@ def test_endless_stream_needs_a_limit(hec):
 
 
 def test_validation_refuses_a_bad_destination(hec):
-    body, job = run(create_job({"destination_conf": conf(hec, token="Splunk%20wrong")}, cafile=hec.ca_path, any_port=True))
+    body, job = run(create_job({"destination_conf": conf(hec, token="wrong")}, cafile=hec.ca_path, any_port=True))
     assert job is None and body["success"] is False
     message = body["errors"][0]["message"]
     assert message.startswith("error validating destination: HTTP 403") and '"code":4' in message
@@ -332,7 +333,7 @@ def test_validation_accepts_a_good_destination(hec):
 def test_a_refused_update_keeps_the_old_destination(hec):
     sim = simulator(hec, count=10, rate=10)
     with pytest.raises(ValidationRefused, match="error validating destination"):
-        run(sim.update(destination_conf=conf(hec, token="Splunk%20wrong")))
+        run(sim.update(destination_conf=conf(hec, token="wrong")))
     assert "wrong" not in sim.job.destination_conf
 
 
@@ -346,7 +347,7 @@ def test_plain_http_only_when_the_harness_allows_it():
     from hecharness.logpush import JobError
 
     with FakeHEC([Token("tok")], admin_port=None) as plain:
-        destination = f"http://127.0.0.1:{plain.listeners[0].port}/services/collector/raw?header_Authorization=Splunk%20tok"
+        destination = Destination.for_hec(plain.url, token="tok").canonical(show_token=True)
         with pytest.raises(JobError, match="scheme 'http' is not allowed"):
             LogpushSimulator(destination, count=5)
         report = LogpushSimulator(destination, count=5, rate=10, clock=VirtualClock(), allow_http=True).run_sync()

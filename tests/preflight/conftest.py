@@ -21,8 +21,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from hecharness.destination import Destination
 from hecharness.hec import FakeHEC, Token
-from hecharness.logpush import Destination
 from hecharness.preflight import PreflightResult, check
 from hecharness.tls import TLS_MODES
 
@@ -56,12 +56,10 @@ def raw_url(hec: FakeHEC, mode: str = "valid", host: str = "127.0.0.1") -> str:
     return base + RAW_PATH
 
 
-def destination(hec: FakeHEC, mode: str = "valid", *, token: str = TOKEN, insecure: str = "false") -> str:
-    port = hec.urls[mode].rsplit(":", 1)[1]
-    return (
-        f"splunk://127.0.0.1:{port}{RAW_PATH}?channel={CHANNEL}&insecure-skip-verify={insecure}"
-        f"&sourcetype=cloudflare:json&header_Authorization=Splunk%20{token}"
-    )
+def destination(hec: FakeHEC, mode: str = "valid", *, token: str = TOKEN, insecure: bool = False) -> str:
+    port = int(hec.urls[mode].rsplit(":", 1)[1])
+    built = Destination.for_hec("127.0.0.1", port, token=token, channel=CHANNEL, insecure_skip_verify=insecure)
+    return built.canonical(show_token=True)
 
 
 def run(target: str | Destination, **options: Any) -> PreflightResult:

@@ -10,17 +10,17 @@ from typing import Any
 import pytest
 
 from hecharness.hec import FakeHEC
-from hecharness.preflight import Outcome, by_name
+from hecharness.preflight import StepOutcome, by_name
 from tests.preflight.conftest import RAW_PATH, SHORT_TIMEOUT, raw_url, run
 
 
 def assert_failed_at(result: Any, step: str, failure: str) -> None:
     assert result.failure is not None, "the check passed"
-    assert (result.step(step).outcome, result.failure.name) == (Outcome.FAILED, failure), result.cause
+    assert (result.step(step).outcome, result.failure.name) == (StepOutcome.FAILED, failure), result.cause
     assert result.exit_code == by_name(failure).exit_code
     names = [s.name for s in result.steps]
     after = names[names.index(step) + 1 :]
-    assert all(result.step(name).outcome is Outcome.SKIPPED for name in after)
+    assert all(result.step(name).outcome is StepOutcome.SKIPPED for name in after)
 
 
 def test_reserved_invalid_name_fails_dns_without_asking_anyone() -> None:
@@ -87,7 +87,7 @@ def test_listener_that_never_speaks_tls_times_out_in_the_handshake(silent_port: 
 
     assert_failed_at(result, "tls", "timeout")
     assert "TLS handshake" in (result.cause or "")
-    assert result.step("connect").outcome is Outcome.OK
+    assert result.step("connect").outcome is StepOutcome.OK
 
 
 def test_hec_that_never_answers_the_post_times_out(hec: FakeHEC) -> None:

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from hecharness.hec import FakeHEC
-from hecharness.logpush import parse_destination
-from hecharness.preflight import SAMPLE_RECORD, STEPS, Outcome
+from hecharness.destination import parse_destination
+from hecharness.preflight import SAMPLE_RECORD, STEPS, StepOutcome
 from tests.preflight.conftest import ACK_TOKEN, CHANNEL, TOKEN, destination, raw_url, run
 
 
@@ -18,7 +18,7 @@ def test_valid_certificate_with_its_ca_passes_every_step(hec: FakeHEC) -> None:
     assert result.ok, result.cause
     assert result.exit_code == 0
     assert [step.name for step in result.steps] == list(STEPS)
-    assert all(step.outcome is Outcome.OK and step.duration is not None for step in result.steps)
+    assert all(step.outcome is StepOutcome.OK and step.duration is not None for step in result.steps)
     assert result.health is not None and result.health.hec_code == 17
     assert result.answer is not None and (result.answer.status, result.answer.hec_code, result.answer.hec_text) == (200, 0, "Success")
 
@@ -79,7 +79,7 @@ def test_insecure_passes_and_still_says_what_would_fail(hec: FakeHEC, mode: str)
 
 
 def test_insecure_skip_verify_in_the_destination_counts_as_insecure(hec: FakeHEC) -> None:
-    result = run(destination(hec, "splunk-default", insecure="true"))
+    result = run(destination(hec, "splunk-default", insecure=True))
 
     assert result.ok, result.cause
     assert any("Cloudflare recommends false" in warning for warning in result.warnings)

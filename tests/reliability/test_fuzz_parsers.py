@@ -27,7 +27,7 @@ from hecharness.generate import OutputOptions
 from hecharness.generate.errors import OutputOptionsError
 from hecharness.hec.config import ConfigError, parse_config
 from hecharness.logpush import JobError, LogpushJob
-from hecharness.logpush.destination import DestinationError, parse_destination
+from hecharness.destination import DestinationError, parse_destination
 
 bounded = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 CHANNEL = "11111111-2222-4333-8444-555555555555"

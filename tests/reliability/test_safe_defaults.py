@@ -21,6 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 from hecharness.cli import main
+from hecharness.destination import Destination
 from hecharness.hec import FakeHEC, Token
 
 CLI = [sys.executable, "-m", "hecharness.cli"]
@@ -146,8 +147,7 @@ def test_journal_export_masks_credentials():
 
 def test_push_report_and_summary_mask_the_token(tmp_path):
     with FakeHEC([Token(SECRET)], tls="valid") as hec:
-        port = hec.listeners[0].port
-        conf = f"splunk://localhost:{port}/services/collector/raw?channel={CHANNEL}&header_Authorization=Splunk%20{SECRET}"
+        conf = Destination.for_hec("localhost", hec.listeners[0].port, token=SECRET, channel=CHANNEL).canonical(show_token=True)
         report = tmp_path / "report.json"
         result = CliRunner().invoke(
             main,
@@ -184,11 +184,8 @@ def test_generated_private_keys_are_readable_by_their_owner_only(tmp_path):
 
 def test_push_with_insecure_skip_verify_says_what_is_no_longer_checked():
     with FakeHEC([Token(SECRET)], tls="self-signed") as hec:
-        port = hec.listeners[0].port
-        conf = (
-            f"splunk://localhost:{port}/services/collector/raw?channel={CHANNEL}&insecure-skip-verify=true"
-            f"&header_Authorization=Splunk%20{SECRET}"
-        )
+        destination = Destination.for_hec("localhost", hec.listeners[0].port, token=SECRET, channel=CHANNEL, insecure_skip_verify=True)
+        conf = destination.canonical(show_token=True)
         result = CliRunner().invoke(main, ["push", "--destination-conf", conf, "--any-port", "--count", "5", "--rate", "5", "--time-scale", "3000", "--quiet"])
     assert result.exit_code == 0, result.output
     warning = next(line for line in result.output.splitlines() if line.startswith("warning:"))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from hecharness.logpush import parse_destination
+from hecharness.destination import parse_destination
 from hecharness.scenario import DEFAULT_TOKEN, ENVIRONMENT, HEC, Command, Records, Scenario, expect, run_scenario
 
 # A sender in a dozen lines: POST the records file to $HEC_URL's raw endpoint, trusting $HEC_CA_BUNDLE,

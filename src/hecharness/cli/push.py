@@ -19,7 +19,7 @@ from hecharness.clock import RealClock
 from hecharness.generate import DATASET_NAMES, GenerateError
 from hecharness.logpush import JobError, LogpushSimulator, PolicyError, Report, ValidationRefused
 from hecharness.logpush.batching import DEFAULT_GZIP_LEVEL
-from hecharness.logpush.destination import DestinationError
+from hecharness.destination import DestinationError
 from hecharness.logpush.policy import POLICIES
 
 EXIT_LOST, EXIT_REFUSED = 1, 3

@@ -1,14 +1,14 @@
-"""The Logpush side of the harness: where a job sends its logs, and the job itself.
+"""The Logpush side of the harness: a job and how it runs.
 
-`destination` parses and checks `destination_conf` strings; `job` holds the API's job object and its
-response envelope; `policy` says when to retry, drop and disable; `batching` cuts records into
-batches; `sender` makes one upload; `simulator` runs a job on the harness clock.
+`job` holds the API's job object and its response envelope; `policy` says when to retry, drop and disable;
+`batching` cuts records into batches; `sender` makes one upload; `simulator` runs a job on the harness clock.
+Where a job sends its logs is `hecharness.destination`, shared with preflight and re-exported here.
 """
 
-from hecharness.logpush.destination import Destination, DestinationError, parse_destination
+from hecharness.destination import Destination, DestinationError, parse_destination
 from hecharness.logpush.job import ApiError, JobError, LogpushJob, UploadLimits, envelope, rfc3339
 from hecharness.logpush.policy import POLICIES, PolicyError, RetryPolicy, get_policy
-from hecharness.logpush.sender import Outcome, Sender
+from hecharness.logpush.sender import Sender, UploadOutcome
 from hecharness.logpush.simulator import (
     Attempt,
     JobEvent,
@@ -24,7 +24,7 @@ __all__ = [
     "JobEvent",
     "LogpushSimulator",
     "Metrics",
-    "Outcome",
+    "UploadOutcome",
     "POLICIES",
     "PolicyError",
     "Report",

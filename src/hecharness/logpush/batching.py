@@ -16,6 +16,7 @@ import math
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from zlib_ng import zlib_ng
@@ -23,7 +24,7 @@ from zlib_ng import zlib_ng
 from hecharness.generate import Encoder
 from hecharness.logpush.job import UploadLimits
 
-__all__ = ["Batch", "Batcher", "DEFAULT_GZIP_LEVEL"]
+__all__ = ["Batcher", "CloseReason", "UploadBatch", "DEFAULT_GZIP_LEVEL"]
 
 _CHUNK_LINES = 1000
 # Logpush's gzip level is not documented. Level 1 makes the same valid gzip at a quarter of the CPU
@@ -33,8 +34,17 @@ DEFAULT_GZIP_LEVEL = 1
 _COMPRESSION = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hecharness-gzip")
 
 
+class CloseReason(StrEnum):
+    """Which limit closed a batch."""
+
+    RECORDS = "records"
+    BYTES = "bytes"
+    INTERVAL = "interval"
+    FLUSH = "flush"  # the run ended or the job's configuration changed
+
+
 @dataclass(eq=False)
-class Batch:
+class UploadBatch:
     """One closed batch and how its upload is going."""
 
     id: int
@@ -47,7 +57,7 @@ class Batch:
     keys: list[Any] | None = None
     attempts: int = 0
     first_failure_at: float | None = None
-    closed_by: str = "interval"  # "records", "bytes", "interval" or "flush"
+    closed_by: CloseReason = CloseReason.INTERVAL
 
 
 @dataclass(eq=False)
@@ -62,7 +72,7 @@ class _Open:
 
 
 class Batcher:
-    """Turns (available_at, record) pairs into closed `Batch`es under one set of limits."""
+    """Turns (available_at, record) pairs into closed `UploadBatch`es under one set of limits."""
 
     def __init__(
         self,
@@ -98,12 +108,12 @@ class Batcher:
     def open_records(self) -> int:
         return self._open.records if self._open is not None else 0
 
-    def add(self, available_at: float, line: bytes, key: Any = None) -> list[Batch]:
+    def add(self, available_at: float, line: bytes, key: Any = None) -> list[UploadBatch]:
         """Take one encoded record; returns the batches this closed (an expired one, a full one, or none)."""
-        closed: list[Batch] = []
+        closed: list[UploadBatch] = []
         batch = self._open
         if batch is not None and available_at >= self._deadline:
-            closed.append(self._close(self._deadline, "interval"))
+            closed.append(self._close(self._deadline, CloseReason.INTERVAL))
             batch = None
         if batch is None:
             batch = self._start(available_at)
@@ -118,23 +128,23 @@ class Batcher:
         if len(pending) >= _CHUNK_LINES:
             self._compress_pending(batch)
         if batch.records >= self._max_records:
-            closed.append(self._close(available_at, "records"))
+            closed.append(self._close(available_at, CloseReason.RECORDS))
         elif batch.raw_bytes >= self._max_bytes:
-            closed.append(self._close(available_at, "bytes"))
+            closed.append(self._close(available_at, CloseReason.BYTES))
         return closed
 
-    def expire(self, now: float) -> Batch | None:
+    def expire(self, now: float) -> UploadBatch | None:
         """Close the open batch if its interval has passed by `now`."""
         deadline = self.deadline
         if deadline is not None and now >= deadline:
-            return self._close(deadline, "interval")
+            return self._close(deadline, CloseReason.INTERVAL)
         return None
 
-    def flush(self, now: float) -> Batch | None:
+    def flush(self, now: float) -> UploadBatch | None:
         """Close whatever is open now (the job's configuration changes, or it is disabled)."""
         if self._open is None:
             return None
-        return self._close(now, "flush")
+        return self._close(now, CloseReason.FLUSH)
 
     def discard(self) -> tuple[int, list[Any]]:
         """Throw the open batch away (the job was disabled): how many records it held, and their keys."""
@@ -156,7 +166,7 @@ class Batcher:
         batch.parts.append(_COMPRESSION.submit(batch.compressor.compress, b"".join(batch.pending)))
         batch.pending.clear()
 
-    def _close(self, at: float, reason: str) -> Batch:
+    def _close(self, at: float, reason: CloseReason) -> UploadBatch:
         batch = self._open
         assert batch is not None
         if self._suffix:
@@ -165,7 +175,7 @@ class Batcher:
         self._compress_pending(batch)
         batch.parts.append(_COMPRESSION.submit(batch.compressor.flush))
         self._open = None
-        return Batch(
+        return UploadBatch(
             id=self._next_id(),
             opened_at=batch.opened_at,
             ready_at=max(at, batch.opened_at),

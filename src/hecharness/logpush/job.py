@@ -12,12 +12,14 @@ import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Literal
+from enum import StrEnum
+from typing import Any
 
+from hecharness.destination import Destination, DestinationError, parse_destination
 from hecharness.generate import Encoder, GenerateError, OutputOptions
-from hecharness.logpush.destination import Destination, DestinationError, parse_destination
 
 __all__ = [
+    "ApiFlavor",
     "ApiError",
     "DATASETS",
     "DATASET_ALIASES",
@@ -69,6 +71,13 @@ _API_FIELDS = (
 _IBM_DROPS = frozenset({"output_options", "max_upload_bytes", "max_upload_records", "max_upload_interval_seconds"})
 
 _job_ids = itertools.count(1)
+
+
+class ApiFlavor(StrEnum):
+    """Whose Logpush API a job's JSON is shaped for."""
+
+    CLOUDFLARE = "cloudflare"
+    IBM = "ibm"  # IBM CIS resells Logpush with its own dataset names and fewer fields
 
 
 class JobError(ValueError):
@@ -203,21 +212,21 @@ class LogpushJob:
             max_interval_seconds=self.max_upload_interval_seconds or DEFAULT_MAX_UPLOAD_INTERVAL_SECONDS,
         )
 
-    def to_api(self, flavour: Literal["cloudflare", "ibm"] = "cloudflare", *, mask: bool = False) -> dict[str, Any]:
+    def to_api(self, flavor: ApiFlavor | str = ApiFlavor.CLOUDFLARE, *, mask: bool = False) -> dict[str, Any]:
         """The job as the API's JSON `result`.
 
         The API echoes `destination_conf` with its token; `mask=True` prints it masked instead, for reports.
-        `flavour="ibm"` gives IBM CIS's shape: its dataset names and none of the fields its model lacks.
+        `flavor="ibm"` gives IBM CIS's shape: its dataset names and none of the fields its model lacks.
         """
         body = {name: getattr(self, name) for name in _API_FIELDS}
         if mask:
             body["destination_conf"] = self.destination.canonical()
         if body["output_options"] is not None:
             body["output_options"] = dict(body["output_options"])
-        if flavour == "cloudflare":
+        if flavor == ApiFlavor.CLOUDFLARE:
             return body
-        if flavour != "ibm":
-            raise ValueError(f"flavour must be 'cloudflare' or 'ibm', got {flavour!r}")
+        if flavor != ApiFlavor.IBM:
+            raise ValueError(f"flavor must be 'cloudflare' or 'ibm', got {flavor!r}")
         if self.dataset not in _IBM_DATASETS:
             raise JobError("dataset", f"dataset {self.dataset} is not offered by IBM CIS Logpush")
         body["dataset"] = {canonical: alias for alias, canonical in DATASET_ALIASES.items()}.get(

@@ -16,6 +16,7 @@ import gzip
 import ssl
 import time
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 import httpx
@@ -23,12 +24,10 @@ import orjson
 
 from hecharness import codes
 from hecharness.clock import Clock, RealClock
-from hecharness.logpush.destination import Destination
+from hecharness.destination import PROBE_BODY, Destination
 
-__all__ = ["Sender", "Outcome", "PROBE_BODY"]
+__all__ = ["Sender", "UploadOutcome", "OutcomeKind"]
 
-# What Logpush sends to validate a destination before it saves a job.
-PROBE_BODY = b'{"content":"tests"}'
 # Go's net/http names the protocol it speaks in its User-Agent: Go-http-client/2.0 when the server
 # picked h2 by ALPN, Go-http-client/1.1 otherwise. splunkd offers no ALPN, so Logpush speaks HTTP/1.1
 # to HEC. (Cloudflare's WAF recipe shows 2.0: a WAF in front of Splunk is a proxy that offers h2.)
@@ -36,8 +35,17 @@ PROBE_BODY = b'{"content":"tests"}'
 USER_AGENT = "Go-http-client/1.1"
 
 
+class OutcomeKind(StrEnum):
+    """How an upload ended: with an HTTP answer, or with one of the ways of getting none."""
+
+    HTTP = "http"
+    TIMEOUT = "timeout"
+    CONNECTION = "connection"
+    TLS = "tls"
+
+
 @dataclass(frozen=True)
-class Outcome:
+class UploadOutcome:
     """What one upload attempt came to."""
 
     delivered: bool
@@ -45,7 +53,7 @@ class Outcome:
     code: int | None = None  # the HEC code, when the answer was HEC JSON
     body: str = ""
     error: str | None = None  # transport failure: timeout, refused, reset, TLS
-    kind: str = "http"  # "http", "timeout", "connection" or "tls"
+    kind: OutcomeKind = OutcomeKind.HTTP
     duration: float = 0.0  # wall seconds
 
     def describe(self) -> str:
@@ -80,7 +88,7 @@ class Sender:
             limits=limits or httpx.Limits(max_connections=16, max_keepalive_connections=16),
         )
 
-    async def upload(self, gzipped: bytes) -> Outcome:
+    async def upload(self, gzipped: bytes) -> UploadOutcome:
         """POST one gzipped batch and classify the answer."""
         started = time.perf_counter()
         try:
@@ -92,15 +100,15 @@ class Sender:
             )
         except asyncio.TimeoutError:
             error = "timeout: no complete answer in time"
-            return Outcome(False, error=error, kind="timeout", duration=time.perf_counter() - started)
+            return UploadOutcome(False, error=error, kind=OutcomeKind.TIMEOUT, duration=time.perf_counter() - started)
         except httpx.TimeoutException as error:
-            return Outcome(False, error=f"timeout: {_text(error) or 'no answer in time'}", kind="timeout", duration=time.perf_counter() - started)
+            return UploadOutcome(False, error=f"timeout: {_text(error) or 'no answer in time'}", kind=OutcomeKind.TIMEOUT, duration=time.perf_counter() - started)
         except httpx.TransportError as error:
             tls = _tls_error(error)
-            kind, text = ("tls", tls) if tls else ("connection", f"connection: {_root_cause(error)}")
-            return Outcome(False, error=text, kind=kind, duration=time.perf_counter() - started)
+            kind, text = (OutcomeKind.TLS, tls) if tls else (OutcomeKind.CONNECTION, f"connection: {_root_cause(error)}")
+            return UploadOutcome(False, error=text, kind=kind, duration=time.perf_counter() - started)
         body = response.text
-        return Outcome(
+        return UploadOutcome(
             delivered=200 <= response.status_code < 300,
             status=response.status_code,
             code=_hec_code(response.content),
@@ -108,7 +116,7 @@ class Sender:
             duration=time.perf_counter() - started,
         )
 
-    async def probe(self) -> Outcome:
+    async def probe(self) -> UploadOutcome:
         """The validation push a job must pass before it is saved."""
         return await self.upload(gzip.compress(PROBE_BODY))
 

@@ -34,18 +34,19 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from hecharness import preflight
 from hecharness.clock import Clock, RealClock, VirtualClock
 from hecharness.generate import Encoder, OutputOptions, RecordSource, get_dataset
-from hecharness.logpush.batching import DEFAULT_GZIP_LEVEL, Batch, Batcher
+from hecharness.logpush.batching import DEFAULT_GZIP_LEVEL, Batcher, UploadBatch
 from hecharness.logpush.job import ApiError, JobError, LogpushJob, envelope
 from hecharness.logpush.policy import RetryPolicy, get_policy
-from hecharness.logpush.sender import Outcome, Sender
+from hecharness.logpush.sender import OutcomeKind, Sender, UploadOutcome
 
-__all__ = ["LogpushSimulator", "Metrics", "Attempt", "JobEvent", "Report", "ValidationRefused", "create_job"]
+__all__ = ["LogpushSimulator", "Metrics", "Attempt", "AttemptVerdict", "JobEvent", "JobEventKind", "Report", "ValidationRefused", "create_job"]
 
 _PREPARE_STEP = 500  # records batched between looks at the uploads in flight
 _DESTINATION_POLL = 0.01  # wall seconds between looks at a virtual clock's sleepers during uploads
@@ -96,6 +97,14 @@ class Metrics:
         return data
 
 
+class AttemptVerdict(StrEnum):
+    """What became of a batch after one attempt."""
+
+    DELIVERED = "delivered"
+    RETRY = "retry"
+    DROPPED = "dropped"
+
+
 @dataclass(frozen=True)
 class Attempt:
     """One upload attempt, for the timeline."""
@@ -105,12 +114,22 @@ class Attempt:
     time: float  # logical
     wall: float
     records: int
-    outcome: str  # "delivered", "retry" or "dropped"
+    outcome: AttemptVerdict
     status: int | None
     code: int | None
     error: str | None
     destination: str  # masked
     duration: float
+
+
+class JobEventKind(StrEnum):
+    """What happened to the job itself, as the timeline shows it."""
+
+    DISABLED = "disabled"
+    ENABLED = "enabled"
+    CHANGE_REQUESTED = "change-requested"
+    CHANGE_APPLIED = "change-applied"
+    CHANGE_REFUSED = "change-refused"
 
 
 @dataclass(frozen=True)
@@ -119,7 +138,7 @@ class JobEvent:
 
     time: float
     wall: float
-    kind: str  # "disabled", "enabled", "change-requested", "change-applied", "change-refused"
+    kind: JobEventKind
     detail: str = ""
 
 
@@ -229,7 +248,7 @@ class LogpushSimulator:
         self._endless = records is None and count is None
         self._next_record: tuple[float, Mapping[str, Any]] | None = None
         self._source_done = False
-        self._due: list[tuple[float, int, Batch]] = []  # attempts by due time
+        self._due: list[tuple[float, int, UploadBatch]] = []  # attempts by due time
         self._actions: list[tuple[float, int, Callable[[], Any]]] = []
         self._order = itertools.count()
         self._failing_since: float | None = None
@@ -259,8 +278,8 @@ class LogpushSimulator:
             self._keys["lost"].extend(keys)
         while self._due:  # queued retries die with the job
             _, _, batch = heapq.heappop(self._due)
-            self._drop(batch, now, count_as="disabled")
-        self._event("disabled", reason)
+            self._drop(batch, now, while_disabled=True)
+        self._event(JobEventKind.DISABLED, reason)
 
     def enable(self) -> None:
         """Turn the job back on. It pushes what becomes available from now on: there is no backfill."""
@@ -268,7 +287,7 @@ class LogpushSimulator:
             return
         self.job = self._config.job = self.job.update(enabled=True)
         self._failing_since = None
-        self._event("enabled", "records from now on only; the gap is lost")
+        self._event(JobEventKind.ENABLED, "records from now on only; the gap is lost")
 
     async def update(self, **changes: Any) -> None:
         """Change the job as a PUT would; the change takes effect after the propagation delay.
@@ -280,7 +299,7 @@ class LogpushSimulator:
         if "destination_conf" in changes:
             await _validate(updated, self.cafile, self._deadline)
         delay = self._propagation_delay()
-        self._event("change-requested", f"{', '.join(sorted(changes))}; takes effect in {delay:.0f}s")
+        self._event(JobEventKind.CHANGE_REQUESTED, f"{', '.join(sorted(changes))}; takes effect in {delay:.0f}s")
         heapq.heappush(self._actions, (self.clock.now() + delay, next(self._order), lambda: self._apply(updated)))
 
     async def validate(self) -> None:
@@ -389,7 +408,7 @@ class LogpushSimulator:
         expired = self._config.batcher.expire(now)
         if expired is not None:
             self._ready(expired)
-        due: list[Batch] = []
+        due: list[UploadBatch] = []
         while self._due and self._due[0][0] <= now and len(due) < self.concurrency:
             due.append(heapq.heappop(self._due)[2])
         if due:
@@ -406,7 +425,7 @@ class LogpushSimulator:
             for batch, upload in zip(due, uploads):
                 self._settle(batch, upload.result(), now)
 
-    async def _prepare_while(self, uploads: list[asyncio.Future[Outcome]], deadline: float) -> None:
+    async def _prepare_while(self, uploads: list[asyncio.Future[UploadOutcome]], deadline: float) -> None:
         """While uploads are on the wire, batch the records that come next instead of idling.
 
         Batching is a pure function of the records and the limits, so doing it early changes
@@ -435,11 +454,11 @@ class LogpushSimulator:
         if wake is not None and wake < deadline:
             self._shared_clock.advance_to(wake)
 
-    def _ready(self, batch: Batch) -> None:
+    def _ready(self, batch: UploadBatch) -> None:
         self.metrics.batches += 1
         heapq.heappush(self._due, (batch.ready_at, next(self._order), batch))
 
-    async def _upload(self, batch: Batch) -> Outcome:
+    async def _upload(self, batch: UploadBatch) -> UploadOutcome:
         config = self._config
         if config.sender is None:
             config.sender = Sender(config.job.destination, cafile=self.cafile, **self._deadline)
@@ -449,9 +468,9 @@ class LogpushSimulator:
             self.metrics.retries += 1
         return await config.sender.upload(batch.body)
 
-    def _settle(self, batch: Batch, outcome: Outcome, now: float) -> None:
+    def _settle(self, batch: UploadBatch, outcome: UploadOutcome, now: float) -> None:
         metrics = self.metrics
-        metrics.outcomes[str(outcome.status) if outcome.status is not None else outcome.kind] += 1
+        metrics.outcomes[str(outcome.status) if outcome.status is not None else str(outcome.kind)] += 1
         if outcome.delivered:
             metrics.batches_uploaded += 1
             metrics.records_uploaded += batch.records
@@ -461,7 +480,7 @@ class LogpushSimulator:
                 self._keys["uploaded"].extend(batch.keys or [])
             self._failing_since = None
             self.job = self._config.job = self.job.succeeded(batch.ready_at)
-            self._log(batch, outcome, now, "delivered")
+            self._log(batch, outcome, now, AttemptVerdict.DELIVERED)
             return
         if batch.first_failure_at is None:
             batch.first_failure_at = now
@@ -472,10 +491,10 @@ class LogpushSimulator:
         if self.policy.retries(outcome.status):
             retry_at = self.policy.next_attempt_at(batch.ready_at, batch.attempts, now, self._rng)
         if not self.job.enabled:  # disabled while this batch was in flight
-            self._log(batch, outcome, now, "dropped")
-            self._drop(batch, now, count_as="disabled")
+            self._log(batch, outcome, now, AttemptVerdict.DROPPED)
+            self._drop(batch, now, while_disabled=True)
             return
-        self._log(batch, outcome, now, "retry" if retry_at is not None else "dropped")
+        self._log(batch, outcome, now, AttemptVerdict.RETRY if retry_at is not None else AttemptVerdict.DROPPED)
         if retry_at is None:
             self._drop(batch, now)
         else:
@@ -483,14 +502,14 @@ class LogpushSimulator:
         if self.job.enabled and now - self._failing_since >= self.policy.disable_after:
             self.disable(f"no successful upload for {now - self._failing_since:.0f}s: {outcome.describe()}")
 
-    def _drop(self, batch: Batch, now: float, count_as: str = "dropped") -> None:
+    def _drop(self, batch: UploadBatch, now: float, *, while_disabled: bool = False) -> None:
         self.metrics.batches_dropped += 1
-        if count_as == "disabled":
+        if while_disabled:
             self.metrics.records_lost_disabled += batch.records
         else:
             self.metrics.records_dropped += batch.records
         if self._keys is not None:
-            self._keys["lost" if count_as == "disabled" else "dropped"].extend(batch.keys or [])
+            self._keys["lost" if while_disabled else "dropped"].extend(batch.keys or [])
 
     def _apply(self, updated: LogpushJob) -> None:
         """A configuration change takes effect: close the old batch, start batching the new way."""
@@ -501,7 +520,7 @@ class LogpushSimulator:
         updated = updated.update(enabled=self.job.enabled)
         self._config = self._configure(updated, previous=old)
         self.job = updated
-        self._event("change-applied", self.job.destination.canonical())
+        self._event(JobEventKind.CHANGE_APPLIED, self.job.destination.canonical())
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -543,7 +562,7 @@ class LogpushSimulator:
             return self._rng.uniform(*delay)
         return float(delay)
 
-    def _log(self, batch: Batch, outcome: Outcome, now: float, verdict: str) -> None:
+    def _log(self, batch: UploadBatch, outcome: UploadOutcome, now: float, verdict: AttemptVerdict) -> None:
         self.attempts.append(
             Attempt(
                 batch=batch.id,
@@ -560,7 +579,7 @@ class LogpushSimulator:
             )
         )
 
-    def _event(self, kind: str, detail: str) -> None:
+    def _event(self, kind: JobEventKind, detail: str) -> None:
         self.events.append(JobEvent(self.clock.now(), time.time(), kind, detail))
 
     async def _close_senders(self) -> None:
@@ -611,7 +630,7 @@ async def _validate(job: LogpushJob, cafile: str | Path | None, deadline: dict[s
     if outcome.delivered:
         return
     cause = outcome.describe()
-    if outcome.kind == "tls":
+    if outcome.kind is OutcomeKind.TLS:
         # Logpush reports certificate problems in Go's words ("certificate is valid for X, not Y");
         # the pre-flight check judges the certificate the way Go does and says it the same way.
         result = await asyncio.to_thread(preflight.check, job.destination, cafile=cafile, any_port=job.any_port, timeout=timeout)

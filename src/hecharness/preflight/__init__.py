@@ -16,15 +16,16 @@ endpoint and expect `{"text":"Success","code":0}`. Each failure class has its ow
 
 from hecharness.preflight.answers import HEALTH_PATH, SAMPLE_RECORD, Answer
 from hecharness.preflight.certificate import CertificateFacts, Check
-from hecharness.preflight.check import DEFAULT_TIMEOUT, check
+from hecharness.preflight.checking import DEFAULT_TIMEOUT, check
 from hecharness.preflight.failures import FAILURE_CLASSES, Diagnosis, FailureClass, by_name
-from hecharness.preflight.result import STEPS, Outcome, PreflightResult, Step
+from hecharness.preflight.result import STEPS, PreflightResult, Step, StepName, StepOutcome
 
 __all__ = [
     "check",
     "PreflightResult",
     "Step",
-    "Outcome",
+    "StepName",
+    "StepOutcome",
     "STEPS",
     "Diagnosis",
     "FailureClass",

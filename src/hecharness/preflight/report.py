@@ -8,11 +8,11 @@ from rich.table import Table
 from rich.text import Text
 
 from hecharness.preflight.certificate import CertificateFacts, Check
-from hecharness.preflight.result import Outcome, PreflightResult, Step
+from hecharness.preflight.result import PreflightResult, Step, StepOutcome
 
 __all__ = ["render"]
 
-_MARKS = {Outcome.OK: ("✓", "green"), Outcome.FAILED: ("✗", "bold red"), Outcome.SKIPPED: ("–", "dim")}
+_MARKS = {StepOutcome.OK: ("✓", "green"), StepOutcome.FAILED: ("✗", "bold red"), StepOutcome.SKIPPED: ("–", "dim")}
 
 
 def render(result: PreflightResult, console: Console, *, show_token: bool = False) -> None:
@@ -40,10 +40,10 @@ def _steps(steps: tuple[Step, ...]) -> Group:
     for step in steps:
         mark, style = _MARKS[step.outcome]
         duration = "skipped" if step.duration is None else f"{step.duration * 1000:.1f} ms"
-        lines.append(Text.assemble(f" {mark} ", (step.title.ljust(width), "bold"), f" {duration:>10}", style=None if step.outcome is Outcome.OK else style))
+        lines.append(Text.assemble(f" {mark} ", (step.title.ljust(width), "bold"), f" {duration:>10}", style=None if step.outcome is StepOutcome.OK else style))
         # Details go on lines of their own: URLs and certificate names need the full width.
         for detail in step.details:
-            lines.append(Padding(Text(detail, style="dim" if step.outcome is Outcome.OK else ""), (0, 0, 0, 5)))
+            lines.append(Padding(Text(detail, style="dim" if step.outcome is StepOutcome.OK else ""), (0, 0, 0, 5)))
     return Group(*lines)
 
 

@@ -15,29 +15,41 @@ from hecharness.preflight.curl import curl_command
 from hecharness.preflight.failures import Diagnosis, FailureClass, StepFailed
 from hecharness.preflight.target import Target
 
-__all__ = ["Outcome", "Step", "STEPS", "PreflightResult", "StepLog"]
-
-# Every check reports these steps in this order; those after a failure are "skipped".
-STEPS: dict[str, str] = {
-    "destination": "Parse and lint the destination",
-    "resolve": "Resolve the host",
-    "connect": "Connect",
-    "tls": "TLS handshake",
-    "health": "GET /services/collector/health",
-    "post": "POST the sample record to the raw endpoint",
-}
+__all__ = ["StepName", "StepOutcome", "Step", "STEPS", "PreflightResult", "StepLog"]
 
 
-class Outcome(StrEnum):
+class StepOutcome(StrEnum):
     OK = "ok"
     FAILED = "failed"
     SKIPPED = "skipped"
 
 
+class StepName(StrEnum):
+    """The steps every check reports, in the order it takes them."""
+
+    DESTINATION = "destination"
+    RESOLVE = "resolve"
+    CONNECT = "connect"
+    TLS = "tls"
+    HEALTH = "health"
+    POST = "post"
+
+
+# Each step's title as the report prints it; the steps after a failure are reported "skipped".
+STEPS: dict[StepName, str] = {
+    StepName.DESTINATION: "Parse and lint the destination",
+    StepName.RESOLVE: "Resolve the host",
+    StepName.CONNECT: "Connect",
+    StepName.TLS: "TLS handshake",
+    StepName.HEALTH: "GET /services/collector/health",
+    StepName.POST: "POST the sample record to the raw endpoint",
+}
+
+
 @dataclass(frozen=True)
 class Step:
-    name: str
-    outcome: Outcome
+    name: StepName
+    outcome: StepOutcome
     duration: float | None = None  # seconds; None when skipped
     details: tuple[str, ...] = ()
 
@@ -92,7 +104,7 @@ class PreflightResult:
     def url(self) -> str | None:
         return None if self.target is None else self.target.request_url
 
-    def step(self, name: str) -> Step:
+    def step(self, name: StepName | str) -> Step:
         for step in self.steps:
             if step.name == name:
                 return step
@@ -146,7 +158,7 @@ class StepLog:
     steps: list[Step] = field(default_factory=list)
 
     @contextmanager
-    def run(self, name: str) -> Iterator[list[str]]:
+    def run(self, name: StepName) -> Iterator[list[str]]:
         """Run one step; the block appends detail lines to the list it is given."""
         details: list[str] = []
         started = time.perf_counter()
@@ -154,11 +166,11 @@ class StepLog:
             yield details
         except StepFailed as failed:
             duration = time.perf_counter() - started
-            self.steps.append(Step(name, Outcome.FAILED, duration, tuple(details + failed.details)))
+            self.steps.append(Step(name, StepOutcome.FAILED, duration, tuple(details + failed.details)))
             raise
-        self.steps.append(Step(name, Outcome.OK, time.perf_counter() - started, tuple(details)))
+        self.steps.append(Step(name, StepOutcome.OK, time.perf_counter() - started, tuple(details)))
 
     def finished(self) -> tuple[Step, ...]:
         """The steps run, then every remaining one as skipped."""
         done = {step.name for step in self.steps}
-        return tuple(self.steps) + tuple(Step(name, Outcome.SKIPPED) for name in STEPS if name not in done)
+        return tuple(self.steps) + tuple(Step(name, StepOutcome.SKIPPED) for name in STEPS if name not in done)

@@ -1,6 +1,6 @@
 """What to check: a Logpush destination_conf, or a HEC URL and token turned into the destination it implies.
 
-Both forms end as a `Destination` parsed by `hecharness.logpush.destination`, so both are held to the
+Both forms end as a `Destination` parsed by `hecharness.destination`, so both are held to the
 same rules as a Logpush job. The URL form is the FAQ's curl test: `https://HOST[:PORT]/services/collector/raw`
 plus `--token`, `--channel` and `--sourcetype`.
 """
@@ -11,12 +11,12 @@ import uuid
 from dataclasses import dataclass, replace
 from urllib.parse import quote, unquote_plus, urlsplit
 
-from hecharness.logpush.destination import Destination, DestinationError, parse_destination
+from hecharness.destination import CLOUDFLARE_SOURCETYPE, Destination, DestinationError, parse_destination
 from hecharness.preflight.failures import DESTINATION, StepFailed
 
 __all__ = ["Target", "read_target", "is_destination_conf", "DEFAULT_SOURCETYPE"]
 
-DEFAULT_SOURCETYPE = "cloudflare:json"
+DEFAULT_SOURCETYPE = CLOUDFLARE_SOURCETYPE
 
 _FIXES = {
     "scheme": "Write it as splunk://HOST:PORT/services/collector/raw?channel=...: Logpush only sends to HEC's raw endpoint over HTTPS.",

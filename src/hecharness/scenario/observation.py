@@ -12,13 +12,13 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 
+from hecharness.destination import PROBE_BODY
 from hecharness.generate import get_dataset
 from hecharness.hec import DeliveryReport, Event, Journal, RequestRecord
 from hecharness.hec.journal import account as journal_account
 from hecharness.hec.journal import key_function as journal_key_function
 from hecharness.hec.journal import payload_of
 from hecharness.logpush import LogpushJob, Report
-from hecharness.logpush.sender import PROBE_BODY
 
 if TYPE_CHECKING:
     from hecharness.preflight import PreflightResult

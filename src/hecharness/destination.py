@@ -15,6 +15,9 @@ refused rather than passed on, since passing them would hide the mistake until t
 
 Query values are decoded as a form (`%20` and `+` both mean a space), the way Go's `url.ParseQuery` reads
 them; a raw space, a broken `%` escape or bytes that are not UTF-8 are refused instead.
+
+`Destination.for_hec(...)` goes the other way: it points a Logpush destination at a HEC, given its URL (or
+host and port) and token, the way Cloudflare's Splunk page writes it.
 """
 
 from __future__ import annotations
@@ -22,23 +25,33 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from urllib.parse import SplitResult, quote, unquote_plus, urlsplit
 
 from hecharness.masking import mask_authorization, mask_token
 
 __all__ = [
+    "Scheme",
     "Destination",
     "DestinationError",
     "parse_destination",
     "SPLUNK_RAW_PATH",
     "SPLUNK_PORTS",
+    "PROBE_BODY",
+    "CLOUDFLARE_SOURCETYPE",
 ]
 
 SPLUNK_RAW_PATH = "/services/collector/raw"
 # The FAQ's rule. Cloudflare staff later wrote that any port is allowed, so `any_port=True` lifts it.
 SPLUNK_PORTS = (443, 8088)
+# What Logpush sends to validate a destination before it saves a job: it belongs to no job's data, so
+# whoever counts what a destination received leaves it out.
+PROBE_BODY = b'{"content":"tests"}'
+# What the Cloudflare App for Splunk reads; Cloudflare's Splunk page puts it in every destination.
+CLOUDFLARE_SOURCETYPE = "cloudflare:json"
 
 # Destinations Logpush knows but hecharness does not push to: named so the error can say so.
 _OTHER_LOGPUSH_SCHEMES = frozenset({"s3", "gs", "r2", "azure", "sumo", "datadog", "cos", "ibmcl"})
@@ -58,6 +71,24 @@ _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _SECRET_WORDS = ("authorization", "token", "key", "secret", "password")
 # Characters left readable in printed query values: none of them is special inside a query string.
 _QUERY_SAFE = ":/,@*"
+
+
+class Scheme(StrEnum):
+    """The kinds of destination hecharness pushes to, spelled as a destination_conf starts."""
+
+    SPLUNK = "splunk"  # Splunk HEC's raw endpoint, over HTTPS
+    HTTPS = "https"  # Logpush's generic HTTP destination
+    HTTP = "http"  # the same without TLS, which Logpush never allows: for a plain local fake only
+
+    @property
+    def web(self) -> Scheme:
+        """The scheme an upload's URL uses: a Splunk destination is reached over HTTPS."""
+        return Scheme.HTTP if self is Scheme.HTTP else Scheme.HTTPS
+
+    @property
+    def default_port(self) -> int | None:
+        """The port a URL leaves implicit; a Splunk destination always spells its port out."""
+        return {Scheme.HTTPS: 443, Scheme.HTTP: 80}.get(self)
 
 
 class DestinationError(ValueError):
@@ -84,7 +115,7 @@ class Destination:
     `canonical(show_token=True)` for the real thing.
     """
 
-    scheme: str
+    scheme: Scheme
     host: str
     port: int
     path: str
@@ -94,13 +125,46 @@ class Destination:
     headers: dict[str, str] = field(default_factory=dict)
     params: dict[str, str] = field(default_factory=dict)
 
+    @classmethod
+    def for_hec(
+        cls,
+        address: str,
+        port: int | None = None,
+        *,
+        token: str,
+        channel: str | None = None,
+        sourcetype: str | None = CLOUDFLARE_SOURCETYPE,
+        insecure_skip_verify: bool = False,
+    ) -> Destination:
+        """The destination that points Logpush at a HEC's raw endpoint, as Cloudflare's Splunk page writes it.
+
+        `address` is the HEC's URL (`https://HOST:PORT`, with or without the raw endpoint's path) or, given
+        `port`, its host. An `http://` URL makes Logpush's generic HTTP form instead, which only a plain
+        local fake takes. Any port is accepted, since a fake listens wherever it is put. `token` may carry
+        its `Splunk ` word or not; `channel` defaults to a fresh GUID, as Logpush requires one.
+
+            Destination.for_hec("https://127.0.0.1:8088", token="0aa7e2a5-...").canonical(show_token=True)
+        """
+        scheme, authority = _hec_authority(address, port)
+        credential = token.removeprefix("Splunk ")
+        if not credential.strip():
+            raise DestinationError("header_Authorization", "token is empty; give the HEC token the destination sends")
+        params = [("channel", str(uuid.uuid4()) if channel is None else channel)]
+        if insecure_skip_verify:
+            params.append(("insecure-skip-verify", "true"))
+        if sourcetype is not None:
+            params.append(("sourcetype", sourcetype))
+        params.append(("header_Authorization", f"Splunk {credential}"))
+        conf = f"{scheme}://{authority}{SPLUNK_RAW_PATH}?{_encode_query(params, reveal=True)}"
+        # Parsed rather than assembled, so what the builder makes is held to the same rules as what a user writes.
+        return parse_destination(conf, any_port=True, allow_http=scheme is Scheme.HTTP)
+
     @property
     def url(self) -> str:
         """The HTTPS URL batches are POSTed to, with channel and sourcetype in its query string."""
         query = _encode_query(self._url_params(), reveal=True)
         path = self.path or "/"
-        scheme = "http" if self.scheme == "http" else "https"
-        return f"{scheme}://{self._authority(splunk_style=False)}{path}" + (f"?{query}" if query else "")
+        return f"{self.scheme.web}://{self._authority(splunk_style=False)}{path}" + (f"?{query}" if query else "")
 
     @property
     def token(self) -> str | None:
@@ -114,7 +178,7 @@ class Destination:
     def canonical(self, show_token: bool = False) -> str:
         """The destination_conf in one normal spelling; secrets are masked unless `show_token`."""
         params: list[tuple[str, str]] = []
-        if self.scheme == "splunk":
+        if self.scheme is Scheme.SPLUNK:
             params.append(("channel", self.channel or ""))
             params.append(("insecure-skip-verify", "true" if self.insecure_skip_verify else "false"))
             if self.sourcetype is not None:
@@ -124,7 +188,7 @@ class Destination:
         headers = sorted(self.headers.items(), key=lambda item: item[0] == "Authorization")
         params.extend((f"header_{name}", value) for name, value in headers)
         query = _encode_query(params, reveal=show_token)
-        authority = self._authority(splunk_style=self.scheme == "splunk")
+        authority = self._authority(splunk_style=self.scheme is Scheme.SPLUNK)
         return f"{self.scheme}://{authority}{self.path}" + (f"?{query}" if query else "")
 
     def __str__(self) -> str:
@@ -174,13 +238,13 @@ def parse_destination(conf: str, *, any_port: bool = False, allow_http: bool = F
     # Checked in reading order, so the first complaint is about the leftmost mistake.
     host = _host_of(parts.netloc, parts.hostname)
     port = _port_of(parts, scheme, any_port)
-    if scheme == "splunk":
+    if scheme is Scheme.SPLUNK:
         _check_splunk_path(parts.path)
     else:
         _check_path_characters(parts.path)
     params, headers = _split_query(parts.query)
 
-    if scheme in ("https", "http"):
+    if scheme is not Scheme.SPLUNK:
         if "Authorization" in headers:
             _check_authorization_shape(headers["Authorization"])
         return Destination(scheme=scheme, host=host, port=port, path=parts.path, headers=headers, params=params)
@@ -203,6 +267,39 @@ def parse_destination(conf: str, *, any_port: bool = False, allow_http: bool = F
     )
 
 
+def _hec_authority(address: str, port: int | None) -> tuple[Scheme, str]:
+    """The destination's scheme and HOST:PORT for a HEC given by URL, or by host and port."""
+    if not isinstance(address, str) or not address:
+        raise DestinationError("url", f"HEC address {address!r} is not a URL or a host name")
+    if port is not None:
+        if "://" in address:
+            raise DestinationError("port", f"give a HEC URL ({_shorten(address)!r}) or a host and port, not both")
+        host = f"[{address}]" if ":" in address else address
+        return Scheme.SPLUNK, f"{host}:{port}"
+    scheme, separator, _ = address.partition("://")
+    if not separator:
+        raise DestinationError(
+            "url", f"HEC address {_shorten(address)!r} has no scheme: write https://HOST:PORT, or pass port="
+        )
+    if scheme.lower() not in (Scheme.HTTPS, Scheme.HTTP):
+        raise DestinationError(
+            "scheme", f"HEC URL {_shorten(address)!r} must start with https:// (or http:// for a plain local fake)"
+        )
+    try:
+        parts = urlsplit(address)
+        explicit_port = parts.port
+    except ValueError as exc:
+        raise DestinationError("url", f"HEC URL {_shorten(address)!r} is not a valid URL: {exc}") from None
+    if parts.path.rstrip("/") not in ("", SPLUNK_RAW_PATH) or parts.query or parts.fragment:
+        raise DestinationError(
+            "path", f"HEC URL {_shorten(address)!r} names more than the server; give https://HOST:PORT"
+        )
+    web = Scheme(scheme.lower())
+    authority = parts.netloc if explicit_port is not None else f"{parts.netloc}:{web.default_port}"
+    # Logpush's HEC destination is the Splunk form; only a plain fake is reached by the generic HTTP one.
+    return (Scheme.SPLUNK if web is Scheme.HTTPS else Scheme.HTTP), authority
+
+
 def _check_characters(conf: str) -> None:
     if not conf:
         raise DestinationError("url", "destination_conf is empty; start with splunk://HOST:8088/services/collector/raw")
@@ -215,7 +312,7 @@ def _check_characters(conf: str) -> None:
         raise DestinationError("url", f"destination_conf {_shorten(conf)!r} has leading or trailing whitespace")
 
 
-def _scheme_of(conf: str, allow_http: bool = False) -> str:
+def _scheme_of(conf: str, allow_http: bool = False) -> Scheme:
     match = _SCHEME.match(conf)
     if match is None:
         raise DestinationError(
@@ -225,11 +322,11 @@ def _scheme_of(conf: str, allow_http: bool = False) -> str:
         )
     scheme = match[1]
     lowered = scheme.lower()
-    if lowered in ("splunk", "https"):
-        return lowered
-    if lowered == "http" and allow_http:
-        return lowered
-    if lowered == "http":
+    if lowered in (Scheme.SPLUNK, Scheme.HTTPS):
+        return Scheme(lowered)
+    if lowered == Scheme.HTTP and allow_http:
+        return Scheme.HTTP
+    if lowered == Scheme.HTTP:
         raise DestinationError(
             "scheme", "scheme 'http' is not allowed: Logpush only delivers over HTTPS; use https:// or splunk://"
         )
@@ -270,7 +367,7 @@ def _host_of(netloc: str, hostname: str | None) -> str:
     return hostname
 
 
-def _port_of(parts: SplitResult, scheme: str, any_port: bool) -> int:
+def _port_of(parts: SplitResult, scheme: Scheme, any_port: bool) -> int:
     try:
         port = parts.port
     except ValueError:
@@ -279,14 +376,14 @@ def _port_of(parts: SplitResult, scheme: str, any_port: bool) -> int:
         raw = after_host.partition(":")[2]
         raise DestinationError("port", f"port {_shorten(raw)!r} is not a number between 1 and 65535") from None
     if port is None:
-        if scheme in ("https", "http"):
-            return 443 if scheme == "https" else 80
+        if scheme.default_port is not None:
+            return scheme.default_port
         raise DestinationError(
             "port", "destination_conf has no port: write the HEC port after the host, e.g. HOST:8088 or HOST:443"
         )
     if port == 0:
         raise DestinationError("port", "port 0 is not a usable port; use 443 or 8088")
-    if scheme == "splunk" and not any_port and port not in SPLUNK_PORTS:
+    if scheme is Scheme.SPLUNK and not any_port and port not in SPLUNK_PORTS:
         raise DestinationError(
             "port", f"port {port} is not allowed: Logpush expects the HEC port to be 443 or 8088 "
             "(newer docs allow any port)",

@@ -7,13 +7,13 @@ import ssl
 
 import httpx
 
-from hecharness.logpush.destination import Destination
+from hecharness.destination import Destination
 from hecharness.preflight.answers import HEALTH_PATH, SAMPLE_RECORD, Answer, judge_health, judge_post, send
 from hecharness.preflight.certificate import CertificateFacts, diagnose
 from hecharness.preflight.failures import Diagnosis, StepFailed
 from hecharness.preflight.handshake import inspect_tls, trust_context
 from hecharness.preflight.network import connect, resolve
-from hecharness.preflight.result import PreflightResult, StepLog
+from hecharness.preflight.result import PreflightResult, StepLog, StepName
 from hecharness.preflight.target import Target, is_destination_conf, read_target
 
 __all__ = ["check", "DEFAULT_TIMEOUT"]
@@ -67,7 +67,7 @@ def check(
     warnings: list[str] = []
     diagnosis: Diagnosis | None = None
     try:
-        with log.run("destination") as details:
+        with log.run(StepName.DESTINATION) as details:
             target = read_target(
                 destination_or_url, token=token, channel=channel, sourcetype=sourcetype, insecure=insecure, any_port=any_port
             )
@@ -75,16 +75,16 @@ def check(
             details.append(f"POST {target.request_url}")
             warnings.extend(target.warnings)
 
-        with log.run("resolve") as details:
+        with log.run(StepName.RESOLVE) as details:
             addresses = resolve(target.host, target.port, timeout)
             details.append(", ".join(str(address) for address in addresses))
 
-        with log.run("connect") as details:
+        with log.run(StepName.CONNECT) as details:
             sock, address, notes = connect(addresses, target.host, target.port, timeout)
             details.extend(notes)
             details.append(f"connected to {address}:{target.port}")
 
-        with log.run("tls") as details:
+        with log.run(StepName.TLS) as details:
             facts = inspect_tls(
                 sock, address, target.host, target.port, trust=chain_trust, trust_name=trust_name, timeout=timeout
             )
@@ -103,14 +103,14 @@ def check(
         verify: ssl.SSLContext | bool = False if target.insecure else trust_context(ca)
         asked = facts.client_cert_requested
         with httpx.Client(verify=verify, trust_env=False, timeout=timeout, follow_redirects=False) as client:
-            with log.run("health") as details:
+            with log.run(StepName.HEALTH) as details:
                 request = client.build_request("GET", target.base_url + HEALTH_PATH)
                 health = send(client, request, what="the health request", timeout=timeout, client_cert_requested=asked)
                 found, advice = judge_health(health)
                 details.extend(found)
                 warnings.extend(advice)
 
-            with log.run("post") as details:
+            with log.run(StepName.POST) as details:
                 request = client.build_request("POST", target.request_url, headers=target.headers, content=sample)
                 answer = send(client, request, what="the sample record", timeout=timeout, client_cert_requested=asked)
                 found, advice = judge_post(answer, token=target.token, channel_sent=target.channel_sent)
