@@ -76,15 +76,13 @@ class Batch(Protocol):
 
 @dataclass(slots=True)
 class RawBatch:
-    """The events of one `/raw` request: shared metadata and the lines, made into events on demand."""
+    """The events of one `/raw` request: the lines, made into events on demand, and what they share.
 
-    request_id: int
-    channel: str | None
-    index: str
-    source: str
-    sourcetype: str
-    host: str
-    time: float | None
+    `metadata` is that shared part written as an event with no line (`raw` None): every event of
+    the batch is it with one line filled in.
+    """
+
+    metadata: Event
     lines: RawLines
     skip: int = 0
 
@@ -92,17 +90,10 @@ class RawBatch:
         return self.lines.count - self.skip
 
     def events(self, skip: int) -> Iterator[Event]:
+        m = self.metadata
+        shared = (m.request_id, m.channel, m.index, m.source, m.sourcetype, m.host, m.time)
         for line in self.lines.lines()[skip:]:
-            yield Event(
-                self.request_id,
-                self.channel,
-                self.index,
-                self.source,
-                self.sourcetype,
-                self.host,
-                self.time,
-                line.decode("utf-8", "replace"),
-            )
+            yield Event(*shared, line.decode("utf-8", "replace"))
 
 
 @dataclass(slots=True)
