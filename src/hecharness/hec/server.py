@@ -38,11 +38,11 @@ import uvicorn
 
 from hecharness.clock import Clock
 from hecharness.faults import FaultSet
+from hecharness.hec.accounting import DeliveryReport, Key, account
 from hecharness.hec.admin import admin_app
+from hecharness.hec.batches import Event
 from hecharness.hec.collector import Collector
 from hecharness.hec.connection import KeepAlive, TransportExposingProtocol
-from hecharness.hec.accounting import DeliveryReport, Key, account
-from hecharness.hec.batches import Event
 from hecharness.hec.journal import Journal, RequestRecord
 from hecharness.hec.settings import HECSettings
 from hecharness.hec.tokens import Token, TokenStore, new_token_value
