@@ -1,6 +1,8 @@
 """The fake Splunk HTTP Event Collector: routes, answers, tokens, acks and the journal."""
 
-from hecharness.hec.journal import DeliveryReport, Event, Journal, JournalTruncated, RequestRecord
+from hecharness.hec.accounting import DeliveryReport
+from hecharness.hec.batches import Event
+from hecharness.hec.journal import Journal, JournalTruncated, RequestRecord
 from hecharness.hec.server import FakeHEC
 from hecharness.hec.settings import Flavor, Health, HECSettings, RawSplit, SettingsError
 from hecharness.hec.tokens import Token, TokenStore

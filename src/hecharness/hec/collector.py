@@ -33,6 +33,7 @@ from hecharness.faults import AckFault, AckMode, Close, Decision, Endpoint, Faul
 from hecharness.faults.faultset import NO_FAULT
 from hecharness.hec import connection, memory, replies
 from hecharness.hec.acks import AckLedger
+from hecharness.hec.batches import Batch, Event, EventBatch, RawBatch
 from hecharness.hec.body import (
     Body,
     TooLarge,
@@ -43,7 +44,7 @@ from hecharness.hec.body import (
 )
 from hecharness.hec.events import Defaults, epoch_seconds, json_values, parse_event_body, parse_event_pieces
 from hecharness.hec.indexes import Indexes
-from hecharness.hec.journal import Journal, RequestRecord, _EventBatch, _RawBatch
+from hecharness.hec.journal import Journal, RequestRecord
 from hecharness.hec.lines import RawLines
 from hecharness.hec.settings import BUSY_HEALTH_STATES, Flavor, HECSettings, RawSplit
 from hecharness.hec.tokens import Rejected, Token, TokenStore
@@ -67,7 +68,6 @@ ENDPOINT_OF = {
     **dict.fromkeys(ACK_PATHS, Endpoint.ACK),
 }
 
-Batch = _RawBatch | _EventBatch
 NEVER = float("-inf")
 
 
@@ -531,7 +531,7 @@ class Collector:
         if limit is not None and len(events) > limit:
             events = events[:limit]
         record.note = parsed.note
-        batch = _EventBatch(events) if events else None
+        batch = EventBatch(events) if events else None
         # An indexed prefix is acknowledged even when the rest of the body was refused.
         ack_id = self._ack_id(exchange, token, channel) if events else None
         partial = self._partial(exchange, len(events), ack_id)
@@ -561,7 +561,7 @@ class Collector:
         if limit is not None:
             lines = lines.head(limit)
         accepted = lines.count
-        batch = _RawBatch(
+        metadata = Event(
             record.id,
             channel,
             index,
@@ -569,8 +569,9 @@ class Collector:
             query.get("sourcetype") or token.default_sourcetype or "httpevent",
             query.get("host") or self._host(exchange),
             moment,
-            lines,
+            raw=None,
         )
+        batch = RawBatch(metadata, lines)
         ack_id = self._ack_id(exchange, token, channel) if accepted else None
         partial = self._partial(exchange, accepted, ack_id)
         if partial is not None:

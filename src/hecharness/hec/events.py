@@ -30,7 +30,7 @@ import orjson
 
 from hecharness import codes
 from hecharness.hec.indexes import Indexes
-from hecharness.hec.journal import Event
+from hecharness.hec.batches import Event
 from hecharness.hec.tokens import Rejected, Token
 
 __all__ = ["Parsed", "parse_event_body", "parse_event_pieces", "json_values", "epoch_seconds", "ENVELOPE_KEYS"]

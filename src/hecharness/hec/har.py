@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from hecharness.har.writer import archive, entry
+from hecharness.hec.batches import Event
 from hecharness.hec.collector import ENDPOINT_OF
-from hecharness.hec.journal import Event, RequestRecord, dumps_json
+from hecharness.hec.journal import RequestRecord
+from hecharness.hec.jsontext import dumps_json
 
 if TYPE_CHECKING:
     from hecharness.hec.journal import Journal

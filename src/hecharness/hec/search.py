@@ -31,7 +31,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hecharness.hec.journal import Event
+from hecharness.hec.batches import Event
 
 if TYPE_CHECKING:
     from hecharness.hec.collector import Collector

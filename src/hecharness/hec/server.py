@@ -38,10 +38,12 @@ import uvicorn
 
 from hecharness.clock import Clock
 from hecharness.faults import FaultSet
+from hecharness.hec.accounting import DeliveryReport, Key, account
 from hecharness.hec.admin import admin_app
+from hecharness.hec.batches import Event
 from hecharness.hec.collector import Collector
 from hecharness.hec.connection import KeepAlive, TransportExposingProtocol
-from hecharness.hec.journal import DeliveryReport, Event, Journal, RequestRecord
+from hecharness.hec.journal import Journal, RequestRecord
 from hecharness.hec.settings import HECSettings
 from hecharness.hec.tokens import Token, TokenStore, new_token_value
 from hecharness.tls import TLS_PROFILES, CertificateAuthority, CertificateFiles, parse_modes
@@ -279,15 +281,17 @@ class FakeHEC:
             )
         return self.journal.events
 
-    def assert_delivered(self, records: Iterable[Any], key: str | Callable[[Any], Any] | None = None) -> DeliveryReport:
+    def assert_delivered(
+        self, records: Iterable[Any], key: Key = None, ignore: Iterable[str | bytes] = ()
+    ) -> DeliveryReport:
         """Assert that every record arrived exactly once and nothing else did; return the report.
 
         `key` as for `Journal.delivery`: a field name such as "RayID", a function, or None to
-        compare whole lines. The failure message gives the counts and the first missing,
-        duplicated and unexpected keys.
+        compare whole lines; lines in `ignore` are not records. The failure message gives the
+        counts and the first missing, duplicated and unexpected keys.
         """
         __tracebackhide__ = True
-        report = self.journal.delivery(records, key=key)
+        report = account(records, [self.journal], key, ignore)
         if not report.complete:
             raise AssertionError(f"delivery incomplete: {report.summary()}")
         return report

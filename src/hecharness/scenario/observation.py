@@ -7,17 +7,14 @@ clock; `offset(t)` turns one into seconds since the sender started, which is how
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-
 
 from hecharness.destination import PROBE_BODY
 from hecharness.generate import get_dataset
 from hecharness.hec import DeliveryReport, Event, Journal, RequestRecord
-from hecharness.hec.journal import account as journal_account
-from hecharness.hec.journal import key_function as journal_key_function
-from hecharness.hec.journal import payload_of
+from hecharness.hec.accounting import account, key_function, payload_of, records_among
 from hecharness.logpush import LogpushJob, Report
 
 if TYPE_CHECKING:
@@ -25,11 +22,11 @@ if TYPE_CHECKING:
     from hecharness.scenario.fault_history import FaultPeriod
     from hecharness.scenario.definition import Scenario
 
-__all__ = ["Observation", "JobState", "CommandResult", "NotObserved", "account", "PROBE_LINE"]
+__all__ = ["Observation", "JobState", "CommandResult", "NotObserved"]
 
 # Logpush's validation probe reaches the HEC as one event. It is the job being created, not a record
 # sent, so delivery accounting leaves it out.
-PROBE_LINE = PROBE_BODY.decode()
+_NOT_RECORDS = (PROBE_BODY,)
 
 
 class NotObserved(Exception):
@@ -107,22 +104,25 @@ class Observation:
         except KeyError:
             raise NotObserved(f"no HEC named {hec!r}; this scenario has {', '.join(self.journals)}") from None
 
+    def _journals(self, hec: str | None) -> list[Journal]:
+        """One HEC's journal, or every HEC's (None)."""
+        return [self.journal(hec)] if hec is not None else list(self.journals.values())
+
     def events(self, hec: str | None = None) -> list[Event]:
         """Events accepted (by one HEC, or all), Logpush's validation probes left out."""
         if hec not in self._events:
-            journals = [self.journal(hec)] if hec is not None else list(self.journals.values())
-            self._events[hec] = [event for journal in journals for event in journal.events if event.raw != PROBE_LINE]
+            arrived = (event for journal in self._journals(hec) for event in journal.events)
+            self._events[hec] = records_among(arrived, ignore=_NOT_RECORDS)
         return self._events[hec]
 
     def requests(self, hec: str | None = None) -> list[RequestRecord]:
-        journals = [self.journal(hec)] if hec is not None else list(self.journals.values())
-        return sorted((r for journal in journals for r in journal.requests()), key=lambda r: r.time)
+        return sorted((r for journal in self._journals(hec) for r in journal.requests()), key=lambda r: r.time)
 
     def delivery(self, hec: str | None = None) -> DeliveryReport:
         """What arrived against what was sent, at one HEC or across all of them."""
         if hec not in self._deliveries:
-            journals = [self.journal(hec)] if hec is not None else list(self.journals.values())
-            self._deliveries[hec] = account([record for _, record in self.records], journals, self.scenario.key)
+            sent = [record for _, record in self.records]
+            self._deliveries[hec] = account(sent, self._journals(hec), self.scenario.key, ignore=_NOT_RECORDS)
         return self._deliveries[hec]
 
     # -- the sender ----------------------------------------------------------------------------
@@ -143,11 +143,11 @@ class Observation:
 
     def arrived_keys(self) -> Counter[Any]:
         """How often each record (by the scenario's key) arrived, over every HEC."""
-        key_of = key_function(self.scenario.key)
+        key_of, _ = key_function(self.scenario.key)
         return Counter(key_of(event) for event in self.events())
 
     def key_of(self, record: Any) -> Any:
-        return key_function(self.scenario.key)(record)
+        return key_function(self.scenario.key)[0](record)
 
     def show(self, keys: Iterable[Any], limit: int = 3) -> str:
         """A few records for a message, by their dataset's key field rather than as whole lines."""
@@ -162,35 +162,3 @@ class Observation:
             return f"{field}={payload[field]}"
         text = repr(key)
         return text if len(text) <= 60 else text[:57] + "..."
-
-
-def account(records: list[Any], journals: list[Journal], key: str | None) -> DeliveryReport:
-    """The journal's delivery accounting, over one HEC or several, Logpush's validation probes left out."""
-    if len(journals) == 1:
-        journal = journals[0]
-        report = journal.delivery(records, key=key)
-        return _without_probes(report, _probes(journal), PROBE_LINE if key is None else None)
-    # Over the events of every HEC together: a record delivered once to each of two destinations is a
-    # duplicate, one delivered to either is delivered.
-    events = [event for journal in journals for event in journal.events if event.raw != PROBE_LINE]
-    return journal_account(records, events, key)
-
-
-def key_function(key: str | None) -> Callable[[Any], Any]:
-    """How a record or an event is told apart: its whole line, or one field of its JSON."""
-    return journal_key_function(key)[0]
-
-
-def _probes(journal: Journal) -> int:
-    """Validation probes that reached this HEC: one-event requests whose body was the probe (cheaper than reading events)."""
-    return sum(1 for r in journal.requests() if r.events == 1 and r.bytes_decoded == len(PROBE_BODY))
-
-
-def _without_probes(report: DeliveryReport, probes: int, marker: Any) -> DeliveryReport:
-    if not probes:
-        return report
-    unexpected = list(report.unexpected_keys)
-    for _ in range(probes):
-        if marker in unexpected:
-            unexpected.remove(marker)
-    return replace(report, received=report.received - probes, unexpected_keys=unexpected)

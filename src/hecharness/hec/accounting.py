@@ -1,0 +1,210 @@
+"""Delivery accounting: what a sender meant to deliver against what one or more HECs accepted.
+
+Every record is told apart by a key (a field of its JSON such as "RayID", a function of it, or its
+whole line) and counted into one of four kinds: delivered (arrived at least once), missing (never
+arrived), duplicated (arrived more often than sent) and unexpected (arrived, but nobody sent it).
+
+The events may come from several journals: a record delivered once to each of two HECs is a
+duplicate, one delivered to either is delivered. Lines that reach a HEC without being records
+(Logpush's validation probe, a health check someone posted) are named in `ignore=` and left out
+before anything is counted.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import orjson
+
+from hecharness.hec.batches import Event
+
+__all__ = ["account", "records_among", "key_function", "payload_of", "DeliveryReport", "EventSource", "Key"]
+
+Key = str | Callable[[Any], Any] | None
+
+
+class EventSource(Protocol):
+    """Where accepted events are read from: a `Journal`."""
+
+    def complete_events(self) -> list[Event]:
+        """Every event accepted, oldest first; raises if some were not kept, as counting would be wrong."""
+        ...
+
+
+@dataclass
+class DeliveryReport:
+    """What a sender meant to deliver against what the collector accepted.
+
+    `delivered` counts expected records that arrived at least once; `missing`, `duplicated` (extra
+    arrivals of expected records) and `unexpected` (arrivals nobody expected) are counts too, as in
+    the JSON form. The records themselves, by key, are `missing_keys`, `duplicated_keys` (each with
+    its extra arrivals) and `unexpected_keys`.
+    """
+
+    expected: int
+    received: int
+    delivered: int
+    missing_keys: list[Any]
+    duplicated_keys: dict[Any, int]
+    unexpected_keys: list[Any]
+    key: str
+
+    @property
+    def missing(self) -> int:
+        return len(self.missing_keys)
+
+    @property
+    def duplicated(self) -> int:
+        return sum(self.duplicated_keys.values())
+
+    @property
+    def unexpected(self) -> int:
+        return len(self.unexpected_keys)
+
+    @property
+    def complete(self) -> bool:
+        """Every expected record arrived exactly once and nothing else did."""
+        return not self.missing and not self.duplicated and not self.unexpected
+
+    def summary(self, limit: int = 5) -> str:
+        parts = [
+            f"expected {self.expected}, received {self.received}, delivered {self.delivered}",
+            f"missing {self.missing}",
+            f"duplicated {self.duplicated}",
+            f"unexpected {self.unexpected}",
+        ]
+        text = ", ".join(parts) + f" (by {self.key})"
+        if self.missing_keys:
+            text += f"; first missing: {', '.join(map(repr, self.missing_keys[:limit]))}"
+        if self.duplicated_keys:
+            firsts = list(self.duplicated_keys.items())[:limit]
+            text += "; first duplicated: " + ", ".join(f"{k!r} x{n + 1}" for k, n in firsts)
+        if self.unexpected_keys:
+            text += f"; first unexpected: {', '.join(map(repr, self.unexpected_keys[:limit]))}"
+        return text
+
+    def to_dict(self, shown: Callable[[Any], Any] | None = None) -> dict[str, Any]:
+        """Counts, and the first 20 keys of each kind; `shown` writes a key (by default, lines cut to 120 characters)."""
+        show = shown or _clipped
+        return {
+            "expected": self.expected,
+            "received": self.received,
+            "delivered": self.delivered,
+            "missing": self.missing,
+            "duplicated": self.duplicated,
+            "unexpected": self.unexpected,
+            "complete": self.complete,
+            "key": self.key,
+            "first_missing": [show(k) for k in self.missing_keys[:20]],
+            "first_duplicated": [[show(k), n + 1] for k, n in list(self.duplicated_keys.items())[:20]],
+            "first_unexpected": [show(k) for k in self.unexpected_keys[:20]],
+        }
+
+
+def account(
+    expected: Iterable[Any],
+    sources: Iterable[EventSource],
+    key: Key = None,
+    ignore: Iterable[str | bytes] = (),
+) -> DeliveryReport:
+    """Account for the records a sender meant to deliver against the events of one or more journals.
+
+    `key` names a field (e.g. "RayID") read from each record and each event's JSON payload, or is a
+    function of a record; without one, records and events are compared as whole lines. Events whose
+    line is one of `ignore` are not records and are left out. Raises `JournalTruncated` when a
+    journal dropped events to respect its cap.
+    """
+    events = records_among((event for source in sources for event in source.complete_events()), ignore)
+    return _tally(expected, events, key)
+
+
+def records_among(events: Iterable[Event], ignore: Iterable[str | bytes] = ()) -> list[Event]:
+    """The events that are records: those whose line is not one of `ignore`."""
+    if isinstance(ignore, (str, bytes)):
+        # A lone string would be read as its characters, each ignored as a one-letter line.
+        raise TypeError(f"ignore= takes a list of lines, not one line: write ignore=[{ignore!r}]")
+    ignored = frozenset(_line_of(line) for line in ignore)
+    if not ignored:
+        return list(events)
+    return [event for event in events if event.text not in ignored]
+
+
+def _tally(expected: Iterable[Any], events: list[Event], key: Key) -> DeliveryReport:
+    key_of, label = key_function(key)
+    wanted: Counter[Any] = Counter()
+    order: list[Any] = []
+    total = 0
+    for record in expected:
+        k = key_of(record)
+        if k not in wanted:
+            order.append(k)
+        wanted[k] += 1
+        total += 1
+    arrived: Counter[Any] = Counter()
+    arrival_order: list[Any] = []
+    for event in events:
+        k = key_of(event)
+        if k not in arrived:
+            arrival_order.append(k)
+        arrived[k] += 1
+    missing = [k for k in order if arrived[k] < wanted[k] for _ in range(wanted[k] - arrived[k])]
+    duplicated = {k: arrived[k] - wanted[k] for k in arrival_order if k in wanted and arrived[k] > wanted[k]}
+    unexpected = [k for k in arrival_order if k not in wanted for _ in range(arrived[k])]
+    delivered = sum(min(arrived[k], wanted[k]) for k in order)
+    return DeliveryReport(total, len(events), delivered, missing, duplicated, unexpected, label)
+
+
+def key_function(key: Key) -> tuple[Callable[[Any], Any], str]:
+    """How records and events are told apart (a field, a function, or the whole line), and its name."""
+    if callable(key):
+        return (lambda item: key(payload_of(item))), getattr(key, "__name__", "key function")
+    if key is None:
+        return _line_of, "line"
+
+    def field_of(item: Any) -> Any:
+        payload = payload_of(item)
+        if isinstance(payload, dict):
+            return _hashable(payload.get(key))
+        return None
+
+    return field_of, repr(key)
+
+
+def payload_of(item: Any) -> Any:
+    """A record or event as data: dicts as they are, JSON text parsed, events by their payload."""
+    if isinstance(item, Event):
+        return item.data()
+    if isinstance(item, bytes):
+        item = item.decode("utf-8", "replace")
+    if isinstance(item, str):
+        try:
+            return orjson.loads(item)
+        except orjson.JSONDecodeError:
+            return item
+    return item
+
+
+def _line_of(item: Any) -> str:
+    if isinstance(item, Event):
+        return item.text
+    if isinstance(item, bytes):
+        return item.decode("utf-8", "replace").rstrip("\r\n")
+    if isinstance(item, str):
+        return item.rstrip("\r\n")
+    return orjson.dumps(item).decode()
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, (dict, list)):
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+    return value
+
+
+def _clipped(key: Any, limit: int = 120) -> Any:
+    """A whole-line key cut short: a report names records, it does not carry them."""
+    if isinstance(key, str) and len(key) > limit:
+        return f"{key[:limit]}... ({len(key):,} characters)"
+    return key
