@@ -8,7 +8,8 @@ import pytest
 from hecharness.hec import FakeHEC, JournalTruncated, Token
 from hecharness.hec.accounting import account, records_among
 from hecharness.hec.batches import Event, EventBatch, RawBatch
-from hecharness.hec.journal import Journal, RequestRecord
+from hecharness.hec.batches import RequestRecord
+from hecharness.hec.journal import Journal
 from hecharness.hec.lines import RawLines
 
 PROBE = '{"content":"tests"}'  # what Logpush's validation posts before the first batch

@@ -96,7 +96,7 @@ def test_event_cap_keeps_the_newest_and_counters_exact(client, hec):
 
 def test_request_cap():
     journal = Journal(max_requests=2)
-    from hecharness.hec.journal import RequestRecord
+    from hecharness.hec.batches import RequestRecord
 
     for i in range(5):
         journal.record(RequestRecord(i, 0.0, "POST", "/", "", {}, "", status=200))

@@ -19,7 +19,7 @@ from hecharness.cli.output import OutputFile
 from hecharness.faults import Fault, FaultSpecError, load_plan, parse_fault
 from hecharness.hec import FakeHEC, HECSettings, Token
 from hecharness.hec.config import ConfigError, load_config
-from hecharness.hec.journal import RequestRecord
+from hecharness.hec.batches import RequestRecord
 from hecharness.hec.server import is_loopback
 from hecharness.hec.settings import FLAVORS, RAW_SPLIT_MODES, SettingsError
 from hecharness.hec.tokens import new_token_value

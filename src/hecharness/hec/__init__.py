@@ -2,7 +2,8 @@
 
 from hecharness.hec.accounting import DeliveryReport
 from hecharness.hec.batches import Event
-from hecharness.hec.journal import Journal, JournalTruncated, RequestRecord
+from hecharness.hec.batches import RequestRecord
+from hecharness.hec.journal import Journal, JournalTruncated
 from hecharness.hec.server import FakeHEC
 from hecharness.hec.settings import Flavor, Health, HECSettings, RawSplit, SettingsError
 from hecharness.hec.tokens import Token, TokenStore

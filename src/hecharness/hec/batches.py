@@ -1,6 +1,7 @@
-"""What one request delivered: the contract between the collector, which writes, and the journal.
+"""What one request was and delivered: the contract between the collector, which writes, and the journal.
 
-For each request that accepted events the collector hands `Journal.record` one `Batch`. The journal
+For each request the collector hands `Journal.record` a `RequestRecord`, and for one that accepted
+events one `Batch` with it. The journal
 keeps batches whole, trims the oldest from the front (`skip`) to honour its event cap, and turns
 them into `Event`s only when somebody reads them. A `/raw` batch is its body's lines and the metadata
 they share, so the hot path pays for counting lines, not for objects; an `/event` batch holds its
@@ -10,7 +11,7 @@ events already made, since answering meant parsing every object anyway.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 import orjson
@@ -18,7 +19,36 @@ import orjson
 from hecharness.hec.jsontext import dumps_json
 from hecharness.hec.lines import RawLines
 
-__all__ = ["Event", "Batch", "RawBatch", "EventBatch"]
+__all__ = ["RequestRecord", "Event", "Batch", "RawBatch", "EventBatch"]
+
+
+@dataclass(slots=True)
+class RequestRecord:
+    """One HTTP request and the answer it got. Credentials are masked before they get here."""
+
+    id: int
+    time: float
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    remote: str
+    status: int = 0
+    code: int | None = None
+    text: str | None = None
+    bytes_in: int = 0
+    bytes_decoded: int = 0
+    events: int = 0
+    channel: str | None = None
+    token_name: str | None = None
+    invalid_event_number: int | None = None
+    ack_id: int | None = None
+    duration: float = 0.0
+    note: str | None = None
+    fault: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,7 +33,7 @@ from hecharness.faults import AckFault, AckMode, Close, Decision, Endpoint, Faul
 from hecharness.faults.faultset import NO_FAULT
 from hecharness.hec import connection, memory, replies
 from hecharness.hec.acks import AckLedger
-from hecharness.hec.batches import Batch, Event, EventBatch, RawBatch
+from hecharness.hec.batches import Batch, Event, EventBatch, RawBatch, RequestRecord
 from hecharness.hec.body import (
     Body,
     TooLarge,
@@ -44,29 +44,14 @@ from hecharness.hec.body import (
 )
 from hecharness.hec.events import Defaults, epoch_seconds, json_values, parse_event_body, parse_event_pieces
 from hecharness.hec.indexes import Indexes
-from hecharness.hec.journal import Journal, RequestRecord
+from hecharness.hec.journal import Journal
 from hecharness.hec.lines import RawLines
+from hecharness.hec.paths import ACK_PATHS, EDGE_PROCESSOR_PATHS, ENDPOINT_OF, EVENT_PATHS, HEALTH_PATHS, RAW_PATHS
 from hecharness.hec.settings import BUSY_HEALTH_STATES, Flavor, HECSettings, RawSplit
 from hecharness.hec.tokens import Rejected, Token, TokenStore
 from hecharness.masking import mask_authorization, mask_token
 
-__all__ = ["Collector", "EVENT_PATHS", "RAW_PATHS", "HEALTH_PATHS", "ACK_PATHS"]
-
-EVENT_PATHS = ("/services/collector", "/services/collector/event", "/services/collector/event/1.0")
-RAW_PATHS = ("/services/collector/raw", "/services/collector/raw/1.0")
-HEALTH_PATHS = ("/services/collector/health", "/services/collector/health/1.0")
-ACK_PATHS = ("/services/collector/ack", "/services/collector/ack/1.0")
-# Splunk's docs: "Edge Processors support the services/collector and services/collector/raw
-# endpoints only". Its acknowledgement hands out ackIds on a channel; where they are polled is not
-# written down, so /ack stays (unverified). Every other path is unknown there.
-EDGE_PROCESSOR_PATHS = ("/services/collector", "/services/collector/raw", "/services/collector/ack")
-
-ENDPOINT_OF = {
-    **dict.fromkeys(EVENT_PATHS, Endpoint.EVENT),
-    **dict.fromkeys(RAW_PATHS, Endpoint.RAW),
-    **dict.fromkeys(HEALTH_PATHS, Endpoint.HEALTH),
-    **dict.fromkeys(ACK_PATHS, Endpoint.ACK),
-}
+__all__ = ["Collector"]
 
 NEVER = float("-inf")
 

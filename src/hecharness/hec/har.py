@@ -10,18 +10,15 @@ fake for captures with the bytes as sent.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import Any
 
 import orjson
 
 from hecharness.har.writer import archive, entry
-from hecharness.hec.batches import Event
-from hecharness.hec.collector import ENDPOINT_OF
-from hecharness.hec.journal import RequestRecord
+from hecharness.hec.batches import Event, RequestRecord
 from hecharness.hec.jsontext import dumps_json
-
-if TYPE_CHECKING:
-    from hecharness.hec.journal import Journal
+from hecharness.hec.paths import ENDPOINT_OF
 
 __all__ = ["journal_har"]
 
@@ -29,14 +26,14 @@ __all__ = ["journal_har"]
 _BODY_HEADERS = frozenset({"content-length", "content-encoding", "transfer-encoding"})
 
 
-def journal_har(journal: Journal) -> dict[str, Any]:
-    """The journal's stored requests as a HAR document, oldest first."""
+def journal_har(requests: Iterable[RequestRecord], events: Iterable[Event]) -> dict[str, Any]:
+    """A journal's stored requests and the events they delivered as a HAR document, in the requests' order."""
     delivered: defaultdict[int, list[Event]] = defaultdict(list)
-    for event in journal.events:
+    for event in events:
         delivered[event.request_id].append(event)
     entries = [
         _entry(record, delivered.get(record.id, []))
-        for record in journal.requests()
+        for record in requests
         if record.method != "TLS"  # an aborted handshake carried no request
     ]
     return archive(entries, comment="exported from a hecharness fake HEC's journal; request bodies rebuilt from its events")

@@ -20,42 +20,14 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from hecharness.hec.accounting import DeliveryReport, Key, account
-from hecharness.hec.batches import Batch, Event
+from hecharness.hec.batches import Batch, Event, RequestRecord
+from hecharness.hec.har import journal_har
 
-__all__ = ["RequestRecord", "Counters", "Journal", "JournalTruncated"]
+__all__ = ["Counters", "Journal", "JournalTruncated"]
 
 
 class JournalTruncated(RuntimeError):
     """Accounting needs every accepted event, and some were dropped to respect the cap."""
-
-
-@dataclass(slots=True)
-class RequestRecord:
-    """One HTTP request and the answer it got. Credentials are masked before they get here."""
-
-    id: int
-    time: float
-    method: str
-    path: str
-    query: str
-    headers: dict[str, str]
-    remote: str
-    status: int = 0
-    code: int | None = None
-    text: str | None = None
-    bytes_in: int = 0
-    bytes_decoded: int = 0
-    events: int = 0
-    channel: str | None = None
-    token_name: str | None = None
-    invalid_event_number: int | None = None
-    ack_id: int | None = None
-    duration: float = 0.0
-    note: str | None = None
-    fault: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass
@@ -244,6 +216,4 @@ class Journal:
 
     def to_har(self) -> dict[str, Any]:
         """The stored requests as a HAR 1.2 document (see `hecharness.hec.har`)."""
-        from hecharness.hec.har import journal_har  # here, not on top: it imports the collector, which imports this module
-
-        return journal_har(self)
+        return journal_har(self.requests(), self.events)

@@ -40,10 +40,10 @@ from hecharness.clock import Clock
 from hecharness.faults import FaultSet
 from hecharness.hec.accounting import DeliveryReport, Key, account
 from hecharness.hec.admin import admin_app
-from hecharness.hec.batches import Event
+from hecharness.hec.batches import Event, RequestRecord
 from hecharness.hec.collector import Collector
 from hecharness.hec.connection import KeepAlive, TransportExposingProtocol
-from hecharness.hec.journal import Journal, RequestRecord
+from hecharness.hec.journal import Journal
 from hecharness.hec.settings import HECSettings
 from hecharness.hec.tokens import Token, TokenStore, new_token_value
 from hecharness.tls import TLS_PROFILES, CertificateAuthority, CertificateFiles, parse_modes
