@@ -74,7 +74,8 @@ def spawn_served(
 ) -> Served:
     """Start `hecharness serve *args --ready-file ready_file` and wait until the ready file is there.
 
-    `args` should include `--port 0` for a free port. A process that exits first, or is not ready
+    `args` should include `--port 0` for a free port; `command` runs another command that writes a
+    ready file the same way (`hecharness record`, say). A process that exits first, or is not ready
     within `timeout` seconds, is killed and `SpawnError` raised with its stderr (when it goes to a pipe).
     """
     ready_file = Path(ready_file)
@@ -94,7 +95,7 @@ def spawn_served(
                 process.kill()
             out, err = process.communicate()
             why = f"exited with status {process.returncode}" if exited else f"was not ready within {timeout:g} s"
-            raise SpawnError(f"`serve {' '.join(args)}` {why}: {(err or out or '(no output)').strip()}")
+            raise SpawnError(f"`{' '.join([command[-1], *args])}` {why}: {(err or out or '(no output)').strip()}")
         time.sleep(POLL_INTERVAL)
     # serve writes the file to a temporary name and renames it, so it is never seen half-written.
     return Served(process, json.loads(ready_file.read_text()), ready_file)
