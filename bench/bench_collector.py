@@ -37,6 +37,7 @@ run itself failed (a server did not start, counts did not match, wrk errors), 2 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gzip
 import json
 import os
@@ -53,6 +54,8 @@ import time
 from dataclasses import dataclass, field
 from importlib.metadata import version as package_version
 from pathlib import Path
+
+from _common import busy_cores, busy_seconds, process_cpu
 
 HOST = "127.0.0.1"
 RAW_PATH = "/services/collector/raw"
@@ -196,7 +199,6 @@ class ServerProcess:
         self.kind = kind
         self.token = token
         self.profiler = None
-        self.loop = None
         self.hec = None
         self.httpserver = None
         self.lock = threading.Lock()
@@ -218,20 +220,17 @@ class ServerProcess:
             from hecharness.hec.server import FakeHEC
 
             app = self._ceiling_app()
-            self.hec = FakeHEC([self.token], admin_port=None)
             # Same listener, uvicorn config, thread and event loop as ours; only the app differs.
-            self.hec.collector.app = app
+            self.hec = FakeHEC([self.token], admin_port=None, wrap=lambda collector: app)
             self.hec.start()
-            if self.hec.listeners[0].app is not app:
-                raise RuntimeError("FakeHEC no longer serves collector.app; the ceiling needs another way in")
         elif self.kind in ("pytest-httpserver", "pytest-httpserver-threaded"):
             self._start_httpserver(threaded=self.kind.endswith("threaded"))
         else:
             raise ValueError(self.kind)
         if self.hec is not None:
-            self.loop = self.hec._loop
             self.port = self.hec.listeners[0].port
-            self.note = self.note or f"uvicorn on {type(self.loop).__module__}"
+            loop = self.hec.call_on_loop(asyncio.get_running_loop)
+            self.note = self.note or f"uvicorn on {type(loop).__module__}"
 
     def _ceiling_app(self):
         from starlette.applications import Starlette
@@ -321,28 +320,14 @@ class ServerProcess:
         if self.httpserver is not None:
             self.httpserver.clear_log()
 
-    def on_loop(self, function) -> None:
-        """Run `function` on the server's event-loop thread and wait for it (cProfile is per thread)."""
-        done = threading.Event()
-
-        def call() -> None:
-            try:
-                function()
-            finally:
-                done.set()
-
-        self.loop.call_soon_threadsafe(call)
-        if not done.wait(10):
-            raise RuntimeError("the server loop did not run our call within 10 s")
-
     def profile_start(self) -> None:
         import cProfile
 
         self.profiler = cProfile.Profile()
-        self.on_loop(self.profiler.enable)
+        self.hec.call_on_loop(self.profiler.enable, timeout=10)  # cProfile is per thread: the serving one
 
     def profile_stop(self, path: str) -> None:
-        self.on_loop(self.profiler.disable)
+        self.hec.call_on_loop(self.profiler.disable, timeout=10)
         self.profiler.dump_stats(path)
 
     def stop(self) -> None:
@@ -640,19 +625,15 @@ class CpuWindow:
         import resource
 
         try:
-            hz = os.sysconf("SC_CLK_TCK")
-            cpu = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-            busy = sum(cpu) - cpu[3] - cpu[4]  # all but idle and iowait
-            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-            server = int(fields[11]) + int(fields[12])  # utime + stime, every thread
+            busy, server = busy_seconds(), process_cpu(self.pid)
         except (OSError, ValueError, IndexError):
             return None
         children = resource.getrusage(resource.RUSAGE_CHILDREN)  # wrk, once it has exited
         me = resource.getrusage(resource.RUSAGE_SELF)
         return (
             time.monotonic(),
-            busy / hz,
-            server / hz,
+            busy,
+            server,
             children.ru_utime + children.ru_stime,
             me.ru_utime + me.ru_stime,
         )
@@ -703,7 +684,7 @@ class Quiet:
         waited = 0.0
         busy = None
         while self.left > 0:
-            busy = _busy_cores(1.0)
+            busy = busy_cores(1.0)
             if busy is None or busy <= QUIET_CORES:
                 break
             time.sleep(2)
@@ -712,21 +693,6 @@ class Quiet:
         if waited:
             state = "quiet" if busy is None or busy <= QUIET_CORES else f"still busy ({busy:.2f} cores), going on"
             print(f" (waited {waited:.0f} s for other work: {state})", end="", file=sys.stderr, flush=True)
-
-
-def _busy_cores(seconds: float) -> float | None:
-    """Cores the whole machine kept busy over `seconds` (we are idle meanwhile)."""
-
-    def busy() -> float:
-        cpu = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-        return (sum(cpu) - cpu[3] - cpu[4]) / os.sysconf("SC_CLK_TCK")
-
-    try:
-        start = busy()
-        time.sleep(seconds)
-        return (busy() - start) / seconds
-    except (OSError, ValueError):
-        return None
 
 
 def profile(kind: str, body: Body, token: str, script: Path, directory: Path, quiet: Quiet) -> tuple[pstats.Stats, int, float]:

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import orjson
 from faker import Faker
 
+from _common import busy_seconds
 from hecharness.generate import Encoder, encoded_stream, get_dataset, records
 
 DATASET = "http_requests"
@@ -131,20 +132,13 @@ def measure(produce, fields, count: int, attempts: int = ATTEMPTS) -> Run:
     """Time `produce`, again when other processes were busy, keeping the quietest attempt."""
     runs = []
     for _ in range(attempts):
-        busy, cpu, wall = _busy_seconds(), time.process_time(), time.perf_counter()
+        busy, cpu, wall = busy_seconds(), time.process_time(), time.perf_counter()
         size = produce(fields, count)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        runs.append(Run(count, size, cpu, wall, max(0.0, (_busy_seconds() - busy - cpu) / wall)))
+        runs.append(Run(count, size, cpu, wall, max(0.0, (busy_seconds() - busy - cpu) / wall)))
         if runs[-1].others <= QUIET_CORES:
             break
     return min(runs, key=lambda run: run.others)
-
-
-def _busy_seconds() -> float:
-    """CPU seconds all processes have spent busy since boot, from /proc/stat."""
-    with open("/proc/stat") as stat:
-        ticks = [int(value) for value in stat.readline().split()[1:9]]
-    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
 
 
 def peak_rss_mb(count: int) -> float:

@@ -17,11 +17,8 @@ from __future__ import annotations
 
 import cProfile
 import io
-import json
 import os
 import pstats
-import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -30,6 +27,7 @@ from pathlib import Path
 import httpx
 from zlib_ng import zlib_ng
 
+from _common import busy_seconds, process_cpu, spawn_hec
 from hecharness.clock import VirtualClock
 from hecharness.destination import Destination
 from hecharness.generate import Encoder, RecordSource
@@ -40,22 +38,6 @@ RECORDS = int(os.environ.get("BENCH_LOGPUSH_RECORDS", 300_000))
 CHANNEL = "11111111-2222-4333-8444-555555555555"
 TARGET = 50_000
 SAMPLES = int(os.environ.get("BENCH_LOGPUSH_SAMPLES", 3))
-
-
-def start_hec(workdir: Path) -> tuple[subprocess.Popen, dict]:
-    ready = workdir / "ready.json"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "hecharness.cli", "serve", "--port", "0", "--tls", "valid,plain", "--count-only",
-         "--quiet", "--certs-dir", str(workdir / "certs"), "--token", "bench-token", "--ready-file", str(ready)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(400):
-        if ready.exists():
-            return process, json.loads(ready.read_text())
-        time.sleep(0.05)
-    process.kill()
-    raise SystemExit("the fake HEC did not start")
 
 
 def events_counted(admin_url: str) -> int:
@@ -80,18 +62,6 @@ class Sample:
     @property
     def rate(self) -> float:
         return RECORDS / self.wall
-
-
-def process_cpu(pid: int) -> float:
-    """CPU seconds (user + system) a process has used, from /proc/<pid>/stat."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def busy_seconds() -> float:
-    """CPU seconds all processes have spent busy since boot, from /proc/stat."""
-    ticks = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
 
 
 def push(url: str, ca: str, level: int, hec_pid: int, profile: bool = False) -> tuple[Sample, str]:
@@ -147,7 +117,9 @@ def generate_only(level: int | None) -> tuple[float, int]:
 def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as workdir:
-        process, ready = start_hec(Path(workdir))
+        served = spawn_hec(Path(workdir) / "ready.json", "--tls", "valid,plain", "--count-only",
+                           "--certs-dir", str(Path(workdir) / "certs"), "--token", "bench-token")
+        process, ready = served.process, served.ready
         try:
             ca = ready["ca_bundle"]
             for name, level in (("generate + encode only", None), ("generate + encode + gzip 1", 1), ("generate + encode + gzip 6", 6)):
@@ -172,8 +144,7 @@ def main() -> None:
                     label += " (the default)"
                 rows.append((label, median, runs, median.rate, median.raw / median.wall / 1e6))
         finally:
-            process.terminate()
-            process.wait(10)
+            served.stop(timeout=10)
 
     print("## Logpush simulator: generator to fake HEC\n")
     print(f"{RECORDS:,} http_requests records, every non-deprecated field (~3.2 KB of ndjson each), default batch")

@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import os
-import subprocess
 import sys
 import tempfile
 import threading
@@ -31,6 +29,7 @@ from pathlib import Path
 
 import httpx
 
+from _common import spawn_hec, status_kb
 from hecharness.clock import RealClock
 from hecharness.destination import Destination
 from hecharness.logpush import LogpushSimulator
@@ -51,30 +50,6 @@ FAULTS = ["error:9 probability=0.25 seed=1", "reset probability=0.15 seed=2"]
 TIME_SCALE = 3000.0  # the FAQ policy's 5 minutes of retries take 0.1 s of wall time
 SIM_BATCH_RECORDS = 10_000
 SIM_FIELDS = "fields=RayID,EdgeStartTimestamp"
-
-
-def start_hec(workdir: Path, name: str, *args: str) -> tuple[subprocess.Popen, dict]:
-    ready = workdir / f"{name}.json"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "hecharness.cli", "serve", "--port", "0", "--quiet", "--ready-file", str(ready), *args],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(400):  # bounded: 20 s to start
-        if ready.exists():
-            return process, json.loads(ready.read_text())
-        if process.poll() is not None:
-            break
-        time.sleep(0.05)
-    process.kill()
-    raise SystemExit(f"the fake HEC ({name}) did not start")
-
-
-def status_kb(pid: int, key: str) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(key + ":"):
-            return int(line.split()[1])
-    raise KeyError(key)
 
 
 @dataclass
@@ -177,7 +152,8 @@ def soak_raw(workdir: Path, mode: str) -> RawRun:
             f"max_events = {STORED_EVENTS_CAP}\nmax_requests = {STORED_REQUESTS_CAP}\n[[tokens]]\nvalue = \"{TOKEN}\"\n"
         )
         args = ["--config", str(config)]
-    process, ready = start_hec(workdir, mode, *args)
+    served = spawn_hec(workdir / f"{mode}.json", *args)
+    process, ready = served.process, served.ready
     port = int(ready["url"].rsplit(":", 1)[1])
     progress = [0]
     watch = MemoryWatch(process.pid, progress)
@@ -189,8 +165,7 @@ def soak_raw(workdir: Path, mode: str) -> RawRun:
         counters = httpx.get(ready["admin_url"] + "/journal/counters", timeout=30).json()
         hwm_kb = status_kb(process.pid, "VmHWM")
     finally:
-        process.terminate()
-        process.wait(20)
+        served.stop()
     sent = ok + failed
     stored = EVENTS - counters["events_dropped_from_store"]
     expected_stored = 0 if mode == "count-only" else min(EVENTS, STORED_EVENTS_CAP)
@@ -225,7 +200,8 @@ def soak_simulator(workdir: Path) -> SimRun:
     args = ["--token", TOKEN, "--count-only"]
     for spec in FAULTS:
         args += ["--fault", spec]
-    process, ready = start_hec(workdir, "flaky", *args)
+    served = spawn_hec(workdir / "flaky.json", *args)
+    process, ready = served.process, served.ready
     try:
         conf = Destination.for_hec(ready["url"], token=TOKEN, channel=CHANNEL).canonical(show_token=True)
         simulator = LogpushSimulator(
@@ -243,8 +219,7 @@ def soak_simulator(workdir: Path) -> SimRun:
         counters = httpx.get(ready["admin_url"] + "/journal/counters", timeout=30).json()
         hec_hwm = status_kb(process.pid, "VmHWM")
     finally:
-        process.terminate()
-        process.wait(20)
+        served.stop()
     metrics = report.metrics.to_dict()
     accounted = metrics["records_uploaded"] + metrics["records_dropped"] + metrics["records_lost_disabled"] + metrics["records_sampled_out"]
     exact = (

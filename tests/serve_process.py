@@ -2,35 +2,25 @@
 
 from __future__ import annotations
 
-import json
 import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
-CLI = [sys.executable, "-m", "hecharness.cli"]
+from hecharness.testing.spawn import CLI as _CLI
+from hecharness.testing.spawn import SpawnError, spawn_served
+
+CLI = list(_CLI)
 
 
 def start_serve(tmp_path: Path, *args: str, timeout: float = 30) -> tuple[subprocess.Popen[str], dict]:
     """Start `serve --port 0` and wait for its ready file; fails the test with its output if it never gets ready."""
-    ready = tmp_path / "ready.json"
-    process = subprocess.Popen(
-        [*CLI, "serve", "--port", "0", "--ready-file", str(ready), *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + timeout
-    while not ready.exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            out, err = process.communicate()
-            pytest.fail(f"serve did not get ready: {out}\n{err}")
-        time.sleep(0.05)
-    return process, json.loads(ready.read_text())
+    try:
+        served = spawn_served(["--port", "0", *args], tmp_path / "ready.json", timeout=timeout)
+    except SpawnError as error:
+        pytest.fail(f"serve did not get ready: {error}")
+    return served.process, served.ready
 
 
 def stop_serve(process: subprocess.Popen[str], sig: int = signal.SIGTERM, timeout: float = 30) -> tuple[int, str, str]:

@@ -14,4 +14,7 @@ import hecharness.generate  # noqa: F401
 import hecharness.hec.server  # noqa: F401
 import hecharness.logpush  # noqa: F401
 import hecharness.preflight  # noqa: F401
+import hecharness.testing.jobs  # noqa: F401
+import hecharness.testing.pool  # noqa: F401
+import hecharness.testing.watch  # noqa: F401
 import hecharness.tls  # noqa: F401

@@ -10,25 +10,21 @@ import time
 import httpx
 import pytest
 
+from hecharness.testing import SpawnError, spawn_served
 from tests.record.conftest import TOKEN, assert_valid_har, converse, fake
 from tests.serve_process import CLI
 
 
 def start_record(tmp_path, upstream: str, *args: str) -> tuple[subprocess.Popen[str], dict]:
-    ready = tmp_path / "record.json"
-    process = subprocess.Popen(
-        [*CLI, "record", "--upstream", upstream, "--listen", "127.0.0.1:0", "--out", str(tmp_path / "capture.har"), "--ready-file", str(ready), *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 30
-    while not ready.exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail("record did not get ready: " + "\n".join(process.communicate()))
-        time.sleep(0.05)
-    return process, json.loads(ready.read_text())
+    try:
+        served = spawn_served(
+            ["--upstream", upstream, "--listen", "127.0.0.1:0", "--out", str(tmp_path / "capture.har"), *args],
+            tmp_path / "record.json",
+            command=(*CLI, "record"),
+        )
+    except SpawnError as error:
+        pytest.fail(f"record did not get ready: {error}")
+    return served.process, served.ready
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

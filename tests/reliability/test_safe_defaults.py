@@ -12,7 +12,6 @@ import signal
 import stat
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from click.testing import CliRunner
 from hecharness.cli import main
 from hecharness.destination import Destination
 from hecharness.hec import FakeHEC, Token
+from tests.serve_process import start_serve
 
 CLI = [sys.executable, "-m", "hecharness.cli"]
 SECRET = "5ecr3t00-aaaa-4bbb-8ccc-dddddddddddd"
@@ -86,20 +86,9 @@ def served(tmp_path) -> Iterator[tuple[subprocess.Popen, dict, Path]]:
         f'[[tokens]]\nvalue = "{SECRET}"\nname = "logpush"\n\n'
         f'[[tokens]]\nvalue = "{QUERY_SECRET}"\nname = "querying"\nquery_auth = true\n'
     )
-    ready = tmp_path / "ready.json"
-    process = subprocess.Popen(
-        [*CLI, "serve", "--port", "0", "--config", str(config), "--admin-token", ADMIN_SECRET, "--ready-file", str(ready)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    for _ in range(400):  # bounded: ~20 s to start
-        if ready.exists() or process.poll() is not None:
-            break
-        time.sleep(0.05)
-    if not ready.exists():
-        process.kill()
-        pytest.fail(f"serve did not start: {process.communicate()}")
+    process, ready = start_serve(tmp_path, "--config", str(config), "--admin-token", ADMIN_SECRET)
     try:
-        yield process, json.loads(ready.read_text()), ready
+        yield process, ready, tmp_path / "ready.json"
     finally:
         if process.poll() is None:
             process.kill()

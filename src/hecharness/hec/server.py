@@ -31,10 +31,11 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import uvicorn
+from starlette.types import ASGIApp
 
 from hecharness.clock import Clock
 from hecharness.faults import FaultSet
@@ -57,6 +58,8 @@ _START_TIMEOUT = 10.0
 _STOP_TIMEOUT = 5.0
 # The admin API's listener is named this; the HEC's are named after their TLS modes.
 ADMIN_LISTENER = "admin"
+
+T = TypeVar("T")
 
 
 class ServerError(RuntimeError):
@@ -122,6 +125,10 @@ class FakeHEC:
     `client_cert_required` asks every TLS client for a certificate from the test CA, and
     `certs_dir` keeps the certificates in a directory (reused if already there) instead of a
     temporary one.
+
+    `wrap` is called once with the collector's ASGI app and returns the app the HEC listeners serve:
+    a middleware around it, or another app altogether, served with the same sockets, uvicorn
+    settings, thread and event loop (the collector benchmark measures a bare endpoint this way).
     """
 
     def __init__(
@@ -138,6 +145,7 @@ class FakeHEC:
         tls_names: Iterable[str] = (),
         client_cert_required: bool = False,
         certs_dir: str | os.PathLike[str] | None = None,
+        wrap: Callable[[ASGIApp], ASGIApp] | None = None,
     ) -> None:
         token_list = [Token(t) if isinstance(t, str) else t for t in (tokens or [new_token_value()])]
         if not token_list:
@@ -164,6 +172,7 @@ class FakeHEC:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ready = threading.Event()
         self._failure: BaseException | None = None
+        self._wrap = wrap
 
     # -- what tests use ---------------------------------------------------------------------------
 
@@ -327,6 +336,24 @@ class FakeHEC:
             return False
         return True
 
+    def call_on_loop(self, function: Callable[[], T], timeout: float = _STOP_TIMEOUT) -> T:
+        """Run `function` on the server's event-loop thread, wait for it and return what it returned.
+
+        For what must happen on the thread that serves the requests: a per-thread profiler such as
+        cProfile, or state the requests read without a lock. RuntimeError when the server is not
+        running, TimeoutError when `function` has not run within `timeout` seconds.
+        """
+        loop = self._loop
+        if self._thread is None or loop is None or loop.is_closed():
+            raise RuntimeError("the fake HEC is not running")
+        if _running_loop() is loop:
+            return function()  # already on that thread: waiting for it would never end
+
+        async def call() -> T:
+            return function()
+
+        return asyncio.run_coroutine_threadsafe(call(), loop).result(timeout)
+
     # -- lifecycle --------------------------------------------------------------------------------
 
     def start(self) -> FakeHEC:
@@ -400,6 +427,7 @@ class FakeHEC:
                 "(the admin API stays on %s)", self.host, LOOPBACK,
             )
         listeners: list[Listener] = []
+        app = self.collector.app if self._wrap is None else self._wrap(self.collector.app)
         try:
             for index, mode in enumerate(self.tls_modes):
                 context = None
@@ -408,7 +436,7 @@ class FakeHEC:
                     context.sni_callback = self._handshake_guard(mode)
                     TLS_PROFILES[self.settings.tls_profile].apply(context)
                 port = self.port if index == 0 else 0
-                listener = Listener(mode, _bind_socket(self.host, port), self.collector.app, context, self.collector)
+                listener = Listener(mode, _bind_socket(self.host, port), app, context, self.collector)
                 listeners.append(listener)
             if self.admin_port is not None:
                 admin_host = self.host if self.host in (LOOPBACK, "::1", "localhost") else LOOPBACK
