@@ -8,7 +8,7 @@ import pytest
 from hecharness.hec import FakeHEC, Token
 from hecharness.logpush import get_policy
 from hecharness.scenario import HEC, Bound, Command, Logpush, Preflight, Records, Scenario, at, enable_job, expect, run_scenario, select
-from hecharness.scenario.discover import ScenarioNotFound
+from hecharness.scenario.discovery import ScenarioNotFound
 from hecharness.scenario.observation import account
 
 

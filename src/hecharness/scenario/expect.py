@@ -270,7 +270,7 @@ def batch_limits(records: int = 100_000, seconds: float = 30.0) -> Expectation:
         if not firsts:
             return False, expected, "no batch"
         previous, parts, wrong = observation.started_at, [], []
-        gap = 1 / observation.scenario.records.rate
+        gap = 1 / observation.rate
         for attempt in firsts:
             by_count = attempt.records == records
             # The next batch opens with the record after the last one closed: one record's gap later.
@@ -476,7 +476,7 @@ def timestamps(form: str = "rfc3339") -> Expectation:
     expected = "every timestamp RFC 3339"
 
     def check(observation: Observation) -> tuple[bool, str, str]:
-        names = get_dataset(observation.scenario.records.dataset).timestamp_fields
+        names = get_dataset(observation.dataset).timestamp_fields
         checked, example = 0, ""
         for event in observation.events():
             payload = event.data()
@@ -509,7 +509,7 @@ def preflight(ok: bool = True, *, failure: str | None = None, cause: str | None 
     def check(observation: Observation) -> tuple[bool, str, str]:
         result = observation.preflight
         if result is None:
-            raise NotObserved(f"the sender here is {observation.scenario.sender.kind}, not the pre-flight check")
+            raise NotObserved(f"the sender here is {observation.sender}, not the pre-flight check")
         if result.ok:
             return ok, wanted, "ok"
         shown = f"{result.failure}: {_clip(result.cause or '')}"
@@ -525,7 +525,7 @@ def exit_code(code: int = 0) -> Expectation:
     def check(observation: Observation) -> tuple[bool, str, str]:
         result = observation.command
         if result is None:
-            raise NotObserved(f"the sender here is {observation.scenario.sender.kind}, not a command")
+            raise NotObserved(f"the sender here is {observation.sender}, not a command")
         if result.timed_out:
             return False, str(code), f"killed after {_seconds(result.seconds)} s"
         tail = (result.stderr.strip().splitlines() or [""])[-1]

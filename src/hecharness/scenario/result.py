@@ -13,7 +13,7 @@ from hecharness.scenario.timeline import Timeline
 
 if TYPE_CHECKING:
     from hecharness.scenario.definition import Scenario
-    from hecharness.scenario.discover import Unloadable
+    from hecharness.scenario.discovery import Unloadable
     from hecharness.scenario.observation import Observation
 
 __all__ = ["ScenarioResult"]

@@ -36,7 +36,7 @@ from typing import Any
 
 from hecharness.scenario.command import kill_running_commands
 from hecharness.scenario.definition import Scenario
-from hecharness.scenario.discover import Unloadable, load_file
+from hecharness.scenario.discovery import Unloadable, load_file
 from hecharness.scenario.junit import junit_xml
 from hecharness.scenario.result import ScenarioResult
 from hecharness.scenario.run import prepare_certificates, run_scenario
