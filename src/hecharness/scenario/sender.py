@@ -54,9 +54,11 @@ def register(kind: str, driver: Driver) -> None:
 
 def driver_for(sender: object) -> Driver:
     """The driver of `sender`'s kind; a TypeError naming the known kinds for anything else."""
-    driver = _drivers.get(getattr(type(sender), "kind", None))  # type: ignore[arg-type]
+    kind = getattr(type(sender), "kind", None)
+    driver = _drivers.get(kind) if isinstance(kind, str) else None
     if driver is None:
-        raise TypeError(f"sender must be one of {', '.join(kinds())}, got {sender!r}")
+        unregistered = f" of kind {kind!r}, which is not registered" if isinstance(kind, str) else ""
+        raise TypeError(f"sender must be one of {', '.join(kinds())}, got {sender!r}{unregistered}")
     return driver
 
 
