@@ -61,7 +61,7 @@ from hecharness.scenario.expect import Expectation, Verdict
 from hecharness.scenario.logpush import Logpush
 from hecharness.scenario.observation import Observation
 from hecharness.scenario.preflight import Preflight
-from hecharness.scenario.result import ScenarioResult
+from hecharness.scenario.result import ScenarioOutcome, ScenarioResult
 from hecharness.scenario.run import run_scenario
 from hecharness.scenario.runner import RunInterrupted, RunSummary, run_many, write_reports
 from hecharness.scenario.timeline import Timeline
@@ -94,6 +94,7 @@ __all__ = [
     "RunSummary",
     "RunInterrupted",
     "ScenarioResult",
+    "ScenarioOutcome",
     "Timeline",
     "BUILTIN",
     "discover",

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from hecharness.generate import get_dataset
@@ -37,6 +38,7 @@ __all__ = [
     "batches_dropped",
     "batch_limits",
     "attempts_per_batch",
+    "BatchFate",
     "records_uploaded",
     "records_dropped",
     "records_lost",
@@ -226,11 +228,20 @@ def retries_match_answers(status: int) -> Expectation:
     return Expectation(f"retries against {status} answers", f"one per {status} answer", check)
 
 
+class BatchFate(StrEnum):
+    """Which batches `attempts_per_batch` looks at."""
+
+    DROPPED = "dropped"
+    RETRIED = "retried"  # failed, then delivered
+    FAILED = "failed"  # either
+
+
 def attempts_per_batch(which: str = "dropped", *, count: Any = None, spread: Any = None) -> Expectation:
     """How many attempts each `which` batch got ("dropped", "retried": failed then delivered, or "failed":
     either), and how far apart in logical time its first and last were."""
-    if which not in ("dropped", "retried", "failed"):
+    if which not in tuple(BatchFate):
         raise ValueError(f"which must be 'dropped', 'retried' or 'failed', got {which!r}")
+    which = BatchFate(which)
     if count is None and spread is None:
         raise ValueError("give count=, spread= or both")
     count_bound = None if count is None else Bound.parse(count)
@@ -620,11 +631,11 @@ def _by_batch(attempts: Sequence[Attempt]) -> dict[int, list[Attempt]]:
     return dict(sorted(grouped.items()))
 
 
-def _is(which: str, attempts: list[Attempt]) -> bool:
+def _is(which: BatchFate, attempts: list[Attempt]) -> bool:
     last = attempts[-1].outcome
-    if which == "dropped":
+    if which == BatchFate.DROPPED:
         return last == "dropped"
-    if which == "retried":
+    if which == BatchFate.RETRIED:
         return last == "delivered" and len(attempts) > 1
     return any(a.outcome != "delivered" for a in attempts)
 
