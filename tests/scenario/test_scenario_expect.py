@@ -9,7 +9,7 @@ from hecharness.hec import FakeHEC, Token
 from hecharness.hec.accounting import account
 from hecharness.logpush import get_policy
 from hecharness.scenario import HEC, Bound, Command, Logpush, Preflight, Records, Scenario, at, enable_job, expect, run_scenario, select
-from hecharness.scenario.discover import ScenarioNotFound
+from hecharness.scenario.discovery import ScenarioNotFound
 
 
 # -- bounds -------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hecharness.scenario import load_directory, run_scenario
-from hecharness.scenario.discover import BUILTIN
+from hecharness.scenario.discovery import BUILTIN
 
 SCENARIOS = load_directory(BUILTIN)
 

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from hecharness.scenario import HEC, Logpush, Records, Scenario, at, clear_faults, expect, run_scenario
-from hecharness.scenario.discover import BUILTIN, load_directory
+from hecharness.scenario.discovery import BUILTIN, load_directory
 from hecharness.scenario.svg import render_svg
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from hecharness.cli import main
 from hecharness.scenario import run_many
-from hecharness.scenario.discover import ScenarioFileError, discover, load_directory
+from hecharness.scenario.discovery import ScenarioFileError, discover, load_directory
 
 PASSES = """
     from hecharness.scenario import Logpush, Records, Scenario, expect

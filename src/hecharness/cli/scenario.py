@@ -22,7 +22,7 @@ from hecharness.cli import output
 from hecharness.cli.exits import EXIT_USAGE, epilog, interrupted
 from hecharness.cli.group import main
 from hecharness.scenario import ScenarioNotFound, ScenarioResult, run_many
-from hecharness.scenario.discover import BUILTIN, Catalog, NoScenarios, discover
+from hecharness.scenario.discovery import BUILTIN, Catalog, NoScenarios, discover
 from hecharness.scenario.runner import RunInterrupted, RunSummary, quiet_server_warnings
 
 EXIT_FAILED = 1

@@ -26,7 +26,8 @@ program (`Command`, see `hecharness.scenario.command` for its environment variab
 
 from hecharness.scenario import expect
 from hecharness.scenario.bounds import Bound
-from hecharness.scenario.command import ENVIRONMENT
+from hecharness.scenario.command import ENVIRONMENT, Command
+from hecharness.scenario.context import Run
 from hecharness.scenario.definition import (
     DEFAULT_CHANNEL,
     DEFAULT_TOKEN,
@@ -34,9 +35,6 @@ from hecharness.scenario.definition import (
     SPLUNK_DESTINATION,
     Action,
     At,
-    Command,
-    Logpush,
-    Preflight,
     Records,
     Scenario,
     add_fault,
@@ -47,7 +45,7 @@ from hecharness.scenario.definition import (
     enable_job,
     switch_destination,
 )
-from hecharness.scenario.discover import (
+from hecharness.scenario.discovery import (
     BUILTIN,
     Catalog,
     NoScenarios,
@@ -60,9 +58,11 @@ from hecharness.scenario.discover import (
     select,
 )
 from hecharness.scenario.expect import Expectation, Verdict
+from hecharness.scenario.logpush import Logpush
 from hecharness.scenario.observation import Observation
-from hecharness.scenario.result import ScenarioResult
-from hecharness.scenario.run import Run, run_scenario
+from hecharness.scenario.preflight import Preflight
+from hecharness.scenario.result import ScenarioOutcome, ScenarioResult
+from hecharness.scenario.run import run_scenario
 from hecharness.scenario.runner import RunInterrupted, RunSummary, run_many, write_reports
 from hecharness.scenario.timeline import Timeline
 
@@ -94,6 +94,7 @@ __all__ = [
     "RunSummary",
     "RunInterrupted",
     "ScenarioResult",
+    "ScenarioOutcome",
     "Timeline",
     "BUILTIN",
     "discover",

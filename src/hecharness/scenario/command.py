@@ -35,16 +35,18 @@ import os
 import shlex
 import sys
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, ClassVar
 
-from hecharness.scenario.definition import Command
-from hecharness.scenario.observation import CommandResult
+from hecharness.clock import Clock, RealClock
+from hecharness.generate import Encoder
+from hecharness.scenario.context import Run
+from hecharness.scenario.observation import CommandResult, Observation
+from hecharness.scenario.sender import register
 
-if TYPE_CHECKING:
-    from hecharness.scenario.run import Run
-
-__all__ = ["ENVIRONMENT", "environment", "write_records", "run_command", "kill_running_commands"]
+__all__ = ["Command", "CommandDriver", "ENVIRONMENT", "environment", "write_records", "run_command", "kill_running_commands"]
 
 ENVIRONMENT = (
     "HEC_URL",
@@ -66,25 +68,72 @@ _OUTPUT_LIMIT = 64_000  # characters of stdout and stderr kept
 _running: set[int] = set()  # process groups of the commands running now, by their leader's pid
 
 
+@dataclass(frozen=True)
+class Command:
+    """Any program as the sender. It runs with the fake HEC's address, token, channel, CA bundle and a
+    records file in its environment (see `hecharness.scenario.command`), on real time.
+
+    `command` is a list of arguments, or a string run by the shell (so `$HEC_URL` expands).
+    """
+
+    kind: ClassVar[str] = "command"
+
+    command: str | Sequence[str]
+    timeout: float = 30.0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.command, str):
+            object.__setattr__(self, "command", tuple(self.command))
+        if not self.command:
+            raise ValueError("a command is needed")
+        if not self.timeout > 0:
+            raise ValueError(f"timeout must be above 0 seconds, got {self.timeout!r}")
+
+
+class CommandDriver:
+    """Writes the records to a file, runs the command with the first HEC in its environment, and waits for it."""
+
+    over_time = True
+    admin = True  # a sender may want to look at the journal or the faults, as the environment promises
+
+    def clock(self, sender: Command) -> Clock:
+        return RealClock()  # another program cannot be put on a virtual clock
+
+    async def send(self, sender: Command, run: Run) -> Observation:
+        started = run.clock.now()
+        records = run.expected_records(started, encoded=True)
+        layout = Encoder(run.records.dataset, run.records.logpull_options).layout
+        lines = [line for _, line in records]
+        path = write_records(run.workdir / "records.ndjson", lines, layout.batch_prefix, layout.record_delimiter, layout.batch_suffix)
+        run.add_faults()
+        actions = [asyncio.ensure_future(run.act_at(moment.seconds, moment.action)) for moment in run.timeline]
+        try:
+            result = await run_command(sender, environment(run, path, len(records)), cwd=Path.cwd())
+        finally:
+            for action in actions:
+                action.cancel()
+        if run.key is not None:
+            records = run.expected_records(started)
+        return run.observation(started, run.clock.now(), records, command=result)
+
+
 def environment(run: Run, records_file: Path, count: int) -> dict[str, str]:
     """The variables a command sender gets, for the scenario's first HEC."""
-    hec = run.hec()
-    spec = run.scenario.hecs[run.first]
     base = run.base_url()
-    ca = run.certs.ca(spec.tls) if spec.tls != "plain" else None
+    ca = run.ca_bundle()
     return {
         "HEC_URL": base,
         "HEC_RAW_URL": base + "/services/collector/raw",
         "HEC_EVENT_URL": base + "/services/collector/event",
-        "HEC_TOKEN": spec.token,
+        "HEC_TOKEN": run.token(),
         "HEC_CHANNEL": run.channel,
         "HEC_SOURCETYPE": "cloudflare:json",
         "HEC_CA_BUNDLE": str(ca.absolute()) if ca is not None else "",
         "HEC_RECORDS_FILE": str(records_file.absolute()),
         "HEC_RECORDS_COUNT": str(count),
         "HEC_DESTINATION_CONF": run.destination_conf(),
-        "HEC_ADMIN_URL": hec.admin_url or "",
-        "HECHARNESS_SCENARIO": run.scenario.name,
+        "HEC_ADMIN_URL": run.hec().admin_url or "",
+        "HECHARNESS_SCENARIO": run.name,
         "HECHARNESS_WORKDIR": str(run.workdir.absolute()),
         "HECHARNESS_PYTHON": sys.executable,
     }
@@ -150,3 +199,6 @@ def _kill_group(pid: int) -> None:
         os.killpg(pid, 9)  # the group we started, by its id: never anything else
     except ProcessLookupError:
         pass
+
+
+register(Command.kind, CommandDriver())

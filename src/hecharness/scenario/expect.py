@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from hecharness.generate import get_dataset
@@ -37,6 +38,7 @@ __all__ = [
     "batches_dropped",
     "batch_limits",
     "attempts_per_batch",
+    "BatchFate",
     "records_uploaded",
     "records_dropped",
     "records_lost",
@@ -226,11 +228,20 @@ def retries_match_answers(status: int) -> Expectation:
     return Expectation(f"retries against {status} answers", f"one per {status} answer", check)
 
 
+class BatchFate(StrEnum):
+    """Which batches `attempts_per_batch` looks at."""
+
+    DROPPED = "dropped"
+    RETRIED = "retried"  # failed, then delivered
+    FAILED = "failed"  # either
+
+
 def attempts_per_batch(which: str = "dropped", *, count: Any = None, spread: Any = None) -> Expectation:
     """How many attempts each `which` batch got ("dropped", "retried": failed then delivered, or "failed":
     either), and how far apart in logical time its first and last were."""
-    if which not in ("dropped", "retried", "failed"):
+    if which not in tuple(BatchFate):
         raise ValueError(f"which must be 'dropped', 'retried' or 'failed', got {which!r}")
+    which = BatchFate(which)
     if count is None and spread is None:
         raise ValueError("give count=, spread= or both")
     count_bound = None if count is None else Bound.parse(count)
@@ -270,7 +281,7 @@ def batch_limits(records: int = 100_000, seconds: float = 30.0) -> Expectation:
         if not firsts:
             return False, expected, "no batch"
         previous, parts, wrong = observation.started_at, [], []
-        gap = 1 / observation.scenario.records.rate
+        gap = 1 / observation.rate
         for attempt in firsts:
             by_count = attempt.records == records
             # The next batch opens with the record after the last one closed: one record's gap later.
@@ -476,7 +487,7 @@ def timestamps(form: str = "rfc3339") -> Expectation:
     expected = "every timestamp RFC 3339"
 
     def check(observation: Observation) -> tuple[bool, str, str]:
-        names = get_dataset(observation.scenario.records.dataset).timestamp_fields
+        names = get_dataset(observation.dataset).timestamp_fields
         checked, example = 0, ""
         for event in observation.events():
             payload = event.data()
@@ -509,7 +520,7 @@ def preflight(ok: bool = True, *, failure: str | None = None, cause: str | None 
     def check(observation: Observation) -> tuple[bool, str, str]:
         result = observation.preflight
         if result is None:
-            raise NotObserved(f"the sender here is {observation.scenario.sender.kind}, not the pre-flight check")
+            raise NotObserved(f"the sender here is {observation.sender}, not the pre-flight check")
         if result.ok:
             return ok, wanted, "ok"
         shown = f"{result.failure}: {_clip(result.cause or '')}"
@@ -525,7 +536,7 @@ def exit_code(code: int = 0) -> Expectation:
     def check(observation: Observation) -> tuple[bool, str, str]:
         result = observation.command
         if result is None:
-            raise NotObserved(f"the sender here is {observation.scenario.sender.kind}, not a command")
+            raise NotObserved(f"the sender here is {observation.sender}, not a command")
         if result.timed_out:
             return False, str(code), f"killed after {_seconds(result.seconds)} s"
         tail = (result.stderr.strip().splitlines() or [""])[-1]
@@ -620,11 +631,11 @@ def _by_batch(attempts: Sequence[Attempt]) -> dict[int, list[Attempt]]:
     return dict(sorted(grouped.items()))
 
 
-def _is(which: str, attempts: list[Attempt]) -> bool:
+def _is(which: BatchFate, attempts: list[Attempt]) -> bool:
     last = attempts[-1].outcome
-    if which == "dropped":
+    if which == BatchFate.DROPPED:
         return last == "dropped"
-    if which == "retried":
+    if which == BatchFate.RETRIED:
         return last == "delivered" and len(attempts) > 1
     return any(a.outcome != "delivered" for a in attempts)
 

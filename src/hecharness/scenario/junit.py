@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
-from hecharness.scenario.result import ScenarioResult
+from hecharness.scenario.result import ScenarioOutcome, ScenarioResult
 
 __all__ = ["junit_xml"]
 
@@ -22,9 +22,9 @@ def junit_xml(results: Sequence[ScenarioResult], *, wall_seconds: float, suite: 
     outcomes = [r.outcome for r in results]
     counts = {
         "tests": str(len(results)),
-        "failures": str(outcomes.count("FAIL")),
-        "errors": str(outcomes.count("ERROR")),
-        "skipped": str(outcomes.count("not run")),
+        "failures": str(outcomes.count(ScenarioOutcome.FAIL)),
+        "errors": str(outcomes.count(ScenarioOutcome.ERROR)),
+        "skipped": str(outcomes.count(ScenarioOutcome.NOT_RUN)),
         "time": f"{wall_seconds:.3f}",
     }
     root = ET.Element("testsuites", name=suite, **counts)

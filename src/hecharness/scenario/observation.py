@@ -20,7 +20,6 @@ from hecharness.logpush import LogpushJob, Report
 if TYPE_CHECKING:
     from hecharness.preflight import PreflightResult
     from hecharness.scenario.fault_history import FaultPeriod
-    from hecharness.scenario.definition import Scenario
 
 __all__ = ["Observation", "JobState", "CommandResult", "NotObserved"]
 
@@ -70,11 +69,15 @@ class CommandResult:
 
 @dataclass
 class Observation:
-    scenario: Scenario
     started_at: float  # logical time the sender started
     ended_at: float
     records: list[tuple[float, Any]]  # (available_at, record as sent: encoded line, or dict when matched by key)
     journals: dict[str, Journal]
+    # The scenario facts expectations read, and nothing more of it:
+    sender: str  # its kind, e.g. "logpush"
+    key: str | None  # how records are matched: whole lines (None) or by this field
+    dataset: str
+    rate: float  # records per logical second
     report: Report | None = None  # the Logpush simulator's
     refusal: dict[str, Any] | None = None  # the API's error when creating the job was refused
     snapshots: dict[float, JobState] = field(default_factory=dict)  # by offset
@@ -122,14 +125,14 @@ class Observation:
         """What arrived against what was sent, at one HEC or across all of them."""
         if hec not in self._deliveries:
             sent = [record for _, record in self.records]
-            self._deliveries[hec] = account(sent, self._journals(hec), self.scenario.key, ignore=_NOT_RECORDS)
+            self._deliveries[hec] = account(sent, self._journals(hec), self.key, ignore=_NOT_RECORDS)
         return self._deliveries[hec]
 
     # -- the sender ----------------------------------------------------------------------------
 
     def logpush(self) -> Report:
         if self.report is None:
-            raise NotObserved(f"only the Logpush simulator reports this; the sender here is {self.scenario.sender.kind}")
+            raise NotObserved(f"only the Logpush simulator reports this; the sender here is {self.sender}")
         return self.report
 
     def job_at(self, offset: float | None) -> JobState:
@@ -143,11 +146,11 @@ class Observation:
 
     def arrived_keys(self) -> Counter[Any]:
         """How often each record (by the scenario's key) arrived, over every HEC."""
-        key_of, _ = key_function(self.scenario.key)
+        key_of, _ = key_function(self.key)
         return Counter(key_of(event) for event in self.events())
 
     def key_of(self, record: Any) -> Any:
-        return key_function(self.scenario.key)[0](record)
+        return key_function(self.key)[0](record)
 
     def show(self, keys: Iterable[Any], limit: int = 3) -> str:
         """A few records for a message, by their dataset's key field rather than as whole lines."""
@@ -156,8 +159,8 @@ class Observation:
 
     def label(self, key: Any) -> str:
         """One record as a report names it: `RayID=...` when its line has the dataset's key field."""
-        field = get_dataset(self.scenario.records.dataset).key
-        payload = payload_of(key) if self.scenario.key is None else None
+        field = get_dataset(self.dataset).key
+        payload = payload_of(key) if self.key is None else None
         if isinstance(payload, dict) and field in payload:
             return f"{field}={payload[field]}"
         text = repr(key)

@@ -6,6 +6,7 @@ Plain data, so it crosses from a worker process to the one writing the reports.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from hecharness.scenario.expect import Verdict
@@ -13,10 +14,19 @@ from hecharness.scenario.timeline import Timeline
 
 if TYPE_CHECKING:
     from hecharness.scenario.definition import Scenario
-    from hecharness.scenario.discover import Unloadable
+    from hecharness.scenario.discovery import Unloadable
     from hecharness.scenario.observation import Observation
 
-__all__ = ["ScenarioResult"]
+__all__ = ["ScenarioResult", "ScenarioOutcome"]
+
+
+class ScenarioOutcome(StrEnum):
+    """How a scenario ended, as the reports spell it (the capitals make a failure stand out in a list)."""
+
+    PASS = "pass"
+    FAIL = "FAIL"  # an expectation did not hold
+    ERROR = "ERROR"  # it could not run
+    NOT_RUN = "not run"  # the run was interrupted before it
 
 
 @dataclass
@@ -38,13 +48,12 @@ class ScenarioResult:
         return self.error is None and self.not_run is None and bool(self.verdicts) and all(v.passed for v in self.verdicts)
 
     @property
-    def outcome(self) -> str:
-        """"pass", "FAIL" (an expectation did not hold), "ERROR" (it could not run) or "not run"."""
+    def outcome(self) -> ScenarioOutcome:
         if self.not_run is not None:
-            return "not run"
+            return ScenarioOutcome.NOT_RUN
         if self.error is not None:
-            return "ERROR"
-        return "pass" if self.passed else "FAIL"
+            return ScenarioOutcome.ERROR
+        return ScenarioOutcome.PASS if self.passed else ScenarioOutcome.FAIL
 
     @property
     def failures(self) -> list[Verdict]:

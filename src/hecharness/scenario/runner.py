@@ -36,9 +36,9 @@ from typing import Any
 
 from hecharness.scenario.command import kill_running_commands
 from hecharness.scenario.definition import Scenario
-from hecharness.scenario.discover import Unloadable, load_file
+from hecharness.scenario.discovery import Unloadable, load_file
 from hecharness.scenario.junit import junit_xml
-from hecharness.scenario.result import ScenarioResult
+from hecharness.scenario.result import ScenarioOutcome, ScenarioResult
 from hecharness.scenario.run import prepare_certificates, run_scenario
 from hecharness.scenario.svg import render_svg
 
@@ -229,7 +229,7 @@ def _report(results: Sequence[ScenarioResult], wall_seconds: float, pictures: di
         "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "wall_seconds": round(wall_seconds, 3),
         "passed": sum(1 for r in results if r.passed),
-        "failed": sum(1 for r in results if r.outcome in ("FAIL", "ERROR")),
-        "not_run": sum(1 for r in results if r.outcome == "not run"),
+        "failed": sum(1 for r in results if r.outcome in (ScenarioOutcome.FAIL, ScenarioOutcome.ERROR)),
+        "not_run": sum(1 for r in results if r.outcome == ScenarioOutcome.NOT_RUN),
         "scenarios": [{**r.to_dict(), "timeline_svg": pictures.get(r.name)} for r in results],
     }

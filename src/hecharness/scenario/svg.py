@@ -14,7 +14,7 @@ import math
 from xml.sax.saxutils import escape
 
 from hecharness.scenario.text import clip
-from hecharness.scenario.timeline import FaultWindow, Flag, Mark, Timeline
+from hecharness.scenario.timeline import FaultWindow, Flag, Mark, MarkOutcome, Timeline
 
 __all__ = ["render_svg"]
 
@@ -22,14 +22,14 @@ WIDTH = 960
 LEFT, RIGHT, TOP = 110, 30, 78
 PLOT_HEIGHT = 360  # lanes share it, within the lane height limits below
 COLOURS = {
-    "delivered": "#2e9b48",
-    "accepted": "#2e9b48",
-    "retry": "#e8910c",
-    "dropped": "#d62f2f",
-    "refused": "#d62f2f",
+    MarkOutcome.DELIVERED: "#2e9b48",
+    MarkOutcome.ACCEPTED: "#2e9b48",
+    MarkOutcome.RETRY: "#e8910c",
+    MarkOutcome.DROPPED: "#d62f2f",
+    MarkOutcome.REFUSED: "#d62f2f",
 }
 FAULT_COLOUR = "#d62f2f"
-INDEXED_COLOUR = COLOURS["delivered"]
+INDEXED_COLOUR = COLOURS[MarkOutcome.DELIVERED]
 FLAG_COLOURS = {
     "disabled": "#d62f2f",
     "enabled": "#2e9b48",
@@ -98,14 +98,14 @@ def render_svg(timeline: Timeline, title: str, subtitle: str = "") -> str:
 def _mark(mark: Mark, cx: float, cy: float, r: float) -> str:
     colour = COLOURS.get(mark.outcome, "#333")
     tooltip = f"<title>{escape(mark.label)}</title>"
-    if mark.outcome in ("dropped", "refused"):
+    if mark.outcome in (MarkOutcome.DROPPED, MarkOutcome.REFUSED):
         d = r + 0.5
         return (
             f'<g stroke="{colour}" stroke-width="2">{tooltip}'
             f'<line x1="{cx - d:.1f}" y1="{cy - d:.1f}" x2="{cx + d:.1f}" y2="{cy + d:.1f}"/>'
             f'<line x1="{cx - d:.1f}" y1="{cy + d:.1f}" x2="{cx + d:.1f}" y2="{cy - d:.1f}"/></g>'
         )
-    fill = colour if mark.outcome in ("delivered", "accepted") else "white"
+    fill = colour if mark.outcome in (MarkOutcome.DELIVERED, MarkOutcome.ACCEPTED) else "white"
     ring = f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{r:.1f}" fill="{fill}" stroke="{colour}" stroke-width="1.5">{tooltip}</circle>'
     if not mark.indexed:
         return ring
@@ -150,7 +150,7 @@ def _axis(span: float, x, baseline: float) -> list[str]:
 
 
 def _legend(timeline: Timeline, top: float) -> list[str]:
-    entries = [(outcome, timeline.count(outcome)) for outcome in ("delivered", "retry", "dropped", "accepted", "refused")]
+    entries = [(outcome, timeline.count(outcome)) for outcome in MarkOutcome]
     parts, left = [], LEFT
 
     def entry(picture: str, text: str) -> None:
@@ -163,7 +163,7 @@ def _legend(timeline: Timeline, top: float) -> list[str]:
     for outcome, count in entries:
         count -= sum(1 for mark in indexed if mark.outcome == outcome)
         if count:
-            text = {"retry": "failed, retried", "dropped": "failed, batch dropped"}.get(outcome, outcome)
+            text = {MarkOutcome.RETRY: "failed, retried", MarkOutcome.DROPPED: "failed, batch dropped"}.get(outcome, outcome)
             entry(_mark(Mark("", 0, outcome, outcome), left + 5, top, 4.5), f"{text} ({count:,})")
     if indexed:
         records = sum(mark.indexed for mark in indexed)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from hecharness.hec import RequestRecord
@@ -20,16 +21,24 @@ if TYPE_CHECKING:
     from hecharness.logpush.simulator import Attempt
     from hecharness.scenario.fault_history import FaultPeriod
 
-__all__ = ["Mark", "Flag", "FaultWindow", "Timeline"]
+__all__ = ["Mark", "MarkOutcome", "Flag", "FaultWindow", "Timeline"]
 
-OUTCOMES = ("delivered", "retry", "dropped", "accepted", "refused")
+
+class MarkOutcome(StrEnum):
+    """What became of one attempt (a Logpush run's, spelled as the simulator spells it) or one request."""
+
+    DELIVERED = "delivered"
+    RETRY = "retry"
+    DROPPED = "dropped"
+    ACCEPTED = "accepted"  # a request the HEC answered 2xx, for senders other than Logpush
+    REFUSED = "refused"
 
 
 @dataclass(frozen=True)
 class Mark:
     lane: str
     offset: float  # logical seconds since the sender started
-    outcome: str  # one of OUTCOMES
+    outcome: MarkOutcome
     label: str
     indexed: int = 0  # records of a failed attempt the HEC had indexed anyway (a slow answer the sender gave up on)
 
@@ -82,7 +91,7 @@ class Timeline:
             kept = indexed.get(id(attempt), 0)
             if kept:
                 label += f"; the HEC had indexed {kept:,} of its records all the same, so they arrive again with the retry"
-            marks.append(Mark(lane, attempt.time - start, attempt.outcome, label, kept))
+            marks.append(Mark(lane, attempt.time - start, MarkOutcome(attempt.outcome), label, kept))
         flags = [Flag(event.time - start, event.kind, f"{event.kind}: {event.detail}" if event.detail else event.kind) for event in report.events]
         flags += [Flag(seconds, "action", label) for seconds, label in actions]
         return cls(report.ended_at - start, tuple(lanes), tuple(marks), tuple(sorted(flags, key=lambda f: f.offset)), _windows(faults, start))
@@ -99,7 +108,7 @@ class Timeline:
         marks = []
         for request in requests:
             offset = request.time - started_at
-            outcome = "accepted" if 200 <= request.status < 300 else "refused"
+            outcome = MarkOutcome.ACCEPTED if 200 <= request.status < 300 else MarkOutcome.REFUSED
             answer = f"{request.status}" + (f", code {request.code}" if request.code is not None else "")
             fault = f", fault {request.fault}" if request.fault else ""
             label = f"{request.method} {request.path} at {offset:,.2f} s: {answer}, {request.events:,} events{fault}"
@@ -107,7 +116,7 @@ class Timeline:
         flags = tuple(Flag(seconds, "action", label) for seconds, label in actions)
         return cls(ended_at - started_at, ("requests",) if marks else (), tuple(marks), flags, _windows(faults, started_at))
 
-    def count(self, outcome: str) -> int:
+    def count(self, outcome: MarkOutcome) -> int:
         return sum(1 for mark in self.marks if mark.outcome == outcome)
 
     def to_dict(self) -> dict[str, Any]:
@@ -140,6 +149,6 @@ def _indexed_anyway(attempts: Sequence[Attempt], requests: Sequence[RequestRecor
         same_size = [a for a in before if a.records == request.events]
         attempt = (same_size or before)[-1]
         waiting.remove(attempt)
-        if attempt.outcome != "delivered" and request.events:
+        if attempt.outcome != MarkOutcome.DELIVERED and request.events:
             indexed[id(attempt)] = request.events
     return indexed

@@ -1,0 +1,70 @@
+"""The parts a scenario is set up from: its fake HECs and the records a sender pushes to them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from hecharness.faults import parse_fault
+from hecharness.generate import get_dataset
+from hecharness.tls import parse_modes
+
+__all__ = ["HEC", "Records", "SPLUNK_DESTINATION", "DEFAULT_TOKEN", "DEFAULT_CHANNEL"]
+
+# A token and channel shaped like real ones (GUIDs), so every check a real HEC makes applies.
+DEFAULT_TOKEN = "0aa7e2a5-8f35-4b7b-9d7e-3c1d9c2f4e10"
+DEFAULT_CHANNEL = "2f5e8a1c-4b7d-4e9f-a3c6-d1b2e7f04a58"
+# The destination_conf of Cloudflare's Splunk page. {host}, {port}, {channel} and {token} are filled in
+# from the scenario's (first) fake HEC; a scenario that checks a bad destination writes its own.
+SPLUNK_DESTINATION = (
+    "splunk://{host}:{port}/services/collector/raw?channel={channel}"
+    "&sourcetype=cloudflare:json&header_Authorization=Splunk%20{token}"
+)
+
+
+@dataclass(frozen=True)
+class HEC:
+    """One fake HEC: the certificate it presents, its token, and the faults in place while the sender runs.
+
+    Faults are `hecharness.faults` specs. They are added once the sender starts pushing, after a Logpush
+    job's validation probe, so `window=0..120` means the first two minutes of the push.
+    """
+
+    tls: str = "valid"
+    token: str = DEFAULT_TOKEN
+    ack: bool = False
+    faults: Sequence[str] = ()
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if len(parse_modes(self.tls)) != 1:
+            raise ValueError(f"a scenario's HEC serves one TLS mode, got {self.tls!r}")
+        faults = (self.faults,) if isinstance(self.faults, str) else tuple(self.faults)
+        for spec in faults:
+            parse_fault(spec)  # a typo fails when the scenario loads, not halfway through its run
+        object.__setattr__(self, "faults", faults)
+        object.__setattr__(self, "settings", dict(self.settings))
+
+
+@dataclass(frozen=True)
+class Records:
+    """The records a sender pushes: `count` of `dataset`, `rate` per logical second, encoded as `logpull_options` say."""
+
+    dataset: str = "http_requests"
+    count: int = 1000
+    rate: float = 10.0
+    seed: int = 0
+    logpull_options: str | None = "timestamps=rfc3339"
+
+    def __post_init__(self) -> None:
+        get_dataset(self.dataset)  # unknown names fail here, with the known ones listed
+        if isinstance(self.count, bool) or not isinstance(self.count, int) or self.count < 1:
+            raise ValueError(f"count must be a whole number >= 1, got {self.count!r}")
+        if isinstance(self.rate, bool) or not isinstance(self.rate, int | float) or not self.rate > 0:
+            raise ValueError(f"rate must be a number of records per second above 0, got {self.rate!r}")
+
+    @property
+    def seconds(self) -> float:
+        """How long the records take to become available, in logical seconds."""
+        return self.count / self.rate
