@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import quote, urlsplit
 
 from hecharness import preflight as preflight_check
 from hecharness.clock import VirtualClock
+from hecharness.destination import Destination
 from hecharness.generate import records as generate_records
 from hecharness.hec.server import FakeHEC
 from hecharness.logpush import LogpushSimulator
@@ -58,9 +57,4 @@ def preflight(hec: FakeHEC, **options: Any) -> PreflightResult:
 
 def destination_conf(hec: FakeHEC) -> str:
     """A Logpush `destination_conf` for `hec`'s raw endpoint, with its token and a channel of its own."""
-    # splunk:// is Logpush's HEC destination (always TLS); a plain fake takes the generic http:// form.
-    scheme = "http" if hec.url.startswith("http://") else "splunk"
-    return (
-        f"{scheme}://{urlsplit(hec.url).netloc}/services/collector/raw?channel={uuid.uuid4()}"
-        f"&sourcetype=cloudflare:json&header_Authorization={quote('Splunk ' + hec.token, safe='')}"
-    )
+    return Destination.for_hec(hec.url, token=hec.token).canonical(show_token=True)
