@@ -109,10 +109,19 @@ function update(snapshot) {
   samples.push({ time: snapshot.time, totals: snapshot.totals });
   while (samples.length > 2 && samples[0].time < snapshot.time - WINDOW_S) samples.shift();
   renderChart();
-  renderFaults(snapshot.faults);
   renderSettings(snapshot.settings);
-  renderTokens(snapshot.tokens);
-  renderAcks(snapshot.acks);
+  // Tables are rebuilt only when they change, so a button under the pointer stays the same element.
+  changed("faults", snapshot.faults, renderFaults);
+  changed("tokens", snapshot.tokens, renderTokens);
+  changed("acks", snapshot.acks, renderAcks);
+}
+
+const shown = {};
+function changed(name, value, render) {
+  const json = JSON.stringify(value);
+  if (shown[name] === json) return;
+  shown[name] = json;
+  render(value);
 }
 
 function matches(r) {
