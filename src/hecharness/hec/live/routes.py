@@ -11,10 +11,10 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from hecharness.hec.collector import Collector
-from hecharness.hec.settings import HEALTH_STATES
 from hecharness.hec.live.feed import Feed, RecentRequests
 from hecharness.hec.live.metrics import Metrics
 from hecharness.hec.live.tally import Tally
+from hecharness.hec.settings import HEALTH_STATES
 
 __all__ = ["live_routes"]
 
