@@ -14,8 +14,8 @@ from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any
 
-from hecharness.hec.collector import Collector
 from hecharness.hec.batches import RequestRecord
+from hecharness.hec.collector import Collector
 from hecharness.hec.jsontext import dumps_json
 from hecharness.hec.live.tally import Tally
 
