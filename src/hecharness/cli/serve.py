@@ -160,7 +160,7 @@ def serve(
         if client_cert_required:
             click.echo(f"client certificate required; one is in {hec.certificates.client_cert} {hec.certificates.client_key}")
     if hec.admin_url:
-        click.echo(f"admin API on {hec.admin_url}")
+        click.echo(f"admin API on {hec.admin_url} (live page: {hec.admin_url}/, Prometheus: {hec.admin_url}/metrics)")
     for token in tokens:
         shown = token.value if (show_tokens or made_up) else mask_token(token.value)
         flags = ", ".join(f for f, on in (("ack", token.ack), ("query auth", token.query_auth), ("disabled", not token.enabled)) if on)

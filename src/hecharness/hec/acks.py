@@ -14,6 +14,8 @@ __all__ = ["AckLedger"]
 class _Channel:
     next_id: int = 0
     ready_at: dict[int, float] = field(default_factory=dict)  # issued, not yet reported true
+    polled: int = 0  # ids asked about
+    true: int = 0  # answers that were true
 
 
 class AckLedger:
@@ -46,7 +48,24 @@ class AckLedger:
                 if ready:
                     del state.ready_at[ack_id]  # type: ignore[union-attr]
                 answer[str(ack_id)] = ready
+            if state is not None:
+                state.polled += len(answer)
+                state.true += sum(answer.values())
             return answer
+
+    def summary(self) -> dict[str, dict[str, int]]:
+        """Per channel: ids issued, ids polled, polls answered true and false, ids still pending."""
+        with self._lock:
+            return {
+                channel: {
+                    "issued": state.next_id,
+                    "polled": state.polled,
+                    "true": state.true,
+                    "false": state.polled - state.true,
+                    "pending": len(state.ready_at),
+                }
+                for channel, state in self._channels.items()
+            }
 
     def pending(self, channel: str) -> list[int]:
         """Ids issued on `channel` and not yet reported true."""

@@ -22,6 +22,7 @@ included. With an admin token set, every call needs `Authorization: Bearer <admi
     DELETE /faults/{name}
     DELETE /faults                   remove them all
     POST   /services/search/jobs/export   Splunk's search export, a slice of it (see hecharness.hec.search)
+    GET    /  (and /live)            the live page; /metrics for Prometheus (see hecharness.hec.live)
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from hecharness.hec.accounting import account
 from hecharness.hec.collector import Collector
 from hecharness.hec.journal import JournalTruncated
 from hecharness.hec.jsontext import dumps_json
+from hecharness.hec.live import live_routes
 from hecharness.hec.search import search_routes
 from hecharness.hec.settings import SettingsError
 from hecharness.hec.tokens import Token
@@ -71,7 +73,8 @@ def admin_app(collector: Collector, admin_token: str | None = None) -> Starlette
         async def endpoint(request: Request) -> Response:
             try:
                 _check_admin_token(request, admin_token)
-                return _json(await function(request))
+                answer = await function(request)
+                return answer if isinstance(answer, Response) else _json(answer)
             except BadRequest as error:
                 return _json({"error": str(error)}, error.status)
 
@@ -189,6 +192,7 @@ def admin_app(collector: Collector, admin_token: str | None = None) -> Starlette
         Route("/faults", handler(faults), methods=["GET", "POST", "DELETE"]),
         Route("/faults/{name}", handler(fault), methods=["DELETE"]),
         *search_routes(collector, admin_token),  # Splunk's search export, for preflight --search (its own credentials)
+        *live_routes(collector, guarded=handler),
     ]
     return Starlette(routes=routes)
 

@@ -105,6 +105,8 @@ class Collector:
         self.errors: list[str] = []
         # Called with each finished request after it is journaled (request logs, waiters).
         self.on_request: list[Callable[[RequestRecord], None]] = []
+        # Called on the server's loop as it stops, so endless responses (the live page's stream) end.
+        self.on_stop: list[Callable[[], None]] = []
         self.said_busy_at = NEVER  # time.monotonic() of the last "Server is busy" answer
         # Called with the previous and the new settings after `configure()` (the server's TLS listeners).
         self.on_configure: list[Callable[[HECSettings, HECSettings], None]] = []
@@ -385,6 +387,8 @@ class Collector:
         for release in list(self._pauses):
             if not release.done():
                 release.set_result(None)
+        for stopping in self.on_stop:
+            stopping()
 
     def _fault_reply(self, record: RequestRecord, reply: Reply, ack_id: int | None = None) -> Response:
         headers = dict(reply.headers)
