@@ -137,11 +137,8 @@ def _check_profile(profile: str) -> None:
 _OPTIONAL = {"MitigationReason", "MitigationScope", "ProtocolState", "RulesetID"}
 
 
-def _fields(rows: tuple[fieldfacts.Row, ...], optional: frozenset[str] = frozenset()) -> tuple[Field, ...]:
-    return tuple(
-        Field(name, type_, description, values, deprecated, ibm, name in optional)
-        for name, type_, deprecated, ibm, values, description in rows
-    )
+def _fields(facts: tuple[fieldfacts.FieldFact, ...], optional: frozenset[str] = frozenset()) -> tuple[Field, ...]:
+    return tuple(Field(**fact._asdict(), optional=fact.name in optional) for fact in facts)
 
 
 _DATASETS = {
