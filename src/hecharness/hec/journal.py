@@ -19,13 +19,14 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from hecharness.errors import HecHarnessError
 from hecharness.hec.accounting import DeliveryReport, Key, account
 from hecharness.hec.batches import Batch, Event
 
 __all__ = ["RequestRecord", "Counters", "Journal", "JournalTruncated"]
 
 
-class JournalTruncated(RuntimeError):
+class JournalTruncated(HecHarnessError, RuntimeError):
     """Accounting needs every accepted event, and some were dropped to respect the cap."""
 
 
