@@ -22,7 +22,7 @@ from typing import Any
 
 from hecharness.generate.catalog import Dataset
 from hecharness.generate.encode import Layout
-from hecharness.generate.render import json_value
+from hecharness.generate.render import TimestampFormat, json_value
 
 __all__ = ["Blueprint", "Entry", "Plan", "Slot"]
 
@@ -194,9 +194,9 @@ def _dynamic_expressions(layout: Layout, field_type: str, name: str, value: str,
     """Python expressions rendering one dynamic value, specialised by its type and format."""
     if name in layout.timestamp_fields:
         fmt = layout.options.timestamp_format
-        if fmt == "unixnano":
+        if fmt == TimestampFormat.UNIXNANO:
             return [f'b"%d" % {value}']
-        if fmt == "unix":
+        if fmt == TimestampFormat.UNIX:
             return [f'b"%d" % ({value} // 1_000_000_000)']
         namespace["convert"] = layout.convert
         return ["b'\"'", f"convert({value}).encode()", "b'\"'"]

@@ -24,7 +24,7 @@ from hecharness.generate.catalog import get_dataset
 from hecharness.generate.encode import Encoder
 from hecharness.generate.errors import GenerateError
 from hecharness.generate.options import OutputOptions, check_sample_rate
-from hecharness.generate.timeline import DEFAULT_START, Rate, Reorder, Timeline, seconds_to_ns
+from hecharness.generate.event_times import DEFAULT_START, EventTimes, Rate, Reorder, seconds_to_ns
 
 __all__ = ["DEFAULT_RATE", "batches", "encoded_stream", "records", "timed_records"]
 
@@ -222,9 +222,9 @@ def _plans(dataset: str, seed: int, count: int | None, start: float, rate: Rate,
         _check_count("count", count, minimum=0)
     check_sample_rate("sample_rate", sample_rate)
     reorder = Reorder(jitter, seed)
-    timeline = Timeline(start, rate)
+    event_times = EventTimes(start, rate)
     source = builders.source(dataset, seed, seconds_to_ns(start))
-    plans: Iterator[Any] = source.plans(timeline.chunks())
+    plans: Iterator[Any] = source.plans(event_times.chunks())
     if sample_rate < 1:
         # Its own random stream, so that the records kept are exactly a subset of the unsampled ones.
         draw = random.Random(f"hecharness:sample:{seed}").random

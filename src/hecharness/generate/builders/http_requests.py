@@ -96,7 +96,7 @@ _MATCHED_VAR = {"sqli": "http.request.uri.query", "xss": "http.request.uri.query
 
 
 @dataclass(frozen=True)
-class Outcome:
+class RequestOutcome:
     origin: bool  # whether the origin was contacted
     duration_ns: int
 
@@ -243,7 +243,7 @@ def _scores(world: World, persona: str, kind: str) -> tuple[int, int, int, int]:
     return overall, sqli, xss, rce
 
 
-def _outcome(world: World, persona: str, kind: str, day_seconds: int) -> tuple[dict, Outcome]:
+def _outcome(world: World, persona: str, kind: str, day_seconds: int) -> tuple[dict, RequestOutcome]:
     rng = world.pools.rng
     group = category(kind)
     matches, terminating, action = _security(world, persona, kind)
@@ -328,7 +328,7 @@ def _outcome(world: World, persona: str, kind: str, day_seconds: int) -> tuple[d
         "WAFRCEAttackScore": rce, "WAFSQLiAttackScore": sqli, "WAFXSSAttackScore": xss,
     }
     contacted = not blocked and cache not in _FROM_CACHE
-    return values, Outcome(contacted, duration_ns)
+    return values, RequestOutcome(contacted, duration_ns)
 
 
 def _pick(rng, table: dict):
