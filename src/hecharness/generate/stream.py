@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from hecharness.generate import builders
-from hecharness.generate.blueprint import Blueprint, Plan
+from hecharness.generate.blueprint import Blueprint, Piece, Plan
 from hecharness.generate.catalog import get_dataset
 from hecharness.generate.encode import Encoder
 from hecharness.generate.errors import GenerateError
@@ -122,7 +122,7 @@ class RecordSource:
         kind, number = self._blueprint.owner[self.dataset.key]
         key = self.dataset.key
         # Every dataset's key is a per-record value today, but a slot-owned key works as well.
-        self._key = (lambda item: item[0][number]) if kind == "dynamic" else (lambda item: item[number + 1].values[key])
+        self._key = (lambda item: item[0][number]) if kind == Piece.DYNAMIC else (lambda item: item[number + 1].values[key])
 
     def __iter__(self) -> Iterator[tuple[float, Any]]:
         return ((available / 1e9, plan) for available, plan in self._timed)
