@@ -24,6 +24,8 @@ import threading
 import time
 from abc import ABC, abstractmethod
 
+from hecharness.errors import InvalidArgument
+
 __all__ = ["Clock", "RealClock", "VirtualClock"]
 
 
@@ -52,7 +54,7 @@ class RealClock(Clock):
 
     def __init__(self, scale: float = 1.0, start: float | None = None) -> None:
         if not scale > 0:
-            raise ValueError(f"clock scale must be a positive number, got {scale!r}")
+            raise InvalidArgument(f"clock scale must be a positive number, got {scale!r}")
         self.scale = float(scale)
         self._origin_logical = time.time() if start is None else float(start)
         self._origin_monotonic = time.monotonic()
@@ -110,7 +112,7 @@ class VirtualClock(Clock):
     def advance(self, seconds: float) -> None:
         """Move time forward and wake everyone whose deadline has come."""
         if seconds < 0:
-            raise ValueError(f"a clock cannot go backwards (advance by {seconds!r})")
+            raise InvalidArgument(f"a clock cannot go backwards (advance by {seconds!r})")
         self.advance_to(self._now + seconds)
 
     def advance_to(self, moment: float) -> None:

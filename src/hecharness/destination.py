@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from urllib.parse import SplitResult, quote, unquote_plus, urlsplit
 
+from hecharness.errors import HecHarnessError
 from hecharness.masking import mask_authorization, mask_token
 
 __all__ = [
@@ -91,7 +92,7 @@ class Scheme(StrEnum):
         return {Scheme.HTTPS: 443, Scheme.HTTP: 80}.get(self)
 
 
-class DestinationError(ValueError):
+class DestinationError(HecHarnessError, ValueError):
     """A destination_conf that Logpush would refuse; `part` names the piece at fault.
 
     `option` names the keyword that would allow it anyway (`any_port`), if one does. `reason` is the

@@ -7,8 +7,12 @@ error also keeps the built-in base its callers already catch (`ValueError`, `Loo
 
 from __future__ import annotations
 
-__all__ = ["HecHarnessError"]
+__all__ = ["HecHarnessError", "InvalidArgument"]
 
 
 class HecHarnessError(Exception):
     """Something hecharness refuses or cannot do, with a message meant to be shown to a person as it is."""
+
+
+class InvalidArgument(HecHarnessError, ValueError):
+    """An argument, setting or file that hecharness cannot use; the message names it and what would do."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hecharness.errors import InvalidArgument
+
 __all__ = ["read_text"]
 
 
@@ -13,6 +15,6 @@ def read_text(path: str | Path, what: str) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except OSError as error:
-        raise ValueError(f"cannot read {what} {path}: {error.strerror or error}") from None
+        raise InvalidArgument(f"cannot read {what} {path}: {error.strerror or error}") from None
     except UnicodeDecodeError:
-        raise ValueError(f"{what} {path} is not UTF-8 text") from None
+        raise InvalidArgument(f"{what} {path} is not UTF-8 text") from None

@@ -42,6 +42,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from hecharness.errors import InvalidArgument
+
 __all__ = [
     "TLS_MODES",
     "TLS_PROFILES",
@@ -169,12 +171,12 @@ def parse_modes(modes: str | Iterable[str]) -> tuple[str, ...]:
     parsed: list[str] = []
     for item in (m.strip() for m in items):
         if item not in TLS_MODES:
-            raise ValueError(f"unknown TLS mode {item!r}; choose from {', '.join(TLS_MODES)}")
+            raise InvalidArgument(f"unknown TLS mode {item!r}; choose from {', '.join(TLS_MODES)}")
         if item in parsed:
-            raise ValueError(f"TLS mode {item!r} is given twice")
+            raise InvalidArgument(f"TLS mode {item!r} is given twice")
         parsed.append(item)
     if not parsed:
-        raise ValueError(f"no TLS mode given; choose from {', '.join(TLS_MODES)}")
+        raise InvalidArgument(f"no TLS mode given; choose from {', '.join(TLS_MODES)}")
     return tuple(parsed)
 
 
@@ -184,7 +186,7 @@ def check_names(names: Iterable[str]) -> tuple[str, ...]:
     for name in names:
         canonical = _canonical_host(name)
         if canonical is None:
-            raise ValueError(f"not a host name or IP address: {name!r}")
+            raise InvalidArgument(f"not a host name or IP address: {name!r}")
         if canonical not in LOCAL_NAMES and canonical not in checked:
             checked.append(canonical)
     return tuple(checked)
@@ -384,7 +386,7 @@ class CertificateAuthority:
         missing = [name for name in wanted if name not in authority.names]
         if missing:
             options = " ".join(f"--name {name}" for name in check_names((*authority.names, *wanted)))
-            raise ValueError(
+            raise InvalidArgument(
                 f"{CertificateFiles(directory).chain('valid')} does not cover {missing[0]!r}; "
                 f"write a new set with `hecharness certs --out {directory} {options}`"
             )
@@ -396,7 +398,7 @@ class CertificateAuthority:
 
 def _certificate_mode(mode: str) -> str:
     if mode not in CERTIFICATE_MODES:
-        raise ValueError(f"TLS mode {mode!r} has no certificate; choose from {', '.join(CERTIFICATE_MODES)}")
+        raise InvalidArgument(f"TLS mode {mode!r} has no certificate; choose from {', '.join(CERTIFICATE_MODES)}")
     return mode
 
 
@@ -554,9 +556,9 @@ def _check_key_matches(cert_path: Path, cert_pem: bytes, key_path: Path, key_pem
         key = serialization.load_pem_private_key(key_pem, password=None)
         certificate = x509.load_pem_x509_certificate(cert_pem)
     except ValueError as error:
-        raise ValueError(f"cannot read {cert_path} or {key_path}: {error}") from None
+        raise InvalidArgument(f"cannot read {cert_path} or {key_path}: {error}") from None
     if key.public_key() != certificate.public_key():
-        raise ValueError(f"{key_path} is not the key of {cert_path}")
+        raise InvalidArgument(f"{key_path} is not the key of {cert_path}")
 
 
 def _load_cert_chain(context: ssl.SSLContext, cert_pem: bytes, key_pem: bytes) -> None:

@@ -8,6 +8,7 @@ import click
 
 from hecharness.cli.exits import epilog
 from hecharness.cli.group import main
+from hecharness.errors import HecHarnessError
 from hecharness.tls import CERTIFICATE_MODES, CertificateAuthority
 
 
@@ -21,7 +22,7 @@ def certs(out: Path, names: tuple[str, ...]) -> None:
     """
     try:
         authority = CertificateAuthority(names)
-    except ValueError as error:
+    except HecHarnessError as error:
         raise click.BadParameter(str(error), param_hint="--name") from None
     try:
         files = authority.write(out)

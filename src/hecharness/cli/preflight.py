@@ -11,6 +11,7 @@ import click
 from hecharness.cli import output
 from hecharness.cli.exits import epilog
 from hecharness.cli.group import main
+from hecharness.errors import HecHarnessError
 from hecharness.preflight import DEFAULT_TIMEOUT, FAILURE_CLASSES, SAMPLE_RECORD, check
 from hecharness.preflight.report import render
 from hecharness.preflight.search import LANDING_FAILURES, Landing, find_marker, marked_sample, new_marker
@@ -102,7 +103,7 @@ def preflight(
             timeout=timeout,
             sample=SAMPLE_RECORD if marker is None else marked_sample(marker),
         )
-    except ValueError as error:
+    except HecHarnessError as error:
         raise click.BadParameter(str(error), param_hint="--cacert") from None
     landing = None
     if marker is not None and search_url is not None and result.exit_code == 0:

@@ -16,8 +16,9 @@ from hecharness.cli.exits import epilog, interrupted
 from hecharness.cli.group import main
 from hecharness.cli.output import OutputFile
 from hecharness.clock import RealClock
-from hecharness.generate import DATASET_NAMES, GenerateError
-from hecharness.logpush import JobError, LogpushSimulator, PolicyError, Report, ValidationRefused
+from hecharness.errors import HecHarnessError
+from hecharness.generate import DATASET_NAMES
+from hecharness.logpush import LogpushSimulator, Report, ValidationRefused
 from hecharness.logpush.batching import DEFAULT_GZIP_LEVEL
 from hecharness.destination import DestinationError
 from hecharness.logpush.policy import POLICIES
@@ -89,7 +90,7 @@ def push(
             concurrency=concurrency,
             compress_level=gzip_level,
         )
-    except (JobError, PolicyError, GenerateError, ValueError) as error:
+    except HecHarnessError as error:
         raise click.UsageError(_in_flags(error)) from None
     if simulator.job.destination.insecure_skip_verify:
         console.print(

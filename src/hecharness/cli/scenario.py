@@ -29,6 +29,7 @@ EXIT_FAILED = 1
 OUTCOME_STYLE = {"pass": "[green]pass[/]", "FAIL": "[red]FAIL[/]", "ERROR": "[red]ERROR[/]", "not run": "[yellow]not run[/]"}
 
 
+# Not a HecHarnessError: click itself prints it and exits; no Python caller meets it.
 class BadUsage(click.ClickException):
     """One line on stderr and exit 2, without click's usage banner: the message says what to fix."""
 

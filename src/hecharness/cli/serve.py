@@ -16,12 +16,13 @@ import click
 from hecharness.cli.exits import epilog
 from hecharness.cli.group import main
 from hecharness.cli.output import OutputFile
+from hecharness.errors import HecHarnessError
 from hecharness.faults import Fault, FaultSpecError, load_plan, parse_fault
 from hecharness.hec import FakeHEC, HECSettings, Token
 from hecharness.hec.config import ConfigError, load_config
 from hecharness.hec.batches import RequestRecord
 from hecharness.hec.server import is_loopback
-from hecharness.hec.settings import FLAVORS, RAW_SPLIT_MODES, SettingsError
+from hecharness.hec.settings import FLAVORS, RAW_SPLIT_MODES
 from hecharness.hec.tokens import new_token_value
 from hecharness.masking import mask_token
 from hecharness.tls import TLS_MODES, TLS_PROFILES, parse_modes
@@ -106,14 +107,14 @@ def serve(
     try:
         settings = settings.updated({k: v for k, v in overrides.items() if v is not None})
         tokens += [Token(value, ack=ack) for value in token_values]
-    except (SettingsError, ValueError) as error:
+    except HecHarnessError as error:
         raise click.UsageError(str(error)) from None
     made_up = not tokens
     if made_up:
         tokens = [Token(new_token_value(), name="default", ack=ack)]
     try:
         modes = parse_modes(tls)
-    except ValueError as error:
+    except HecHarnessError as error:
         raise click.BadParameter(str(error), param_hint="--tls") from None
     faults = _faults(fault_specs, fault_plan)
     if not is_loopback(host):
@@ -137,7 +138,7 @@ def serve(
     except OSError as error:  # the certificates could be neither read nor written there
         reason = f"{error.filename}: {error.strerror}" if error.filename else str(error)
         raise click.BadParameter(reason, param_hint="--certs-dir") from None
-    except ValueError as error:
+    except HecHarnessError as error:
         raise click.UsageError(str(error)) from None
     try:
         hec.start()

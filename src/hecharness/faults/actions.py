@@ -18,6 +18,7 @@ from enum import StrEnum
 
 from hecharness import codes
 from hecharness.codes import HECCode
+from hecharness.errors import HecHarnessError
 
 __all__ = [
     "FaultAction",
@@ -37,7 +38,7 @@ __all__ = [
 ]
 
 
-class FaultSpecError(ValueError):
+class FaultSpecError(HecHarnessError, ValueError):
     """A fault description that cannot be used; the message names the bad part."""
 
 

@@ -25,7 +25,7 @@ from hecharness.generate.errors import GenerateError, OutputOptionsError, Unknow
 from hecharness.generate.options import OUTPUT_TYPES, OutputOptions
 from hecharness.generate.render import TIMESTAMP_FORMATS
 from hecharness.generate.stream import DEFAULT_RATE, RecordSource, batches, encoded_stream, records, timed_records
-from hecharness.generate.timeline import DEFAULT_START
+from hecharness.generate.event_times import DEFAULT_START
 
 __all__ = [
     "ALIASES",

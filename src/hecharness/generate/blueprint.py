@@ -18,15 +18,24 @@ Both paths read the same plan, so they always agree.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from enum import StrEnum
 from typing import Any
 
 from hecharness.generate.catalog import Dataset
 from hecharness.generate.encode import Layout
-from hecharness.generate.render import json_value
+from hecharness.generate.render import TimestampFormat, json_value
 
-__all__ = ["Blueprint", "Entry", "Plan", "Slot"]
+__all__ = ["Blueprint", "Entry", "Piece", "Plan", "Slot"]
 
 Plan = tuple  # (dynamic values, entry, entry, ...)
+
+
+class Piece(StrEnum):
+    """Where a piece of a record comes from: literal layout text, a slot's entry, or the plan's dynamic values."""
+
+    CONST = "const"
+    SLOT = "slot"
+    DYNAMIC = "dynamic"
 
 
 class Entry:
@@ -65,12 +74,12 @@ class Blueprint:
         self.dataset = dataset
         self.slots = tuple(slots)
         self.dynamic = tuple(dynamic)
-        self.owner: dict[str, tuple[str, int]] = {}
+        self.owner: dict[str, tuple[Piece, int]] = {}
         for number, slot in enumerate(self.slots):
             for name in slot.fields:
-                self._own(name, ("slot", number))
+                self._own(name, (Piece.SLOT, number))
         for number, name in enumerate(self.dynamic):
-            self._own(name, ("dynamic", number))
+            self._own(name, (Piece.DYNAMIC, number))
         unowned = [name for name in dataset.field_names if name not in self.owner]
         if unowned:
             raise AssertionError(f"{dataset.name}: nobody builds {unowned}")
@@ -80,7 +89,7 @@ class Blueprint:
         self._materializers: dict[tuple[str, ...], Callable[[Plan], dict[str, Any]]] = {}
         self._renderers: dict[tuple, Callable[[Plan], bytes]] = {}
 
-    def _own(self, name: str, owner: tuple[str, int]) -> None:
+    def _own(self, name: str, owner: tuple[Piece, int]) -> None:
         if name in self.owner or not self.dataset.has(name):
             raise AssertionError(f"{self.dataset.name}: {name} is owned twice or is not a field")
         self.owner[name] = owner
@@ -124,33 +133,33 @@ class Blueprint:
     def _renderer(self, layout: Layout) -> Callable[[Plan], bytes]:
         # Walk the layout, merging neighbouring fields that come from the same slot into one
         # fragment, so a record is a handful of pre-rendered pieces plus its dynamic fields.
-        items: list[list[Any]] = [["const", layout.head]]
+        items: list[list[Any]] = [[Piece.CONST, layout.head]]
         for literal, name in layout.pieces:
             if name is None:
-                items.append(["const", literal + b"null"])
+                items.append([Piece.CONST, literal + b"null"])
                 continue
             kind, number = self.owner[name]
-            if kind == "slot" and items[-1][0] == "slot" and items[-1][1] == number:
+            if kind == Piece.SLOT and items[-1][0] == Piece.SLOT and items[-1][1] == number:
                 items[-1][2].append((literal, name))
-            elif kind == "slot":
-                items.append(["slot", number, [(literal, name)]])
+            elif kind == Piece.SLOT:
+                items.append([Piece.SLOT, number, [(literal, name)]])
             else:
-                items.append(["dynamic", number, literal, name])
-        items.append(["const", layout.tail])
+                items.append([Piece.DYNAMIC, number, literal, name])
+        items.append([Piece.CONST, layout.tail])
 
         consts: list[bytes] = []
         runs: dict[int, list[list[tuple[bytes, str]]]] = {}
         dynamic_items: list[tuple[int, bytes, str]] = []
-        where: list[tuple[str, int, int]] = []
+        where: list[tuple[Piece, int, int]] = []
         for item in items:
-            if item[0] == "const":
-                where.append(("const", 0, len(consts)))
+            if item[0] == Piece.CONST:
+                where.append((Piece.CONST, 0, len(consts)))
                 consts.append(item[1])
-            elif item[0] == "slot":
-                where.append(("slot", item[1], len(runs.setdefault(item[1], []))))
+            elif item[0] == Piece.SLOT:
+                where.append((Piece.SLOT, item[1], len(runs.setdefault(item[1], []))))
                 runs[item[1]].append(item[2])
             else:
-                where.append(("dynamic", 0, len(dynamic_items)))
+                where.append((Piece.DYNAMIC, 0, len(dynamic_items)))
                 dynamic_items.append((item[1], item[2], item[3]))
 
         # The record is joined from consts, slot runs and dynamic pieces in layout order. The
@@ -161,10 +170,10 @@ class Blueprint:
         expressions = []
         slots_used = sorted(runs)
         for kind, number, index in where:
-            if kind == "const":
+            if kind == Piece.CONST:
                 namespace[f"c{index}"] = consts[index]
                 expressions.append(f"c{index}")
-            elif kind == "slot":
+            elif kind == Piece.SLOT:
                 expressions.append(f"s{number}[{index}]")
             else:
                 value_index, literal, name = dynamic_items[index]
@@ -194,9 +203,9 @@ def _dynamic_expressions(layout: Layout, field_type: str, name: str, value: str,
     """Python expressions rendering one dynamic value, specialised by its type and format."""
     if name in layout.timestamp_fields:
         fmt = layout.options.timestamp_format
-        if fmt == "unixnano":
+        if fmt == TimestampFormat.UNIXNANO:
             return [f'b"%d" % {value}']
-        if fmt == "unix":
+        if fmt == TimestampFormat.UNIX:
             return [f'b"%d" % ({value} // 1_000_000_000)']
         namespace["convert"] = layout.convert
         return ["b'\"'", f"convert({value}).encode()", "b'\"'"]

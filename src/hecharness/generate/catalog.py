@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field as dataclass_field
+from enum import StrEnum
 
 from hecharness.generate import fieldfacts
 from hecharness.generate.errors import OutputOptionsError, UnknownDatasetError
@@ -20,10 +21,20 @@ __all__ = [
     "PROFILES",
     "Dataset",
     "Field",
+    "Profile",
     "get_dataset",
 ]
 
-PROFILES = ("cloudflare", "ibm-cis")
+
+class Profile(StrEnum):
+    """Whose field table a job sees: Cloudflare's, or IBM Cloud Internet Services'."""
+
+    CLOUDFLARE = "cloudflare"
+    IBM_CIS = "ibm-cis"
+
+
+PROFILES = tuple(member.value for member in Profile)  # plain strings, as click.Choice shows them
+
 TIMESTAMP = "int or string"
 
 
@@ -83,7 +94,7 @@ class Dataset:
     def available(self, profile: str = "cloudflare") -> tuple[Field, ...]:
         """Fields a job on this profile may select, deprecated ones included."""
         _check_profile(profile)
-        if profile == "ibm-cis":
+        if profile == Profile.IBM_CIS:
             return tuple(f for f in self.fields if f.ibm_cis)
         return self.fields
 
@@ -137,11 +148,8 @@ def _check_profile(profile: str) -> None:
 _OPTIONAL = {"MitigationReason", "MitigationScope", "ProtocolState", "RulesetID"}
 
 
-def _fields(rows: tuple[fieldfacts.Row, ...], optional: frozenset[str] = frozenset()) -> tuple[Field, ...]:
-    return tuple(
-        Field(name, type_, description, values, deprecated, ibm, name in optional)
-        for name, type_, deprecated, ibm, values, description in rows
-    )
+def _fields(facts: tuple[fieldfacts.FieldFact, ...], optional: frozenset[str] = frozenset()) -> tuple[Field, ...]:
+    return tuple(Field(**fact._asdict(), optional=fact.name in optional) for fact in facts)
 
 
 _DATASETS = {
@@ -166,6 +174,6 @@ def get_dataset(name: str, profile: str = "cloudflare") -> Dataset:
     if dataset is None:
         known = ", ".join([*DATASET_NAMES, *ALIASES])
         raise UnknownDatasetError(f"unknown dataset {name!r}{_hint(name, [*DATASET_NAMES, *ALIASES])} (known: {known})")
-    if profile == "ibm-cis" and dataset.ibm_name is None:
+    if profile == Profile.IBM_CIS and dataset.ibm_name is None:
         raise UnknownDatasetError(f"dataset {name!r} is not offered by IBM CIS")
     return dataset

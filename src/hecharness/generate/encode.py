@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 
 from hecharness.generate.catalog import Dataset, get_dataset
-from hecharness.generate.options import OutputOptions
+from hecharness.generate.options import OutputOptions, OutputType
 from hecharness.generate.render import csv_value, json_value, timestamp_converter
 
 __all__ = ["Encoder", "Layout"]
@@ -38,7 +38,7 @@ class Layout:
     def __init__(self, dataset: Dataset, options: OutputOptions, fields: tuple[str, ...]) -> None:
         self.fields = fields
         self.options = options
-        ndjson = options.output_type == "ndjson"
+        ndjson = options.output_type == OutputType.NDJSON
         self.value = json_value if ndjson else csv_value
         self.convert = timestamp_converter(options.timestamp_format)
         self.timestamp_fields = frozenset(dataset.timestamp_fields)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from hecharness.errors import HecHarnessError
+
 __all__ = ["GenerateError", "OutputOptionsError", "UnknownDatasetError"]
 
 
-class GenerateError(ValueError):
+class GenerateError(HecHarnessError, ValueError):
     """Bad input to the record generator."""
 
 

@@ -20,20 +20,29 @@ import difflib
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from enum import StrEnum
 from typing import Any
 
 from hecharness.generate.errors import OutputOptionsError
 from hecharness.generate.render import TIMESTAMP_FORMATS
 from hecharness.generate.template import Template, parse_template
 
-__all__ = ["OUTPUT_TYPES", "OutputOptions"]
+__all__ = ["OUTPUT_TYPES", "OutputOptions", "OutputType"]
 
-OUTPUT_TYPES = ("ndjson", "csv")
+
+class OutputType(StrEnum):
+    """A job's `output_type`; each value is the wire string."""
+
+    NDJSON = "ndjson"
+    CSV = "csv"
+
+
+OUTPUT_TYPES = tuple(member.value for member in OutputType)  # plain strings, as TIMESTAMP_FORMATS
 
 # Defaults that depend on output_type, as Logpush documents them.
 _TYPE_DEFAULTS = {
-    "ndjson": {"record_prefix": "{", "record_suffix": "}\n", "field_delimiter": ","},
-    "csv": {"record_prefix": "", "record_suffix": "\n", "field_delimiter": ","},
+    OutputType.NDJSON: {"record_prefix": "{", "record_suffix": "}\n", "field_delimiter": ","},
+    OutputType.CSV: {"record_prefix": "", "record_suffix": "\n", "field_delimiter": ","},
 }
 
 _STRING_KEYS = ("batch_prefix", "batch_suffix", "record_prefix", "record_suffix", "record_delimiter", "field_delimiter", "record_template")

@@ -18,13 +18,25 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from enum import StrEnum
 from typing import Any
 
 import orjson
 
-__all__ = ["TIMESTAMP_FORMATS", "csv_value", "json_value", "timestamp_converter"]
+__all__ = ["TIMESTAMP_FORMATS", "TimestampFormat", "csv_value", "json_value", "timestamp_converter"]
 
-TIMESTAMP_FORMATS = ("unixnano", "unix", "rfc3339", "rfc3339nano")
+
+class TimestampFormat(StrEnum):
+    """How timestamps are written (`timestamp_format`, `timestamps=`); each value is the wire string."""
+
+    UNIXNANO = "unixnano"
+    UNIX = "unix"
+    RFC3339 = "rfc3339"
+    RFC3339NANO = "rfc3339nano"
+
+
+# Plain strings, as click.Choice and error messages show them (an enum member would show its name).
+TIMESTAMP_FORMATS = tuple(member.value for member in TimestampFormat)
 
 _NS = 1_000_000_000
 
@@ -47,13 +59,13 @@ def csv_value(value: Any) -> bytes:
 
 def timestamp_converter(timestamp_format: str) -> Callable[[Any], Any]:
     """A function turning integer nanoseconds into the format's value; other values pass through."""
-    if timestamp_format == "unixnano":
+    if timestamp_format == TimestampFormat.UNIXNANO:
         return _unchanged
-    if timestamp_format == "unix":
+    if timestamp_format == TimestampFormat.UNIX:
         return _unix
-    if timestamp_format == "rfc3339":
+    if timestamp_format == TimestampFormat.RFC3339:
         return _Rfc3339(nano=False)
-    if timestamp_format == "rfc3339nano":
+    if timestamp_format == TimestampFormat.RFC3339NANO:
         return _Rfc3339(nano=True)
     raise ValueError(f"unknown timestamp format {timestamp_format!r}")
 

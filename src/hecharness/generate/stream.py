@@ -19,12 +19,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from hecharness.generate import builders
-from hecharness.generate.blueprint import Blueprint, Plan
+from hecharness.generate.blueprint import Blueprint, Piece, Plan
 from hecharness.generate.catalog import get_dataset
 from hecharness.generate.encode import Encoder
 from hecharness.generate.errors import GenerateError
 from hecharness.generate.options import OutputOptions, check_sample_rate
-from hecharness.generate.timeline import DEFAULT_START, Rate, Reorder, Timeline, seconds_to_ns
+from hecharness.generate.event_times import DEFAULT_START, EventTimes, Rate, Reorder, seconds_to_ns
 
 __all__ = ["DEFAULT_RATE", "batches", "encoded_stream", "records", "timed_records"]
 
@@ -122,7 +122,7 @@ class RecordSource:
         kind, number = self._blueprint.owner[self.dataset.key]
         key = self.dataset.key
         # Every dataset's key is a per-record value today, but a slot-owned key works as well.
-        self._key = (lambda item: item[0][number]) if kind == "dynamic" else (lambda item: item[number + 1].values[key])
+        self._key = (lambda item: item[0][number]) if kind == Piece.DYNAMIC else (lambda item: item[number + 1].values[key])
 
     def __iter__(self) -> Iterator[tuple[float, Any]]:
         return ((available / 1e9, plan) for available, plan in self._timed)
@@ -222,9 +222,9 @@ def _plans(dataset: str, seed: int, count: int | None, start: float, rate: Rate,
         _check_count("count", count, minimum=0)
     check_sample_rate("sample_rate", sample_rate)
     reorder = Reorder(jitter, seed)
-    timeline = Timeline(start, rate)
+    event_times = EventTimes(start, rate)
     source = builders.source(dataset, seed, seconds_to_ns(start))
-    plans: Iterator[Any] = source.plans(timeline.chunks())
+    plans: Iterator[Any] = source.plans(event_times.chunks())
     if sample_rate < 1:
         # Its own random stream, so that the records kept are exactly a subset of the unsampled ones.
         draw = random.Random(f"hecharness:sample:{seed}").random

@@ -50,6 +50,7 @@ from hecharness.hec.tokens import Token
 __all__ = ["admin_app"]
 
 
+# Not a HecHarnessError: control flow inside the admin API, which answers it as an HTTP error.
 class BadRequest(Exception):
     def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)

@@ -42,6 +42,7 @@ KEEP_DECODED = 8 << 20
 _REINFLATE_SLICE = 4096
 
 
+# These three are not HecHarnessErrors: control flow inside the collector, which answers them on the wire.
 class TooLarge(Exception):
     """The body passed the content-length cap (splunkd answers 413 with an HTML page)."""
 

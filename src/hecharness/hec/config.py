@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hecharness.errors import HecHarnessError
 from hecharness.files import read_text
 from hecharness.hec.settings import HECSettings, SettingsError
 from hecharness.hec.tokens import Token
@@ -25,7 +26,7 @@ from hecharness.hec.tokens import Token
 __all__ = ["CollectorConfig", "ConfigError", "load_config", "parse_config"]
 
 
-class ConfigError(ValueError):
+class ConfigError(HecHarnessError, ValueError):
     """A config file that cannot be used; the message names the file, table and key."""
 
 

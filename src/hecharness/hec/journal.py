@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from hecharness.errors import HecHarnessError
 from hecharness.hec.accounting import DeliveryReport, Key, account
 from hecharness.hec.batches import Batch, Event, RequestRecord
 from hecharness.hec.har import journal_har
@@ -26,7 +27,7 @@ from hecharness.hec.har import journal_har
 __all__ = ["Counters", "Journal", "JournalTruncated"]
 
 
-class JournalTruncated(RuntimeError):
+class JournalTruncated(HecHarnessError, RuntimeError):
     """Accounting needs every accepted event, and some were dropped to respect the cap."""
 
 

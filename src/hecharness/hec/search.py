@@ -31,6 +31,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from hecharness.errors import HecHarnessError
 from hecharness.hec.batches import Event
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ _NOT_AUTHENTICATED = {"messages": [{"type": "WARN", "text": "call not properly a
 _INDEX = re.compile(r"^index=(.+)$", re.IGNORECASE)
 
 
-class SearchNotSupported(ValueError):
+class SearchNotSupported(HecHarnessError, ValueError):
     """A search outside the slice the fake answers."""
 
 

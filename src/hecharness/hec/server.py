@@ -38,6 +38,7 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from hecharness.clock import Clock
+from hecharness.errors import HecHarnessError, InvalidArgument
 from hecharness.faults import FaultSet
 from hecharness.hec.accounting import DeliveryReport, Key, account
 from hecharness.hec.admin import admin_app
@@ -62,7 +63,7 @@ ADMIN_LISTENER = "admin"
 T = TypeVar("T")
 
 
-class ServerError(RuntimeError):
+class ServerError(HecHarnessError, RuntimeError):
     """Something raised inside the fake HEC: a bug in the fake or in code a test hooked into it.
 
     The message carries every traceback, oldest first; `tracebacks` has them as a list.
@@ -149,7 +150,7 @@ class FakeHEC:
     ) -> None:
         token_list = [Token(t) if isinstance(t, str) else t for t in (tokens or [new_token_value()])]
         if not token_list:
-            raise ValueError("a fake HEC needs at least one token")
+            raise InvalidArgument("a fake HEC needs at least one token")
         self._initial_tokens = tuple(token_list)
         self.collector = Collector(TokenStore.of(token_list), settings or HECSettings(), clock=clock)
         self.collector.on_configure.append(self._settings_changed)
@@ -165,7 +166,7 @@ class FakeHEC:
         if any(mode != "plain" for mode in self.tls_modes):
             self._make_certificates(tls_names, certs_dir)
         elif client_cert_required:
-            raise ValueError("client certificates need a TLS mode; plain HTTP has none")
+            raise InvalidArgument("client certificates need a TLS mode; plain HTTP has none")
         self._listeners: list[Listener] = []
         self._servers: list[uvicorn.Server] = []
         self._thread: threading.Thread | None = None
@@ -404,7 +405,7 @@ class FakeHEC:
     def _url_of(self, mode: str) -> str:
         urls = self.urls
         if mode not in urls:
-            raise ValueError(f"TLS mode {mode!r} is not served here; served: {', '.join(urls) or 'none (not started)'}")
+            raise InvalidArgument(f"TLS mode {mode!r} is not served here; served: {', '.join(urls) or 'none (not started)'}")
         return urls[mode]
 
     def _make_certificates(self, names: Iterable[str], certs_dir: str | os.PathLike[str] | None) -> None:

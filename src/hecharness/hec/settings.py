@@ -9,6 +9,7 @@ from typing import Any
 
 from hecharness import codes
 from hecharness.codes import HECCode
+from hecharness.errors import HecHarnessError
 from hecharness.tls import DEFAULT_TLS_PROFILE, TLS_PROFILES
 
 __all__ = [
@@ -74,7 +75,7 @@ FLAVORS = tuple(flavor.value for flavor in Flavor)
 CLOUD_MAX_CONTENT_LENGTH = 5_242_881
 
 
-class SettingsError(ValueError):
+class SettingsError(HecHarnessError, ValueError):
     """A setting with a bad name or value; the message names it."""
 
 

@@ -19,11 +19,13 @@ from typing import Any
 
 from hecharness import codes
 from hecharness.codes import HECCode
+from hecharness.errors import InvalidArgument
 from hecharness.masking import mask_token
 
 __all__ = ["Token", "TokenStore", "Rejected", "new_token_value"]
 
 
+# Not a HecHarnessError: control flow inside the collector, which answers it on the wire.
 class Rejected(Exception):
     """A request refused with a Splunk reply code; the collector turns it into the wire answer."""
 
@@ -59,9 +61,9 @@ class Token:
 
     def __post_init__(self) -> None:
         if not isinstance(self.value, str) or not self.value.strip() or self.value != self.value.strip():
-            raise ValueError(f"a token value must be a non-empty string without surrounding spaces, got {self.value!r}")
+            raise InvalidArgument(f"a token value must be a non-empty string without surrounding spaces, got {self.value!r}")
         if any(ch.isspace() for ch in self.value):
-            raise ValueError(f"token value {mask_token(self.value)!r} contains white space, which no header can carry")
+            raise InvalidArgument(f"token value {mask_token(self.value)!r} contains white space, which no header can carry")
         object.__setattr__(self, "indexes", tuple(self.indexes))
         if not self.name:
             object.__setattr__(self, "name", f"token-{self.value[:8]}")
@@ -90,18 +92,18 @@ class Token:
         known = {f for f in cls.__dataclass_fields__}
         unknown = sorted(set(settings) - known)
         if unknown:
-            raise ValueError(f"unknown token setting {unknown[0]!r}; known: {', '.join(sorted(known))}")
+            raise InvalidArgument(f"unknown token setting {unknown[0]!r}; known: {', '.join(sorted(known))}")
         if "value" not in settings:
-            raise ValueError("a token needs a 'value'")
+            raise InvalidArgument("a token needs a 'value'")
         for flag in ("enabled", "ack", "query_auth"):
             if flag in settings and not isinstance(settings[flag], bool):
-                raise ValueError(f"token setting {flag!r} must be true or false, got {settings[flag]!r}")
+                raise InvalidArgument(f"token setting {flag!r} must be true or false, got {settings[flag]!r}")
         indexes = settings.get("indexes", ())
         if not isinstance(indexes, (list, tuple)) or not all(isinstance(i, str) for i in indexes):
-            raise ValueError(f"token setting 'indexes' must be a list of index names, got {indexes!r}")
+            raise InvalidArgument(f"token setting 'indexes' must be a list of index names, got {indexes!r}")
         for text in ("value", "name", "default_index", "default_source", "default_sourcetype"):
             if text in settings and settings[text] is not None and not isinstance(settings[text], str):
-                raise ValueError(f"token setting {text!r} must be a string, got {settings[text]!r}")
+                raise InvalidArgument(f"token setting {text!r} must be a string, got {settings[text]!r}")
         return cls(**settings)
 
 

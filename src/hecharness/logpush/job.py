@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from hecharness.destination import Destination, DestinationError, parse_destination
+from hecharness.errors import HecHarnessError
 from hecharness.generate import Encoder, GenerateError, OutputOptions
 
 __all__ = [
@@ -80,7 +81,7 @@ class ApiFlavor(StrEnum):
     IBM = "ibm"  # IBM CIS resells Logpush with its own dataset names and fewer fields
 
 
-class JobError(ValueError):
+class JobError(HecHarnessError, ValueError):
     """A job field Logpush would refuse; `field` names it and the message gives the allowed values."""
 
     def __init__(self, field: str, message: str) -> None:

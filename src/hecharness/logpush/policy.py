@@ -19,10 +19,12 @@ import random
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from hecharness.errors import HecHarnessError
+
 __all__ = ["RetryPolicy", "POLICIES", "get_policy", "PolicyError"]
 
 
-class PolicyError(ValueError):
+class PolicyError(HecHarnessError, ValueError):
     """A policy name or setting that cannot be used; the message names it."""
 
 

@@ -40,6 +40,7 @@ from typing import Any
 
 from hecharness import preflight
 from hecharness.clock import Clock, RealClock, VirtualClock
+from hecharness.errors import HecHarnessError, InvalidArgument
 from hecharness.generate import Encoder, OutputOptions, RecordSource, get_dataset
 from hecharness.logpush.batching import DEFAULT_GZIP_LEVEL, Batcher, UploadBatch
 from hecharness.logpush.job import ApiError, JobError, LogpushJob, envelope
@@ -52,7 +53,7 @@ _PREPARE_STEP = 500  # records batched between looks at the uploads in flight
 _DESTINATION_POLL = 0.01  # wall seconds between looks at a virtual clock's sleepers during uploads
 
 
-class ValidationRefused(Exception):
+class ValidationRefused(HecHarnessError):
     """The destination failed the validation push; `envelope` is the API's refusal."""
 
     def __init__(self, cause: str) -> None:
@@ -218,9 +219,9 @@ class LogpushSimulator:
         progress: Callable[[Metrics], None] | None = None,
     ) -> None:
         if not isinstance(concurrency, int) or concurrency < 1:
-            raise ValueError(f"concurrency must be a whole number >= 1, got {concurrency!r}")
+            raise InvalidArgument(f"concurrency must be a whole number >= 1, got {concurrency!r}")
         if not 0 <= compress_level <= 9:
-            raise ValueError(f"compress_level must be 0 to 9, got {compress_level!r}")
+            raise InvalidArgument(f"compress_level must be 0 to 9, got {compress_level!r}")
         self.job = _as_job(job, any_port, allow_http)
         self.clock = clock or RealClock()
         self.policy = get_policy(policy)
@@ -314,7 +315,7 @@ class LogpushSimulator:
     async def run(self, until: float | None = None) -> Report:
         """Run until every record is uploaded or dropped, or until `until` logical seconds after the start."""
         if until is None and self._endless:
-            raise ValueError("an endless record stream needs run(until=...): give count= or until=")
+            raise InvalidArgument("an endless record stream needs run(until=...): give count= or until=")
         deadline = None if until is None else self._started_at + until
         try:
             while True:

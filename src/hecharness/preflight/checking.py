@@ -8,6 +8,7 @@ import ssl
 import httpx
 
 from hecharness.destination import Destination
+from hecharness.errors import InvalidArgument
 from hecharness.preflight.answers import HEALTH_PATH, SAMPLE_RECORD, Answer, judge_health, judge_post, send
 from hecharness.preflight.certificate import CertificateFacts, diagnose
 from hecharness.preflight.failures import Diagnosis, StepFailed
@@ -48,12 +49,12 @@ def check(
     if is_destination_conf(destination_or_url):
         given = [name for name, value in (("token", token), ("channel", channel), ("sourcetype", sourcetype)) if value is not None]
         if given:
-            raise ValueError(
+            raise InvalidArgument(
                 f"{', '.join(given)} cannot be combined with a splunk:// destination, which carries its own; "
                 "they go with the URL form"
             )
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
-        raise ValueError(f"timeout must be a number of seconds above 0, got {timeout!r}")
+        raise InvalidArgument(f"timeout must be a number of seconds above 0, got {timeout!r}")
     ca = None if cafile is None else os.fspath(cafile)
     chain_trust = trust_context(ca, check_hostname=False)  # first, so a bad cafile is refused before any step
     trust_name = "the system's trusted CAs" if ca is None else f"the CAs in {ca}"

@@ -90,6 +90,7 @@ class Diagnosis:
     fix: str
 
 
+# Not a HecHarnessError: control flow inside a check, which turns it into the step's diagnosis.
 class StepFailed(Exception):
     """Raised by a step to end the check; `details` are added to the step's own lines."""
 

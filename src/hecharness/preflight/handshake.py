@@ -17,6 +17,7 @@ from dataclasses import replace
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
+from hecharness.errors import InvalidArgument
 from hecharness.preflight.certificate import SPLUNK_DEFAULT_CA, CertificateFacts, Check, name_text, read_facts
 from hecharness.preflight.failures import TIMEOUT, TLS_HANDSHAKE, StepFailed
 from hecharness.preflight.network import Address, connect
@@ -37,9 +38,9 @@ def trust_context(cafile: str | None, *, check_hostname: bool = True) -> ssl.SSL
     try:
         context = ssl.create_default_context(cafile=cafile)
     except ssl.SSLError as error:
-        raise ValueError(f"{cafile} holds no usable CA certificate ({error.reason or error})") from None
+        raise InvalidArgument(f"{cafile} holds no usable CA certificate ({error.reason or error})") from None
     except OSError as error:
-        raise ValueError(f"cannot read CA file {cafile}: {error.strerror or error}") from None
+        raise InvalidArgument(f"cannot read CA file {cafile}: {error.strerror or error}") from None
     context.check_hostname = check_hostname
     return context
 

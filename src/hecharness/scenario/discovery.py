@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from hecharness.errors import HecHarnessError
 from hecharness.scenario.definition import Scenario
 from hecharness.scenario.text import clip
 
@@ -38,15 +39,15 @@ __all__ = [
 BUILTIN = Path(__file__).resolve().parent.parent / "scenarios"
 
 
-class ScenarioNotFound(LookupError):
+class ScenarioNotFound(HecHarnessError, LookupError):
     """A name matched no scenario; the message lists the known ones."""
 
 
-class NoScenarios(FileNotFoundError):
+class NoScenarios(HecHarnessError, FileNotFoundError):
     """A directory given for scenarios is missing, or holds no scenario files."""
 
 
-class ScenarioFileError(Exception):
+class ScenarioFileError(HecHarnessError):
     """A scenario file could not be loaded; the message names the file, the line and the bad value."""
 
     def __init__(self, source: str, problem: str) -> None:

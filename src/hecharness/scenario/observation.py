@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from hecharness.destination import PROBE_BODY
+from hecharness.errors import HecHarnessError
 from hecharness.generate import get_dataset
 from hecharness.hec import DeliveryReport, Event, Journal, RequestRecord
 from hecharness.hec.accounting import account, key_function, payload_of, records_among
@@ -28,7 +29,7 @@ __all__ = ["Observation", "JobState", "CommandResult", "NotObserved"]
 _NOT_RECORDS = (PROBE_BODY,)
 
 
-class NotObserved(Exception):
+class NotObserved(HecHarnessError):
     """An expectation asked for something this run cannot show (e.g. retries of an external command)."""
 
 

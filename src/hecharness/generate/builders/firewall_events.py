@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 
 from hecharness.generate.blueprint import Blueprint, Plan, Slot
 from hecharness.generate.builders.http_requests import _ORIGIN_STATUS, RayIds, _pick, _security, category
-from hecharness.generate.builders.world import PERSONAS, World
+from hecharness.generate.builders.world import PERSONAS, Persona, World
 from hecharness.generate.catalog import get_dataset
 from hecharness.generate.pools import Pools
 
@@ -42,7 +42,7 @@ VERDICT_FIELDS = (
 )
 DYNAMIC_FIELDS = ("RayID", "Datetime", "OriginatorRayID")
 
-FIREWALL_TRAFFIC = {"human": 0.35, "bot": 0.05, "script": 0.25, "scanner": 0.35}
+FIREWALL_TRAFFIC = {Persona.HUMAN: 0.35, Persona.BOT: 0.05, Persona.SCRIPT: 0.25, Persona.SCANNER: 0.35}
 _ACTIONS = {"skip": "bypass"}
 _TERMINATING = {"block", "managedChallenge", "challenge", "jschallenge"}
 _SOLVED = {"managedChallengeNonInteractiveSolved"}
@@ -86,7 +86,7 @@ def _request_values(r) -> dict:
     }
 
 
-def _verdict(world: World, persona: str, kind: str, rulesets: dict[str, str]) -> tuple[dict, bool]:
+def _verdict(world: World, persona: Persona, kind: str, rulesets: dict[str, str]) -> tuple[dict, bool]:
     rng = world.pools.rng
     for _ in range(1000):
         matches, terminating, _ = _security(world, persona, kind)

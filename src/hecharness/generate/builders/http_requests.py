@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from hecharness.generate.blueprint import Blueprint, Plan, Slot
-from hecharness.generate.builders.world import ATTACKS, CONTENT_TYPES, HTTP_TRAFFIC, PERSONAS, STATIC_KINDS, World
+from hecharness.generate.builders.world import ATTACKS, CONTENT_TYPES, HTTP_TRAFFIC, PERSONAS, STATIC_KINDS, Persona, World
 from hecharness.generate.catalog import get_dataset
 from hecharness.generate.pools import Pools
 
@@ -96,7 +96,7 @@ _MATCHED_VAR = {"sqli": "http.request.uri.query", "xss": "http.request.uri.query
 
 
 @dataclass(frozen=True)
-class Outcome:
+class RequestOutcome:
     origin: bool  # whether the origin was contacted
     duration_ns: int
 
@@ -125,12 +125,12 @@ def build(seed: int, start_ns: int, sizes: tuple[int, int] = (2000, 100)) -> tup
     for persona in PERSONAS:
         # Pools stay small enough for their pre-rendered fragments to sit in CPU cache; the
         # combinations of client x request x outcome still run into the hundreds of millions.
-        count = {"human": 1000, "bot": 200, "script": 300, "scanner": 400}[persona]
+        count = {Persona.HUMAN: 1000, Persona.BOT: 200, Persona.SCRIPT: 300, Persona.SCANNER: 400}[persona]
         request_pools[persona] = [requests.add(*_request_values(world, world.request(persona))) for _ in range(count)]
     outcome_pools: dict[tuple[str, str], list] = {}
     for persona, entries in request_pools.items():
         for kind in sorted({entry.meta.kind for entry in entries}):
-            size = sizes[1] if persona == "human" else sizes[1] // 2
+            size = sizes[1] if persona == Persona.HUMAN else sizes[1] // 2
             outcome_pools[(persona, kind)] = [outcomes.add(*_outcome(world, persona, kind, day)) for _ in range(size)]
     blueprint = Blueprint(get_dataset("http_requests"), (clients, requests, outcomes), DYNAMIC_FIELDS)
     return blueprint, world, {"requests": request_pools, "outcomes": outcome_pools}
@@ -181,12 +181,12 @@ def _request_values(world: World, r) -> tuple[dict, RequestMeta]:
     return values, RequestMeta(r.kind, r.kind == "subrequest", rng.choice(site.origins))
 
 
-def _security(world: World, persona: str, kind: str) -> tuple[list, object, str | None]:
+def _security(world: World, persona: Persona, kind: str) -> tuple[list, object, str | None]:
     """Matched rules as (action, rule) pairs, the terminating rule, and its action."""
     rng = world.pools.rng
     roll = rng.random() * 100
     attack = kind if kind in ATTACKS else None
-    if persona == "human":
+    if persona == Persona.HUMAN:
         if roll < 1.2:
             rule = rng.choice(world.custom_rules[1:2])
             return [("managedChallenge", rule)], rule, "managedChallenge"
@@ -201,9 +201,9 @@ def _security(world: World, persona: str, kind: str) -> tuple[list, object, str 
         if kind == "write" and roll < 6:
             return [("log", world.custom_rules[4])], None, None
         return [], None, None
-    if persona == "bot":
+    if persona == Persona.BOT:
         return ([("skip", world.custom_rules[0])], None, None) if roll < 10 else ([], None, None)
-    if persona == "script":
+    if persona == Persona.SCRIPT:
         if roll < 15:
             return [("managedChallenge", world.bot_rule)], world.bot_rule, "managedChallenge"
         if roll < 27:
@@ -228,22 +228,22 @@ def _security(world: World, persona: str, kind: str) -> tuple[list, object, str 
     return [], None, None
 
 
-def _scores(world: World, persona: str, kind: str) -> tuple[int, int, int, int]:
+def _scores(world: World, persona: Persona, kind: str) -> tuple[int, int, int, int]:
     rng = world.pools.rng
     clean = lambda: rng.randint(70, 99)  # noqa: E731
     sqli, xss, rce = clean(), clean(), clean()
-    axis = ATTACKS.get(kind) if persona == "scanner" else None
+    axis = ATTACKS.get(kind) if persona == Persona.SCANNER else None
     if axis == "sqli":
         sqli = rng.randint(1, 15)
     elif axis == "xss":
         xss = rng.randint(1, 15)
     elif axis == "rce":
         rce = rng.randint(1, 15)
-    overall = min(sqli, xss, rce) if axis else rng.randint(30, 99) if persona == "scanner" else rng.randint(60, 99)
+    overall = min(sqli, xss, rce) if axis else rng.randint(30, 99) if persona == Persona.SCANNER else rng.randint(60, 99)
     return overall, sqli, xss, rce
 
 
-def _outcome(world: World, persona: str, kind: str, day_seconds: int) -> tuple[dict, Outcome]:
+def _outcome(world: World, persona: Persona, kind: str, day_seconds: int) -> tuple[dict, RequestOutcome]:
     rng = world.pools.rng
     group = category(kind)
     matches, terminating, action = _security(world, persona, kind)
@@ -328,7 +328,7 @@ def _outcome(world: World, persona: str, kind: str, day_seconds: int) -> tuple[d
         "WAFRCEAttackScore": rce, "WAFSQLiAttackScore": sqli, "WAFXSSAttackScore": xss,
     }
     contacted = not blocked and cache not in _FROM_CACHE
-    return values, Outcome(contacted, duration_ns)
+    return values, RequestOutcome(contacted, duration_ns)
 
 
 def _pick(rng, table: dict):

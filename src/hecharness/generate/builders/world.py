@@ -17,12 +17,22 @@ from __future__ import annotations
 
 import urllib.parse
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from hecharness.generate.pools import COLOS, METROS, Agent, Colo, Metro, Network, Pools
 
-__all__ = ["ATTACKS", "Client", "Request", "Rule", "Site", "World"]
+__all__ = ["ATTACKS", "Client", "Persona", "Request", "Rule", "Site", "World"]
 
-PERSONAS = ("human", "bot", "script", "scanner")
+class Persona(StrEnum):
+    """Who a client is (the module's docstring says what each means)."""
+
+    HUMAN = "human"
+    BOT = "bot"
+    SCRIPT = "script"
+    SCANNER = "scanner"
+
+
+PERSONAS = tuple(Persona)
 
 # Request kinds: what was asked for decides cacheability, content type and size.
 STATIC_KINDS = ("js", "css", "png", "jpg", "webp", "svg", "woff2", "ico")
@@ -34,7 +44,7 @@ CONTENT_TYPES = {
 }
 
 # Share of requests per persona on a typical zone.
-HTTP_TRAFFIC = {"human": 0.82, "bot": 0.07, "script": 0.07, "scanner": 0.04}
+HTTP_TRAFFIC = {Persona.HUMAN: 0.82, Persona.BOT: 0.07, Persona.SCRIPT: 0.07, Persona.SCANNER: 0.04}
 
 # Attack kinds and the WAF sub-score each one drives down.
 ATTACKS = {
@@ -50,7 +60,7 @@ _TLS12 = ("ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE
 
 @dataclass
 class Client:
-    persona: str
+    persona: Persona
     ip: str
     network: Network
     metro: Metro
@@ -146,7 +156,7 @@ class World:
         self.site_weights = [0.7, 0.2, 0.1]
         self.callback_hosts = [f"{pools.word()}.{pools.fake.tld()}" for _ in range(5)]
         self._fingerprints: dict[tuple[str, str], tuple[str, str, dict]] = {}
-        share = {"human": 0.80, "bot": 0.05, "script": 0.08, "scanner": 0.07}
+        share = {Persona.HUMAN: 0.80, Persona.BOT: 0.05, Persona.SCRIPT: 0.08, Persona.SCANNER: 0.07}
         self.clients = [self._client(persona) for persona in PERSONAS for _ in range(max(20, int(clients * share[persona])))]
         self.managed_rules = self._managed_rules()
         self.custom_rules = [
@@ -176,21 +186,21 @@ class World:
             totals[client.persona] = totals.get(client.persona, 0.0) + weight
         return [traffic[c.persona] * w / totals[c.persona] for c, w in zip(self.clients, raw)]
 
-    def _client(self, persona: str) -> Client:
+    def _client(self, persona: Persona) -> Client:
         pools, rng = self.pools, self.pools.rng
         metro = pools.metro()
         network = pools.eyeball_network(metro.country)
         ip_class = "noRecord"
-        if persona == "human":
+        if persona == Persona.HUMAN:
             agent = pools.browser()
             ip = pools.client_ip(0.3)
             ip_class = rng.choices(("noRecord", "unknown", "allowlist", "tor", "badHost"), (90, 6, 2, 1, 1))[0]
-        elif persona == "bot":
+        elif persona == Persona.BOT:
             agent, network = pools.verified_bot()
             metro = rng.choice(self._metros_in(network.country))
             ip = pools.ipv4()
             ip_class = "monitoringService" if agent.bot_category == "Monitoring & Analytics" else "searchEngine"
-        elif persona == "script":
+        elif persona == Persona.SCRIPT:
             agent = pools.script()
             if rng.random() < 0.6:
                 network = pools.hosting_network()
@@ -204,7 +214,7 @@ class World:
             ip = pools.ipv4()
             ip_class = rng.choices(("scan", "badHost", "tor", "noRecord"), (50, 25, 10, 15))[0]
         colo = COLOS[metro.colo]
-        scheme = "https" if persona != "scanner" or rng.random() < 0.7 else "http"
+        scheme = "https" if persona != Persona.SCANNER or rng.random() < 0.7 else "http"
         if scheme == "http":
             tls_protocol, tls_cipher, ja3, ja4, signals = "none", "NONE", "", "", {}
         else:
@@ -221,7 +231,7 @@ class World:
         if scheme == "http":
             http_protocol = "HTTP/1.1"
         score, source, tags, ids, detection_tags, js = self._bot_facts(persona, agent)
-        mtls = rng.random() < 0.01 and persona == "script"
+        mtls = rng.random() < 0.01 and persona == Persona.SCRIPT
         return Client(
             persona=persona, ip=ip, network=network, metro=metro, colo=colo, agent=agent, ip_class=ip_class,
             scheme=scheme, http_protocol=http_protocol, tls_protocol=tls_protocol, tls_cipher=tls_cipher,
@@ -263,14 +273,14 @@ class World:
             cache[key] = (pools.hex(32), ja4, signals)
         return cache[key]
 
-    def _bot_facts(self, persona: str, agent: Agent) -> tuple[int, str, list, list, list, str]:
+    def _bot_facts(self, persona: Persona, agent: Agent) -> tuple[int, str, list, list, list, str]:
         rng = self.pools.rng
-        if persona == "human":
+        if persona == Persona.HUMAN:
             return (rng.randint(30, 99), rng.choices(("Machine Learning", "Behavioral Analysis", "JS Fingerprinting"), (80, 15, 5))[0],
                     [], [], [], rng.choices(("passed", "missing"), (75, 25))[0])
-        if persona == "bot":
+        if persona == Persona.BOT:
             return 1, "Verified Bot", [agent.bot_tag], [], [], "missing"
-        if persona == "script":
+        if persona == Persona.SCRIPT:
             ids = [rng.choice((201326592, 50331651, 33554436))] if rng.random() < 0.4 else []
             return (rng.randint(1, 29), rng.choices(("Heuristics", "Machine Learning"), (40, 60))[0], [],
                     ids, ["automated_client"] if ids else [], rng.choice(("missing", "failed")))
@@ -294,19 +304,19 @@ class World:
     def site(self) -> Site:
         return self.pools.rng.choices(self.sites, self.site_weights)[0]
 
-    def request(self, persona: str) -> Request:
+    def request(self, persona: Persona) -> Request:
         rng = self.pools.rng
-        if persona == "human":
+        if persona == Persona.HUMAN:
             kind = rng.choices(("static", "page", "api", "write", "subrequest"), (44, 30, 17, 7, 2))[0]
-        elif persona == "bot":
+        elif persona == Persona.BOT:
             kind = rng.choices(("crawl", "page", "static", "health"), (25, 45, 15, 15))[0]
-        elif persona == "script":
+        elif persona == Persona.SCRIPT:
             kind = rng.choices(("api", "write", "page"), (65, 20, 15))[0]
         else:
             kind = rng.choices(list(ATTACKS), (14, 10, 10, 8, 10, 18, 14, 16))[0]
         return self._request(kind, persona)
 
-    def _request(self, kind: str, persona: str) -> Request:
+    def _request(self, kind: str, persona: Persona) -> Request:
         pools, rng = self.pools, self.pools.rng
         site = self.site()
         host, method, query, referer = site.hosts["www"], "GET", "", ""
@@ -335,7 +345,7 @@ class World:
             elif rng.random() < 0.15:
                 query = rng.choice(("utm_source=google&utm_medium=cpc", "utm_source=newsletter", "ref=home", f"page={rng.randint(2, 9)}"))
             referer = rng.choice(("", "https://www.google.com/", f"https://{site.hosts['www']}/", "https://www.bing.com/", "https://t.co/"))
-            if persona == "human" and rng.random() < 0.5:
+            if persona == Persona.HUMAN and rng.random() < 0.5:
                 cookies = {"session": pools.hex(24)}
         elif kind in ("api", "write", "subrequest"):
             host = site.hosts["api"] if rng.random() < 0.8 else site.hosts["app"]
@@ -348,7 +358,7 @@ class World:
                 size = rng.randint(600, 12000)
             elif rng.random() < 0.4:
                 query = f"page={rng.randint(1, 50)}&limit={rng.choice((10, 20, 50, 100))}"
-            if persona == "human":
+            if persona == Persona.HUMAN:
                 requested_with = "XMLHttpRequest" if rng.random() < 0.3 else ""
                 referer = f"https://{site.hosts['app']}/"
             if kind == "subrequest":
@@ -361,7 +371,7 @@ class World:
             path, query, method = self._attack(kind, site)
             if kind in ("wordpress", "secrets", "probe"):
                 host = rng.choice((site.hosts["www"], site.hosts["apex"]))
-        if persona == "human" and kind in ("page", "static") and rng.random() < 0.2:
+        if persona == Persona.HUMAN and kind in ("page", "static") and rng.random() < 0.2:
             headers = {"accept-language": "en-US,en;q=0.9"}
         request = Request(kind=kind, host=host, zone=site.zone, method=method, path=path, query=query, referer=referer,
                           request_bytes=size, source=source, requested_with=requested_with, cookies=cookies, headers=headers)

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from hecharness.generate.errors import GenerateError
 
-__all__ = ["DEFAULT_START", "Rate", "Reorder", "Timeline", "seconds_to_ns"]
+__all__ = ["DEFAULT_START", "EventTimes", "Rate", "Reorder", "seconds_to_ns"]
 
 # Fixed so that seeded streams are reproducible; it matches hecharness.clock.VirtualClock's start.
 DEFAULT_START = 1_700_000_000.0
@@ -43,7 +43,7 @@ def seconds_to_ns(seconds: float) -> int:
     return int(Decimal(repr(seconds)) * _NS) if isinstance(seconds, float) else seconds * _NS
 
 
-class Timeline:
+class EventTimes:
     """Event times for records 0, 1, 2, ... of a stream."""
 
     def __init__(self, start: float, rate: Rate) -> None:
