@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import ssl
-import os
 import signal
 import threading
 from pathlib import Path
@@ -14,7 +12,7 @@ import click
 from hecharness.cli.group import main
 from hecharness.cli.exits import epilog
 from hecharness.cli.output import OutputFile
-from hecharness.cli.serve import _remove_ready_file as remove_ready_file  # only the file this process wrote
+from hecharness.cli.ready import remove_ready_file, write_ready_file
 from hecharness.hec.server import is_loopback
 from hecharness.record import RecordingProxy
 from hecharness.tls import TLS_MODES
@@ -71,7 +69,7 @@ def record(
         signal.signal(sig, lambda *_: stop.set())
     try:
         if ready_file is not None:
-            _write_ready(ready_file, {"url": proxy.url, "upstream": proxy.upstream, "ca_bundle": str(proxy.ca_path) if proxy.ca_path else None})
+            write_ready_file(ready_file, {"url": proxy.url, "upstream": proxy.upstream, "ca_bundle": str(proxy.ca_path) if proxy.ca_path else None})
         click.echo("Ctrl-C to stop and write the capture", err=True)
         seen = 0
         while not stop.wait(0.2):
@@ -115,10 +113,3 @@ def _log_new(proxy: RecordingProxy, seen: int) -> int:
         line = f"{request['method']} {request['url']} {response['status'] or 'no answer'}"
         click.echo(line + (f" code={code}" if code is not None else "") + (f" ({item['comment']})" if "comment" in item else ""), err=True)
     return len(entries)
-
-
-def _write_ready(path: Path, data: dict[str, object]) -> None:
-    data = {**data, "pid": os.getpid()}
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(data, indent=2))
-    os.replace(temporary, path)  # readers never see a half-written file

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import errno
-import json
 import logging
-import os
 import signal
-import sys
 import threading
 from pathlib import Path
 
@@ -16,6 +13,7 @@ import click
 from hecharness.cli.exits import epilog
 from hecharness.cli.group import main
 from hecharness.cli.output import OutputFile
+from hecharness.cli.ready import remove_ready_file, write_ready_file
 from hecharness.errors import HecHarnessError
 from hecharness.faults import Fault, FaultSpecError, load_plan, parse_fault
 from hecharness.hec import FakeHEC, HECSettings, Token
@@ -179,7 +177,7 @@ def serve(
     finally:
         hec.stop()
         if ready_file is not None:
-            _remove_ready_file(ready_file)
+            remove_ready_file(ready_file)
     click.echo(f"stopped; {hec.journal.counters.requests} requests, {hec.journal.counters.events} events", err=True)
 
 
@@ -225,8 +223,8 @@ def _request_logger(show_tokens: bool):
 
 
 def _write_ready_file(path: Path, hec: FakeHEC) -> None:
-    # The ready file hands tokens to other processes, so it holds them in full and is private.
-    data = {
+    # The ready file hands tokens to other processes, so it holds them in full (and is private).
+    write_ready_file(path, {
         "url": hec.url,
         "urls": hec.urls,
         "ca_bundle": str(hec.ca_path) if hec.ca_path is not None else None,
@@ -234,19 +232,6 @@ def _write_ready_file(path: Path, hec: FakeHEC) -> None:
         "client_key": str(hec.certificates.client_key) if hec.client_cert_required and hec.certificates else None,
         "admin_url": hec.admin_url,
         "tokens": [token.describe(show_value=True) for token in hec.tokens.all()],
-        "pid": os.getpid(),
-    }
-    temporary = path.with_name(path.name + ".tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        json.dump(data, handle, indent=2)
-    os.replace(temporary, path)  # readers never see a half-written file
+    })
 
 
-def _remove_ready_file(path: Path) -> None:
-    # Only the file this process wrote: another serve may have taken the name over since.
-    try:
-        if json.loads(path.read_text()).get("pid") == os.getpid():
-            path.unlink()
-    except (OSError, ValueError, AttributeError):
-        pass

@@ -437,12 +437,12 @@ class FakeHEC:
                     context.sni_callback = self._handshake_guard(mode)
                     TLS_PROFILES[self.settings.tls_profile].apply(context)
                 port = self.port if index == 0 else 0
-                listener = Listener(mode, _bind_socket(self.host, port), app, context, self.collector)
+                listener = Listener(mode, bind_socket(self.host, port), app, context, self.collector)
                 listeners.append(listener)
             if self.admin_port is not None:
                 admin_host = self.host if self.host in (LOOPBACK, "::1", "localhost") else LOOPBACK
                 admin = admin_app(self.collector, admin_token=self.admin_token)
-                listeners.append(Listener(ADMIN_LISTENER, _bind_socket(admin_host, self.admin_port), admin))
+                listeners.append(Listener(ADMIN_LISTENER, bind_socket(admin_host, self.admin_port), admin))
         except OSError:
             for listener in listeners:  # a port that is taken must not leave the others bound
                 listener.socket.close()
@@ -542,7 +542,8 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _bind_socket(host: str, port: int) -> socket.socket:
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on host:port (IPv6 if the host is), inheritable, with a one-line error naming the address."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
