@@ -9,10 +9,11 @@ from pathlib import Path
 
 import click
 
-from hecharness.cli.group import main
 from hecharness.cli.exits import epilog
+from hecharness.cli.group import main
 from hecharness.cli.output import OutputFile
 from hecharness.cli.ready import remove_ready_file, write_ready_file
+from hecharness.errors import HecHarnessError
 from hecharness.hec.server import is_loopback
 from hecharness.record import RecordingProxy
 from hecharness.tls import TLS_MODES
@@ -58,7 +59,7 @@ def record(
         proxy = RecordingProxy(upstream, host=host, port=port, tls=tls, tls_names=tls_names, verify=verify, show_token=show_token)
     except OSError as error:
         raise click.BadParameter(error.strerror or str(error), param_hint="--listen") from None
-    except ValueError as error:
+    except HecHarnessError as error:
         raise click.BadParameter(str(error), param_hint="--tls") from None
     proxy.start()
     click.echo(f"recording proxy on {proxy.url}, forwarding to {proxy.upstream}")

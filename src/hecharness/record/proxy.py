@@ -33,6 +33,7 @@ from hecharness.har import Answer, archive, entry
 # The fake's own binding: the same error text for a port that is taken, the same backlog.
 from hecharness.hec.server import bind_socket
 from hecharness.masking import mask_authorization, mask_token
+from hecharness.errors import InvalidArgument
 from hecharness.tls import CertificateAuthority, CertificateFiles, parse_modes
 
 __all__ = ["RecordingProxy"]
@@ -62,7 +63,7 @@ class RecordingProxy:
     ) -> None:
         modes = parse_modes(tls)
         if len(modes) != 1:
-            raise ValueError(f"the proxy listens in one TLS mode, got {tls!r}")
+            raise InvalidArgument(f"the proxy listens in one TLS mode, got {tls!r}")
         mode = modes[0]
         self.upstream = upstream.rstrip("/")
         self.tls = mode
