@@ -29,11 +29,11 @@ import orjson
 import uvicorn
 from starlette.types import Receive, Scope, Send
 
+from hecharness.errors import InvalidArgument
 from hecharness.har import Answer, archive, entry
 # The fake's own binding: the same error text for a port that is taken, the same backlog.
 from hecharness.hec.server import bind_socket
 from hecharness.masking import mask_authorization, mask_token
-from hecharness.errors import InvalidArgument
 from hecharness.tls import CertificateAuthority, CertificateFiles, parse_modes
 
 __all__ = ["RecordingProxy"]
