@@ -21,13 +21,13 @@ test: install
 scenario: install
 	$(BIN)/hecharness scenario run $(NAME)
 
-# The collector benchmark drives its servers with wrk (Debian's package), installed here if missing.
+# The collector benchmark drives its servers with wrk, and the live page's with Debian's Chromium: installed here if missing.
 bench: install
-	@command -v wrk >/dev/null 2>&1 || { \
+	@command -v wrk >/dev/null 2>&1 && command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get install -y wrk || { apt-get update && apt-get install -y wrk; }; \
+	    apt-get install -y wrk chromium chromium-driver || { apt-get update && apt-get install -y wrk chromium chromium-driver; }; \
 	  else \
-	    echo "wrk is missing: install it (Debian/Ubuntu: sudo apt-get install wrk), then run make bench again" >&2; \
+	    echo "wrk or chromium is missing: install them (Debian/Ubuntu: sudo apt-get install wrk chromium chromium-driver), then run make bench again" >&2; \
 	    exit 1; \
 	  fi; }
 	$(BIN)/python bench/run.py $(NAME)
