@@ -51,7 +51,7 @@ def test_each_error_keeps_the_builtin_base_its_callers_catch():
     from hecharness.hec.journal import JournalTruncated
     from hecharness.hec.server import ServerError
     from hecharness.logpush import DestinationError, JobError
-    from hecharness.scenario.discover import NoScenarios, ScenarioNotFound
+    from hecharness.scenario.discovery import NoScenarios, ScenarioNotFound
 
     assert issubclass(JobError, ValueError) and issubclass(DestinationError, ValueError)
     assert issubclass(GenerateError, ValueError)
