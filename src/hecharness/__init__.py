@@ -55,9 +55,9 @@ def __getattr__(name: str) -> Any:
         module = _FACE[name]
     except KeyError:
         raise AttributeError(f"module 'hecharness' has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # from now on a plain attribute
-    return value
+    # Not cached: pytester's in-process runs drop the modules a run imported, and a cached class would then
+    # be another copy than the one its own module hands out (hecharness.testing does the same, for that reason).
+    return getattr(importlib.import_module(module), name)
 
 
 def __dir__() -> list[str]:
