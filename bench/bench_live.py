@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_collector as collector_bench  # noqa: E402 - wrk, its Lua script and the bodies
 
-ROUNDS = 5
+ROUNDS = 9
 QUIET_BUDGET_S = 60  # at most this long, over the whole run, waiting for other work to calm down
 DURATION_S = 5
 WARMUP_S = 1
