@@ -87,3 +87,21 @@ def test_a_timeline_needs_a_sender_whose_driver_runs_over_time() -> None:
     assert driver_for(Logpush()).over_time and not driver_for(Preflight()).over_time
     with pytest.raises(ValueError, match="runs over time, not in-process"):
         Scenario("brief", "Too brief for a timeline.", sender=InProcess(), expect=[expect.delivered("all")], timeline=[at(1, clear_faults())])
+
+
+def test_abandon_all_ends_what_each_kind_started_outside_the_process(monkeypatch) -> None:
+    from hecharness.scenario import sender
+
+    abandoned = []
+
+    class Starts:  # a driver that starts programs defines abandon()
+        def abandon(self) -> None:
+            abandoned.append("starts")
+
+    class Keeps:  # one that starts nothing outside the process need not
+        pass
+
+    monkeypatch.setitem(sender._drivers, "test-starts", Starts())
+    monkeypatch.setitem(sender._drivers, "test-keeps", Keeps())
+    sender.abandon_all()
+    assert abandoned == ["starts"]

@@ -99,6 +99,9 @@ class CommandDriver:
     def clock(self, sender: Command) -> Clock:
         return RealClock()  # another program cannot be put on a virtual clock
 
+    def abandon(self) -> None:
+        kill_running_commands()
+
     async def send(self, sender: Command, run: Run) -> Observation:
         started = run.clock.now()
         records = run.expected_records(started, encoded=True)

@@ -34,12 +34,12 @@ from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from hecharness.scenario.command import kill_running_commands
 from hecharness.scenario.definition import Scenario
 from hecharness.scenario.discovery import Unloadable, load_file
 from hecharness.scenario.junit import junit_xml
 from hecharness.scenario.result import ScenarioOutcome, ScenarioResult
 from hecharness.scenario.run import prepare_certificates, run_scenario
+from hecharness.scenario.sender import abandon_all
 from hecharness.scenario.svg import render_svg
 
 __all__ = ["RunSummary", "RunInterrupted", "run_many", "write_reports", "quiet_server_warnings"]
@@ -163,7 +163,7 @@ def _worker_started() -> None:
 
 
 def _terminated(*_: Any) -> None:
-    kill_running_commands()
+    abandon_all()
     os._exit(128 + signal.SIGTERM)  # noqa: SLF001 - at once: the parent is writing the report without us
 
 

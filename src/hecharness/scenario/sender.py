@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from hecharness.scenario.context import Run
     from hecharness.scenario.observation import Observation
 
-__all__ = ["Sender", "Driver", "register", "driver_for", "kinds"]
+__all__ = ["Sender", "Driver", "register", "driver_for", "kinds", "abandon_all"]
 
 
 class Sender(Protocol):
@@ -43,6 +43,9 @@ class Driver(Protocol):
         """Push the run's records (or do what the sender does), then say what was seen."""
         ...
 
+    # A driver that starts something outside this process (a program, a container) also defines
+    # `abandon()`: end it at once, from a signal handler, when the run is being torn down.
+
 
 _drivers: dict[str, Driver] = {}
 
@@ -64,3 +67,11 @@ def driver_for(sender: object) -> Driver:
 
 def kinds() -> list[str]:
     return sorted(_drivers)
+
+
+def abandon_all() -> None:
+    """End at once whatever any kind of sender started outside this process (a worker told to stop)."""
+    for driver in _drivers.values():
+        abandon = getattr(driver, "abandon", None)
+        if abandon is not None:
+            abandon()
