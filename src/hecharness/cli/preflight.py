@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import ssl
 from pathlib import Path
 
 import click
@@ -11,6 +10,7 @@ import click
 from hecharness.cli import output
 from hecharness.cli.exits import epilog
 from hecharness.cli.group import main
+from hecharness.cli.remote import http_url, verification
 from hecharness.errors import HecHarnessError
 from hecharness.preflight import DEFAULT_TIMEOUT, FAILURE_CLASSES, SAMPLE_RECORD, check
 from hecharness.preflight.report import render
@@ -107,7 +107,7 @@ def preflight(
         raise click.BadParameter(str(error), param_hint="--cacert") from None
     landing = None
     if marker is not None and search_url is not None and result.exit_code == 0:
-        verify = False if insecure else (ssl.create_default_context(cafile=cacert) if cacert is not None else True)
+        verify = verification(cacert, insecure)
         landing = find_marker(
             search_url, marker, index=search_index, token=search_token, user=search_user, password=search_password,
             timeout=search_timeout, verify=verify,
@@ -130,8 +130,7 @@ def _search_options(url: str | None, token: str | None, user: str | None, passwo
         if token is not None or user is not None:
             raise click.UsageError("--search-token and --search-user go with --search URL")
         return None
-    if not url.startswith(("http://", "https://")):
-        raise click.BadParameter(f"{url!r} is not an http:// or https:// URL", param_hint="--search")
+    http_url(url, "--search")
     if (token is None) == (user is None):
         raise click.UsageError("--search needs --search-token, or --search-user with --search-password")
     if user is not None and password is None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ssl
 import signal
 import threading
 from pathlib import Path
@@ -13,6 +12,7 @@ from hecharness.cli.exits import epilog
 from hecharness.cli.group import main
 from hecharness.cli.output import OutputFile
 from hecharness.cli.ready import remove_ready_file, write_ready_file
+from hecharness.cli.remote import http_url, verification
 from hecharness.errors import HecHarnessError
 from hecharness.hec.server import is_loopback
 from hecharness.record import RecordingProxy
@@ -49,8 +49,7 @@ def record(
     Point senders at the proxy instead of the HEC; each request goes upstream unchanged and its
     answer comes back unchanged. Stop with Ctrl-C to write the capture.
     """
-    if not upstream.startswith(("http://", "https://")):
-        raise click.BadParameter(f"{upstream!r} is not an http:// or https:// URL", param_hint="--upstream")
+    http_url(upstream, "--upstream")
     host, port = _listen_address(listen)
     if not is_loopback(host):
         click.secho(f"warning: listening on {host}, reachable from other machines, not only this one", fg="yellow", err=True)
@@ -84,18 +83,6 @@ def record(
         _log_new(proxy, seen)
     written = proxy.save(out)
     click.echo(f"stopped; wrote {written} request{'s' if written != 1 else ''} to {out}", err=True)
-
-
-def verification(cacert: Path | None, insecure: bool) -> ssl.SSLContext | bool:
-    """How a server's certificate is checked: against `cacert`, the system's CAs, or not at all."""
-    if insecure:
-        return False
-    if cacert is None:
-        return True
-    try:
-        return ssl.create_default_context(cafile=cacert)
-    except ssl.SSLError as error:
-        raise click.BadParameter(f"{cacert}: no certificate in it could be read ({error.reason})", param_hint="--cacert") from None
 
 
 def _listen_address(text: str) -> tuple[str, int]:

@@ -9,7 +9,7 @@ import click
 
 from hecharness.cli.group import main
 from hecharness.cli.exits import epilog, interrupted
-from hecharness.cli.record import verification
+from hecharness.cli.remote import http_url, verification
 from hecharness.har import CaptureError, load_capture
 from hecharness.replay import Replayed, differences, parse_speed, replay as send_again, table
 from hecharness.replay.sender import SpeedError
@@ -45,8 +45,7 @@ def replay(
     differs, and exits 1 if any does. A capture of a real Splunk replayed against the fake is a
     conformance test of the fake; the other way round, of the HEC it is replayed to.
     """
-    if not to.startswith(("http://", "https://")):
-        raise click.BadParameter(f"{to!r} is not an http:// or https:// URL", param_hint="--to")
+    http_url(to, "--to")
     try:
         pace = parse_speed(speed)
     except SpeedError as error:
