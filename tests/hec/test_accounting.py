@@ -99,3 +99,11 @@ def test_assert_delivered_leaves_out_ignored_lines():
         with pytest.raises(AssertionError, match="unexpected 1"):
             hec.assert_delivered(["record"])
         assert hec.assert_delivered(["record"], ignore=[PROBE]).received == 1
+
+
+def test_records_nested_deeper_than_orjson_writes_are_accounted_not_an_error():
+    deep: object = "leaf"
+    for _ in range(400):  # orjson writes at most 254 levels; HEC's parser reads 1,024
+        deep = {"a": deep}
+    journal = Journal()
+    assert account([deep], [journal]).missing == 1

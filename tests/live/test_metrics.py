@@ -39,6 +39,16 @@ def test_requests_by_path_status_and_code_events_and_bytes() -> None:
     assert metrics["hec_body_bytes_total"][(("form", "wire"),)] == 5 + 14 + 8 + 0 + 0
 
 
+def test_unknown_paths_share_one_series_whatever_answered_them() -> None:
+    with FakeHEC() as hec, hec.client() as client:
+        hec.faults.add("error:9 path=any")  # a fault answers every path, unknown ones too
+        for path in ("/probe/1", "/probe/2", "/probe/3"):
+            client.get(path)
+        metrics = scrape(hec)
+    paths = {dict(labels)["path"] for labels in metrics["hec_requests_total"]}
+    assert paths == {"(not found)"}
+
+
 def test_faults_fired_by_name_and_active() -> None:
     with FakeHEC() as hec, hec.client() as client:
         hec.faults.add("error:9 first=2")

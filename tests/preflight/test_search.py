@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 
 import httpx
@@ -40,6 +41,15 @@ def test_the_export_answers_one_json_object_per_line_with_string_fields(splunk):
     assert all(isinstance(value, str) for value in result.values())
     assert export(splunk, 'index=* "gamma"').text.count("\n") == 1
     assert export(splunk, 'index=main "nothing-like-it"').text == ""
+
+
+def test_an_event_time_past_what_a_date_holds_is_shown_at_its_index_time(splunk):
+    # HEC takes any decimal epoch (code 0); the export must still answer, not fail on the date.
+    with splunk.client(verify=False) as client:
+        assert client.post("/services/collector/event", content=b'{"event": "far-future", "time": 1000000000000000000000000000000}').json()["code"] == 0
+    (line,) = [json.loads(line) for line in export(splunk, 'index=main "far-future"').text.splitlines()]
+    indexed = int(line["result"]["_indextime"])
+    assert line["result"]["_time"].startswith(str(datetime.datetime.fromtimestamp(indexed, datetime.UTC).year))
 
 
 def test_the_export_wants_the_admin_token_as_bearer_or_basic_password(splunk):

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 import orjson
 
 from hecharness.hec.batches import Event
+from hecharness.hec.jsontext import dumps_json
 
 __all__ = ["account", "records_among", "key_function", "payload_of", "DeliveryReport", "EventSource", "Key"]
 
@@ -194,12 +195,12 @@ def _line_of(item: Any) -> str:
         return item.decode("utf-8", "replace").rstrip("\r\n")
     if isinstance(item, str):
         return item.rstrip("\r\n")
-    return orjson.dumps(item).decode()
+    return dumps_json(item).decode()  # as deep as the parser reads, like Event.text
 
 
 def _hashable(value: Any) -> Any:
     if isinstance(value, (dict, list)):
-        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+        return dumps_json(value, sort_keys=True).decode()
     return value
 
 

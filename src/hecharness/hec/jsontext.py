@@ -14,15 +14,15 @@ import orjson
 __all__ = ["dumps_json"]
 
 
-def dumps_json(value: Any, default: Any = None) -> bytes:
+def dumps_json(value: Any, default: Any = None, *, sort_keys: bool = False) -> bytes:
     """Compact JSON for journal data. orjson writes at most 254 levels of nesting, while events may
     be nested as deep as the parser reads (1,024 levels); deeper values go through the standard
     library, which is slower and recurses once per level, so it gets the room for that."""
     try:
-        return orjson.dumps(value, default=default)
+        return orjson.dumps(value, default=default, option=orjson.OPT_SORT_KEYS if sort_keys else None)
     except orjson.JSONEncodeError:
         with _recursion_room(_DEEPEST_EVENT):
-            return json.dumps(value, default=default, ensure_ascii=False, separators=(",", ":")).encode()
+            return json.dumps(value, default=default, ensure_ascii=False, separators=(",", ":"), sort_keys=sort_keys).encode()
 
 
 _DEEPEST_EVENT = 1024  # orjson.loads refuses deeper, so no accepted event is deeper than this

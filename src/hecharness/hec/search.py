@@ -96,7 +96,7 @@ def _result(event: Event, arrived: dict[int, float]) -> dict[str, str]:
     moment = event.time if event.time is not None else indexed  # no time given: indexed as it arrived
     return {
         "_raw": event.text,
-        "_time": datetime.fromtimestamp(moment, UTC).isoformat(timespec="milliseconds"),
+        "_time": _iso(moment, indexed),
         "_indextime": str(indexed),
         "index": event.index,
         "sourcetype": event.sourcetype,
@@ -123,3 +123,11 @@ def _authenticated(request: Request, expected: str | None) -> bool:
     elif scheme.lower() not in ("bearer", "splunk"):
         return False
     return hmac.compare_digest(value.strip().encode(), expected.encode())
+
+
+def _iso(moment: float, indexed: int) -> str:
+    # HEC takes any decimal epoch; one past what a datetime holds is shown at its index time instead.
+    try:
+        return datetime.fromtimestamp(moment, UTC).isoformat(timespec="milliseconds")
+    except (OverflowError, OSError, ValueError):
+        return datetime.fromtimestamp(indexed, UTC).isoformat(timespec="milliseconds")

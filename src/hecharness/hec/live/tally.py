@@ -10,6 +10,7 @@ from bisect import bisect_left
 from collections import Counter
 
 from hecharness.hec.batches import RequestRecord
+from hecharness.hec.paths import ENDPOINT_OF
 
 __all__ = ["DURATION_BUCKETS", "Tally"]
 
@@ -31,8 +32,9 @@ class Tally:
         self.duration_sum = 0.0
 
     def __call__(self, record: RequestRecord) -> None:
-        # Any path can be asked for; one label for every 404 keeps the series few.
-        path = NOT_FOUND if record.status == 404 else record.path
+        # Any path can be asked for, and a fault or a reset answers unknown ones too: one label for every
+        # path HEC does not serve keeps the series few, whatever answered.
+        path = record.path if record.path in ENDPOINT_OF else NOT_FOUND
         self.requests[(path, record.status, record.code)] += 1
         if record.events:
             self.events[record.status] += record.events
