@@ -56,6 +56,7 @@ async function connect() {
   $("login").hidden = true;
   $("live").hidden = false;
   setConnection(true);
+  rows = [];  // each stream starts with the newest rows again: keep them once
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
   let buffer = "";
@@ -71,7 +72,11 @@ async function connect() {
         if (message.startsWith("data: ")) update(JSON.parse(message.slice(6)));
       }
     }
-  } catch (error) { /* the server went away: reconnect below */ }
+  } catch (error) {
+    /* the server went away, or a message could not be shown: reconnect below */
+  } finally {
+    reader.cancel().catch(() => {});  // never leave a stream open behind the new one
+  }
   retry();
 }
 
