@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import signal
+import subprocess
 import sys
+from unittest import mock
 
 import httpx
 import pytest
@@ -39,3 +41,19 @@ def test_a_stale_ready_file_does_not_count(tmp_path):
     ready.write_text('{"url": "http://stale"}')
     with pytest.raises(SpawnError, match="exited with status 2"):
         spawn_served(["--port", "-1"], ready)
+
+
+def test_a_ready_file_that_is_not_json_stops_the_process_it_came_from(tmp_path):
+    # A program that writes a broken ready file, then would keep running: the call must not leave it behind.
+    writer = [sys.executable, "-c", "import pathlib, sys, time; pathlib.Path(sys.argv[-1]).write_text('{broken'); time.sleep(60)"]
+    started = []
+    real_popen = subprocess.Popen
+
+    def popen(*args, **kwargs):
+        started.append(real_popen(*args, **kwargs))
+        return started[-1]
+
+    with mock.patch("subprocess.Popen", popen), pytest.raises(ValueError):
+        spawn_served([], tmp_path / "ready.json", timeout=10, command=writer)
+    (process,) = started
+    assert process.poll() is not None

@@ -87,15 +87,22 @@ def spawn_served(
         text=True,
         env=None if env is None else dict(env),
     )
-    deadline = time.monotonic() + timeout
-    while not ready_file.exists():
-        exited = process.poll() is not None
-        if exited or time.monotonic() > deadline:
-            if not exited:
-                process.kill()
-            out, err = process.communicate()
-            why = f"exited with status {process.returncode}" if exited else f"was not ready within {timeout:g} s"
-            raise SpawnError(f"`{' '.join([command[-1], *args])}` {why}: {(err or out or '(no output)').strip()}")
-        time.sleep(POLL_INTERVAL)
-    # serve writes the file to a temporary name and renames it, so it is never seen half-written.
-    return Served(process, json.loads(ready_file.read_text()), ready_file)
+    try:
+        deadline = time.monotonic() + timeout
+        while not ready_file.exists():
+            exited = process.poll() is not None
+            if exited or time.monotonic() > deadline:
+                if not exited:
+                    process.kill()
+                out, err = process.communicate()
+                why = f"exited with status {process.returncode}" if exited else f"was not ready within {timeout:g} s"
+                raise SpawnError(f"`{' '.join([command[-1], *args])}` {why}: {(err or out or '(no output)').strip()}")
+            time.sleep(POLL_INTERVAL)
+        # serve writes the file to a temporary name and renames it, so it is never seen half-written.
+        return Served(process, json.loads(ready_file.read_text()), ready_file)
+    except BaseException:
+        # Ctrl-C while waiting, or a ready file that is not JSON: the server must not outlive the call.
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+        raise
