@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from hecharness.destination import parse_destination
-from hecharness.scenario import DEFAULT_TOKEN, ENVIRONMENT, HEC, Command, Records, Scenario, expect, run_scenario
+from hecharness.scenario import DEFAULT_TOKEN, ENVIRONMENT, HEC, Command, Records, Scenario, at, expect, run_scenario
 
 # A sender in a dozen lines: POST the records file to $HEC_URL's raw endpoint, trusting $HEC_CA_BUNDLE,
 # and leave its environment behind for the test to read.
@@ -132,3 +132,20 @@ def test_python_in_a_command_is_the_interpreter_running_the_harness(form, out_di
         expectations=[expect.exit_code(0), expect.delivered("all")],
     )
     assert result.passed, "\n".join(map(str, result.verdicts))
+
+
+def test_a_timeline_action_that_fails_makes_the_run_an_error_not_a_verdict(out_dir, scenario_certs):
+    def misnamed(run):
+        run.hec("no-such-hec")
+
+    scenario = Scenario(
+        "command-action",
+        "A command runs while a timeline action names a HEC that does not exist.",
+        hec=HEC(),
+        records=Records(count=5, rate=100),
+        sender=Command([sys.executable, "-c", "import time; time.sleep(1)"]),
+        timeline=[at(0.1, misnamed)],
+        expect=[expect.exit_code(0)],
+    )
+    result = run_scenario(scenario, out_dir, scenario_certs.directory)
+    assert result.error is not None and "no-such-hec" in result.error

@@ -115,6 +115,11 @@ class CommandDriver:
         finally:
             for action in actions:
                 action.cancel()
+        # An action that failed (a HEC name mistyped, say) makes the run an error, as it does under Logpush,
+        # rather than a verdict on a timeline that never happened.
+        for action in actions:
+            if action.done() and not action.cancelled() and action.exception() is not None:
+                raise action.exception()
         if run.key is not None:
             records = run.expected_records(started)
         return run.observation(started, run.clock.now(), records, command=result)
