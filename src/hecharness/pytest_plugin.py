@@ -25,6 +25,7 @@ import pytest
 # Every pytest run in an environment with hecharness loads this plugin, and most never start a
 # server: hecharness.testing loads uvicorn, httpx, trustme and the generator on first use, not here.
 from hecharness import testing
+from hecharness.errors import HecHarnessError
 
 if TYPE_CHECKING:
     from hecharness.hec.server import FakeHEC
@@ -113,10 +114,10 @@ def _watch(request: pytest.FixtureRequest) -> ErrorWatch:
 
 
 def _or_fail(make: Callable[[], Any]) -> Any:
-    """`make()`, or the test fails with the option error's one line: no traceback into hecharness."""
+    """`make()`, or the test fails with the error's one line: no traceback into hecharness."""
     try:
         return make()
-    except testing.OptionError as error:
+    except HecHarnessError as error:  # an option it refused (a TLS mode, a name, a fault...), said for a person
         problem = str(error)
     pytest.fail(problem, pytrace=False)  # outside the except, where pytest would chain the traceback
 
@@ -170,7 +171,7 @@ def fake_hec_tls(request: pytest.FixtureRequest, _hecharness_servers: ServerPool
 
 def _take(request: pytest.FixtureRequest, servers: ServerPool, **options: Any) -> FakeHEC:
     """A shared server, reset for this test (once, if two fixtures hand out the same one)."""
-    server = servers.get(functools.partial(request.getfixturevalue, "hec_ca"), **options)
+    server = _or_fail(lambda: servers.get(functools.partial(request.getfixturevalue, "hec_ca"), **options))
     _watch(request).take(server)
     return server
 

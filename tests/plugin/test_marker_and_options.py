@@ -164,6 +164,29 @@ def test_factory_fault_mistake_is_one_line(pytester: pytest.Pytester) -> None:
     assert not [line for line in result.stdout.lines if "hecharness/faults" in line]
 
 
+def test_a_bad_tls_mode_or_name_is_one_line_from_marker_and_factory(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.fake_hec(tls="bogus")
+        def test_marker_mode(fake_hec):
+            pass
+
+        @pytest.mark.fake_hec(tls="valid", tls_names=["bad name!"])
+        def test_marker_name(fake_hec):
+            pass
+
+        def test_factory_mode(fake_hec_factory):
+            fake_hec_factory(tls="valid,bogus")
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1, errors=2)
+    result.stdout.fnmatch_lines(["*unknown TLS mode 'bogus'*", "*bad name!*", "*unknown TLS mode 'bogus'*"], consecutive=False)
+    assert not [line for line in result.stdout.lines if "hecharness/tls" in line or "hecharness/testing" in line]
+
+
 def test_hec_tls_option_and_ini_set_the_default_mode(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """
