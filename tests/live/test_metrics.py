@@ -111,3 +111,15 @@ def test_admin_token_guards_what_shows_data(path: str) -> None:
 def test_scraped_with_the_admin_token() -> None:
     with FakeHEC(admin_token="sesame") as hec:
         assert scrape(hec, headers={"Authorization": "Bearer sesame"})["hec_faults_active"] == {(): 0}
+
+
+def test_a_server_started_again_counts_each_request_once() -> None:
+    hec = FakeHEC()
+    hooks = None
+    for _ in range(3):
+        with hec, hec.client() as client:
+            client.post("/services/collector/raw", content=b"x")
+            metrics = scrape(hec)
+            hooks = hooks or len(hec.collector.on_request)
+            assert len(hec.collector.on_request) == hooks  # one set of hooks, however often it started
+        assert metrics["hec_requests_total"][(("code", "0"), ("path", "/services/collector/raw"), ("status", "200"))] == 1

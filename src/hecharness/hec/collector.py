@@ -387,7 +387,7 @@ class Collector:
         for release in list(self._pauses):
             if not release.done():
                 release.set_result(None)
-        for stopping in self.on_stop:
+        for stopping in list(self.on_stop):  # a hook may take itself off the list
             stopping()
 
     def _fault_reply(self, record: RequestRecord, reply: Reply, ack_id: int | None = None) -> Response:

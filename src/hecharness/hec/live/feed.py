@@ -106,6 +106,7 @@ class Feed:
 
     def _stop(self) -> None:
         self._stopping_event().set()
+        self.collector.on_stop.remove(self._stop)  # its server is stopping; a new start makes a new feed
 
 
 def _row(record: RequestRecord) -> dict[str, Any]:

@@ -29,6 +29,15 @@ def live_routes(collector: Collector, guarded: Callable[[Endpoint], Endpoint]) -
     collector.on_request.extend([tally, recent])
     feed = Feed(collector, tally, recent)
     metrics = Metrics(collector, tally)
+
+    def detach() -> None:
+        # Each start builds the admin app anew: this one's counting goes when its server stops,
+        # or a server started again would count every request once per start.
+        for hook in (tally, recent):
+            collector.on_request.remove(hook)
+        collector.on_stop.remove(detach)
+
+    collector.on_stop.append(detach)
     # Read once: the page is a few kilobytes and never changes while the package is installed.
     static = {name: (files(__package__).joinpath("static", name).read_bytes(), kind) for name, kind in _STATIC.items()}
 
