@@ -109,3 +109,14 @@ def unused_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def test_a_proxy_whose_server_cannot_start_says_so_instead_of_returning(monkeypatch):
+    import uvicorn
+
+    async def fails(self, sockets=None):
+        raise OSError("no way to serve")
+
+    monkeypatch.setattr(uvicorn.Server, "serve", fails)
+    with pytest.raises(RuntimeError, match="the recording proxy did not start: no way to serve"):
+        RecordingProxy("http://127.0.0.1:9").start()

@@ -129,12 +129,14 @@ class RecordingProxy:
             ssl_context_factory=(lambda config, default: self._context) if self._context else None,
         )
         self._server = uvicorn.Server(config)
+        self._failure: Exception | None = None
         ready = threading.Event()
         self._thread = threading.Thread(target=self._run, args=(ready,), name="hecharness-record", daemon=True)
         self._thread.start()
-        if not ready.wait(_START_TIMEOUT):
+        if not ready.wait(_START_TIMEOUT) or not self._server.started:
             self.stop()
-            raise RuntimeError("the recording proxy did not start")
+            why = f": {self._failure}" if self._failure is not None else ""
+            raise RuntimeError(f"the recording proxy did not start{why}")
         return self
 
     def stop(self) -> None:
@@ -162,7 +164,11 @@ class RecordingProxy:
                 ready.set()
                 await task
 
-        asyncio.run(serve())
+        try:
+            asyncio.run(serve())
+        except Exception as error:  # start() says it; a thread would only print it
+            self._failure = error
+            ready.set()
 
     # -- one request ------------------------------------------------------------------------------
 
