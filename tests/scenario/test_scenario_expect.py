@@ -188,6 +188,10 @@ def test_definitions_refuse_mistakes_when_they_are_written():
         HEC(faults=["erorr:9"])
     with pytest.raises(ValueError, match="one TLS mode"):
         HEC(tls="valid,expired")
+    with pytest.raises(ValueError, match="unknown setting 'helth'"):
+        HEC(settings={"helth": "queues-full"})
+    with pytest.raises(ValueError, match="health must be one of"):
+        HEC(settings={"health": "sleepy"})
     with pytest.raises(ValueError, match="count"):
         Records(count=0)
     with pytest.raises(ValueError, match="timeline"):

@@ -105,3 +105,16 @@ def test_abandon_all_ends_what_each_kind_started_outside_the_process(monkeypatch
     monkeypatch.setitem(sender._drivers, "test-keeps", Keeps())
     sender.abandon_all()
     assert abandoned == ["starts"]
+
+
+def test_a_token_with_url_special_characters_reaches_the_hec_as_it_is(out_dir, scenario_certs) -> None:
+    scenario = Scenario(
+        "odd-token",
+        "A HEC token with '+', '&' and '%' in it still takes the push.",
+        hec=HEC(token="a+b&c%d"),
+        records=Records(count=20, rate=100),
+        sender=Logpush(),
+        expect=[expect.delivered("all"), expect.duplicated(0)],
+    )
+    result = run_scenario(scenario, out_dir, scenario_certs.directory)
+    assert result.error is None and result.passed, result.verdicts

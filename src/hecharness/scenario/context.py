@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from hecharness.clock import Clock
 from hecharness.generate import Encoder, RecordSource
@@ -118,7 +119,9 @@ class Run:
     def destination_conf(self, name: str | None = None, template: str | None = None) -> str:
         """A HEC's destination_conf from a template (the sender's, by default) with its port, token and channel."""
         template = self.destination if template is None else template
-        return template.format(host="localhost", port=self.port(name), channel=self.channel, token=self.token(name))
+        # Query values, so URL-encoded: a token with "+", "&" or "%" in it must reach HEC as it is.
+        token, channel = (quote(value, safe="") for value in (self.token(name), self.channel))
+        return template.format(host="localhost", port=self.port(name), channel=channel, token=token)
 
     def _spec(self, name: str | None) -> HEC:
         self.hec(name)  # the same error for an unknown name

@@ -8,6 +8,7 @@ from typing import Any
 
 from hecharness.faults import parse_fault
 from hecharness.generate import get_dataset
+from hecharness.hec.settings import HECSettings
 from hecharness.tls import parse_modes
 
 __all__ = ["HEC", "Records", "SPLUNK_DESTINATION", "DEFAULT_TOKEN", "DEFAULT_CHANNEL"]
@@ -45,6 +46,7 @@ class HEC:
             parse_fault(spec)  # a typo fails when the scenario loads, not halfway through its run
         object.__setattr__(self, "faults", faults)
         object.__setattr__(self, "settings", dict(self.settings))
+        HECSettings().updated(self.settings)  # likewise a misspelt or out-of-range setting
 
 
 @dataclass(frozen=True)
