@@ -38,7 +38,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hecharness.faults import FaultSpecError
-from hecharness.hec.accounting import account
 from hecharness.hec.collector import Collector
 from hecharness.hec.journal import JournalTruncated
 from hecharness.hec.jsontext import dumps_json
@@ -115,7 +114,7 @@ def admin_app(collector: Collector, admin_token: str | None = None) -> Starlette
         if key is not None and not isinstance(key, str):
             raise BadRequest(f'"key" must be a field name, got {key!r}')
         try:
-            return account(expected, [collector.journal], key).to_dict()
+            return collector.journal.delivery(expected, key).to_dict()
         except JournalTruncated as error:
             raise BadRequest(str(error), 409) from None
 

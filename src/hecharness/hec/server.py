@@ -40,7 +40,7 @@ from starlette.types import ASGIApp
 from hecharness.clock import Clock
 from hecharness.errors import HecHarnessError, InvalidArgument
 from hecharness.faults import FaultSet
-from hecharness.hec.accounting import DeliveryReport, Key, account
+from hecharness.hec.accounting import DeliveryReport, Key
 from hecharness.hec.admin import admin_app
 from hecharness.hec.batches import Event, RequestRecord
 from hecharness.hec.collector import Collector
@@ -301,7 +301,7 @@ class FakeHEC:
         counts and the first missing, duplicated and unexpected keys.
         """
         __tracebackhide__ = True
-        report = account(records, [self.journal], key, ignore)
+        report = self.journal.delivery(records, key, ignore)
         if not report.complete:
             raise AssertionError(f"delivery incomplete: {report.summary()}")
         return report
