@@ -43,8 +43,8 @@ from hecharness.faults import FaultSet
 from hecharness.hec.accounting import DeliveryReport, Key
 from hecharness.hec.admin import admin_app
 from hecharness.hec.batches import Event, RequestRecord
-from hecharness.hec.cluster import Balancing, Cluster, Indexer, Restart
-from hecharness.hec.cluster.balancing import DEFAULT_COOKIE
+from hecharness.hec.cluster import Cluster, Indexer, Restart
+from hecharness.hec.cluster.balancing import DEFAULT_COOKIE, cluster_balancing
 from hecharness.hec.collector import Collector
 from hecharness.hec.connection import KeepAlive, TransportExposingProtocol
 from hecharness.hec.journal import Journal
@@ -170,16 +170,12 @@ class FakeHEC:
         if not token_list:
             raise InvalidArgument("a fake HEC needs at least one token")
         self._initial_tokens = tuple(token_list)
-        balancing = Balancing(
-            balancer or "round-robin", cookie_name, cookie_lifetime, channel_cookie, balancer_fallback, balancer_unavailable
+        balancing = cluster_balancing(
+            indexers, balancer, cookie_name, cookie_lifetime, channel_cookie, balancer_fallback, balancer_unavailable
         )
         self.cluster: Cluster | None = None
         self.collector: Collector | Cluster
-        if isinstance(indexers, bool) or not isinstance(indexers, int) or indexers < 1:
-            raise InvalidArgument(f"indexers must be a whole number >= 1, got {indexers!r}")
-        if indexers == 1:
-            if balancer is not None or balancing != Balancing():
-                raise InvalidArgument("balancer options need a cluster: indexers=2 or more")
+        if balancing is None:
             self.collector = Collector(TokenStore.of(token_list), settings or HECSettings(), clock=clock)
         else:
             self.cluster = Cluster(TokenStore.of(token_list), settings or HECSettings(), clock or RealClock(), indexers, balancing)
@@ -243,13 +239,18 @@ class FakeHEC:
         """Indexer `number` of the cluster, counting from 1."""
         return self._cluster().node(number)
 
-    def restart(self, node: int, *, at: float = 0.0, duration: float = 30.0, lose_unwritten: int = 0) -> None:
+    def restart(
+        self, node: int | str | Restart, *, at: float = 0.0, duration: float = 30.0, lose_unwritten: int = 0
+    ) -> None:
         """Restart indexer `node` `at` harness seconds from now, down for `duration` seconds.
 
         While down it takes no requests; it comes back with an empty ack ledger. `lose_unwritten=N`
         loses its newest N accepted events, recorded as lost with the reason (see `Journal.lost_events`).
+        `node` may instead be a spec, "restart node=1 at=120 for=30" or "rolling-restart at=60 for=30".
         """
-        self._schedule(Restart(node=node, at=at, duration=duration, lose_unwritten=lose_unwritten))
+        if isinstance(node, int):
+            node = Restart(node=node, at=at, duration=duration, lose_unwritten=lose_unwritten)
+        self._schedule(node)
 
     def rolling_restart(self, *, at: float = 0.0, duration: float = 30.0, gap: float = 0.0, lose_unwritten: int = 0) -> None:
         """Restart every indexer in turn, node 1 first, each down `duration` seconds, `gap` seconds apart."""

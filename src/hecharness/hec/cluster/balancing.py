@@ -8,7 +8,7 @@ from typing import Any
 
 from hecharness.errors import InvalidArgument
 
-__all__ = ["Balancing", "POLICY_NAMES", "UNAVAILABLE_STATUSES", "DEFAULT_COOKIE"]
+__all__ = ["Balancing", "cluster_balancing", "POLICY_NAMES", "UNAVAILABLE_STATUSES", "DEFAULT_COOKIE"]
 
 # Kept here rather than read from the registry, so the CLI and the checks below need no policy code.
 POLICY_NAMES = ("round-robin", "per-connection", "least-outstanding", "cookie")
@@ -66,6 +66,28 @@ class Balancing:
             "fallback": self.fallback,
             "unavailable": self.unavailable,
         }
+
+
+def cluster_balancing(
+    indexers: int,
+    balancer: str | None = None,
+    cookie_name: str = DEFAULT_COOKIE,
+    cookie_lifetime: float | None = None,
+    channel_cookie: str | None = None,
+    balancer_fallback: str = "round-robin",
+    balancer_unavailable: int = 502,
+) -> Balancing | None:
+    """The balancer for `indexers` indexers as `FakeHEC` takes its options; None for a single collector."""
+    if isinstance(indexers, bool) or not isinstance(indexers, int) or indexers < 1:
+        raise InvalidArgument(f"indexers must be a whole number >= 1, got {indexers!r}")
+    balancing = Balancing(
+        balancer or "round-robin", cookie_name, cookie_lifetime, channel_cookie, balancer_fallback, balancer_unavailable
+    )
+    if indexers > 1:
+        return balancing
+    if balancer is not None or balancing != Balancing():
+        raise InvalidArgument("balancer options need a cluster: indexers=2 or more")
+    return None
 
 
 def _cookie_name_ok(name: object) -> bool:
