@@ -147,11 +147,14 @@ def fake_hec(request: pytest.FixtureRequest, _hecharness_servers: ServerPool) ->
     """
     options = _or_fail(lambda: testing.marker_options(request.node.iter_markers(MARKER)))
     faults, settings = options.pop("faults", ()), options.pop("settings", None)
+    restarts = options.pop("restarts", ())
     server = _take(request, _hecharness_servers, **options)
     if settings is not None:
         server.configure(**testing.settings_dict(settings))
     for fault in faults:
         server.faults.add(fault)
+    for restart in restarts:
+        _or_fail(lambda: server.restart(restart))  # noqa: B023 - called at once
     yield server
     _release(request, server)
 

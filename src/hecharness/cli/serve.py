@@ -17,6 +17,8 @@ from hecharness.cli.ready import remove_ready_file, write_ready_file
 from hecharness.errors import HecHarnessError
 from hecharness.faults import Fault, FaultSpecError, load_plan, parse_fault
 from hecharness.hec import FakeHEC, HECSettings, Token
+from hecharness.hec.cluster import POLICY_NAMES, Restart, parse_restart
+from hecharness.hec.cluster.balancing import DEFAULT_COOKIE, FALLBACK_NAMES, UNAVAILABLE_STATUSES
 from hecharness.hec.config import ConfigError, load_config
 from hecharness.hec.batches import RequestRecord
 from hecharness.hec.server import is_loopback
@@ -52,6 +54,14 @@ _EXIT_CODES = epilog("stopped by Ctrl-C or SIGTERM, the ways to stop it", interr
 @click.option("--certs-dir", type=click.Path(file_okay=False, path_type=Path), help="Serve the certificates in this directory (written there first if missing).")
 @click.option("--fault", "fault_specs", multiple=True, metavar="SPEC", help="Inject a fault, e.g. 'error:9 first=3' (repeatable; see docs/faults.md).")
 @click.option("--faults", "fault_plan", type=click.Path(dir_okay=False, path_type=Path), help="A plan of faults: TOML [[faults]] tables or a JSON list, each {spec = 'error:9 first=3'} or its keys spelt out, as POST /faults takes (see docs/faults.md).")
+@click.option("--indexers", type=click.IntRange(1), default=1, show_default=True, help="Serve a cluster of this many indexers behind an in-process load balancer (see docs/cluster.md).")
+@click.option("--balancer", type=click.Choice(POLICY_NAMES), default=None, help="How the load balancer spreads requests over the indexers (default: round-robin).")
+@click.option("--cookie-name", default=DEFAULT_COOKIE, show_default=True, help="The stickiness cookie the balancer issues (--balancer cookie).")
+@click.option("--cookie-lifetime", type=float, default=None, metavar="SECONDS", help="Harness seconds a stickiness cookie keeps its indexer (default: for ever).")
+@click.option("--channel-cookie", default=None, metavar="NAME", help="Stick on splunkd's channel cookie of this name (inputs.conf channel_cookie) instead of the balancer's own.")
+@click.option("--balancer-fallback", type=click.Choice(FALLBACK_NAMES), default="round-robin", show_default=True, help="What picks an indexer for a request without a valid cookie.")
+@click.option("--balancer-unavailable", type=click.Choice([str(s) for s in UNAVAILABLE_STATUSES]), default="502", show_default=True, help="The balancer's answer when no indexer is up and healthy.")
+@click.option("--restart", "restart_specs", multiple=True, metavar="SPEC", help="Restart an indexer on the harness clock, e.g. 'restart node=1 at=120 for=30' or 'rolling-restart at=60 for=30 gap=10' (repeatable).")
 @click.option("--ready-file", type=OutputFile(), help="Write URLs and tokens here as JSON once listening; removed when serve stops.")
 @click.option("--show-tokens", is_flag=True, help="Print token values in full in logs.")
 @click.option("--quiet", is_flag=True, help="Do not log each request.")
@@ -79,6 +89,14 @@ def serve(
     tls_names: tuple[str, ...],
     client_cert_required: bool,
     certs_dir: Path | None,
+    indexers: int,
+    balancer: str | None,
+    cookie_name: str,
+    cookie_lifetime: float | None,
+    channel_cookie: str | None,
+    balancer_fallback: str,
+    balancer_unavailable: str,
+    restart_specs: tuple[str, ...],
     ready_file: Path | None,
     show_tokens: bool,
     quiet: bool,
@@ -115,6 +133,7 @@ def serve(
     except HecHarnessError as error:
         raise click.BadParameter(str(error), param_hint="--tls") from None
     faults = _faults(fault_specs, fault_plan)
+    restarts = _restarts(restart_specs, indexers)
     if not is_loopback(host):
         click.secho(f"warning: listening on {host}, reachable from other machines, not only this one", fg="yellow", err=True)
     # serve prints its own warnings (above, in colour); FakeHEC's log would repeat them.
@@ -132,6 +151,13 @@ def serve(
             tls_names=tls_names,
             client_cert_required=client_cert_required,
             certs_dir=certs_dir,
+            indexers=indexers,
+            balancer=balancer,
+            cookie_name=cookie_name,
+            cookie_lifetime=cookie_lifetime,
+            channel_cookie=channel_cookie,
+            balancer_fallback=balancer_fallback,
+            balancer_unavailable=int(balancer_unavailable),
         )
     except OSError as error:  # the certificates could be neither read nor written there
         reason = f"{error.filename}: {error.strerror}" if error.filename else str(error)
@@ -151,6 +177,11 @@ def serve(
     for fault in faults:
         hec.faults.add(fault)
         click.echo(f"fault {fault.name}: {fault}")
+    if hec.cluster is not None:
+        click.echo(f"cluster of {indexers} indexers behind a {hec.cluster.balancing.policy} balancer")
+        for restart in restarts:
+            hec.cluster.schedule(restart)
+            click.echo(f"scheduled: {restart}")
 
     for mode, url in hec.urls.items():
         click.echo(f"fake HEC listening on {url} ({mode})")
@@ -204,6 +235,21 @@ def _faults(specs: tuple[str, ...], plan: Path | None) -> list[Fault]:
     return faults
 
 
+def _restarts(specs: tuple[str, ...], indexers: int) -> list[Restart]:
+    """Every restart parsed and checked against the cluster's size before anything starts."""
+    restarts = []
+    for spec in specs:
+        try:
+            restart = parse_restart(spec)
+            restart.outages(0.0, indexers)  # a node the cluster does not have is refused now
+        except HecHarnessError as error:
+            raise click.BadParameter(f"{spec!r}: {error}", param_hint="--restart") from None
+        restarts.append(restart)
+    if restarts and indexers < 2:
+        raise click.BadParameter("restarts need a cluster: --indexers 2 or more", param_hint="--restart")
+    return restarts
+
+
 def _request_logger(show_tokens: bool):
     def log(record: RequestRecord) -> None:
         line = f"{record.method} {record.path} {record.status}"
@@ -211,6 +257,8 @@ def _request_logger(show_tokens: bool):
             line += f" code={record.code}"
         if record.events:
             line += f" events={record.events}"
+        if record.indexer is not None:
+            line += f" indexer={record.indexer}"
         if record.token_name:
             line += f" token={record.token_name}"
         if record.fault:

@@ -56,6 +56,7 @@ class RequestFacts:
     sourcetype: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
     idle: float | None = None  # real seconds its keep-alive connection idled first; None on a new connection
+    node: int | None = None  # the indexer serving it, in a cluster (1-based); None for a single collector
 
 
 class _Owner(Protocol):
@@ -77,6 +78,7 @@ class Fault:
     sourcetype: str | None = None
     header: tuple[str, str | None] | None = None
     idle: float | None = None  # only requests on a reused connection that idled at least this long
+    node: int | None = None  # only requests served by this indexer of a cluster (1-based)
     # when
     first: int | None = None
     every: int | None = None
@@ -123,6 +125,8 @@ class Fault:
             if given is None or (value is not None and given != value):
                 return False
         if self.idle is not None and (facts.idle is None or facts.idle < self.idle):
+            return False
+        if self.node is not None and facts.node != self.node:
             return False
         return True
 

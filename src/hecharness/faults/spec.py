@@ -12,6 +12,7 @@ A spec is an action (or a sequence) plus `key=value` settings for where and when
     error:9 window=60..360                   an outage from 1 to 6 minutes after the fault was added
     status:502 body="<html>Bad gateway</html>" content_type=text/html
     error:9 retry_after=30 header=X-Fault:busy
+    error:9 node=2                           only requests the cluster's indexer 2 serves
     close idle=12                            a request on a kept-alive connection idle >= 12 s finds
                                              it closed: the stale pooled connection race
 
@@ -48,6 +49,7 @@ _KEYS = {
     "sourcetype": "the sourcetype in the query",
     "header": "a request header, Name or Name:Value",
     "idle": "seconds a kept-alive connection idled before the request (0: any reused one)",
+    "node": "only the indexer with this number (1-based) in a cluster",
     "first": "only the first N matching requests",
     "every": "every Nth matching request",
     "probability": "chance from 0 to 1",
@@ -96,6 +98,7 @@ def parse_fault(spec: str | Mapping[str, Any]) -> Fault:
             sourcetype=_text(settings, "sourcetype"),
             header=_header(settings.get("header"), "header"),
             idle=_idle(settings.get("idle")),
+            node=_count(settings, "node", least=1),
             first=_count(settings, "first"),
             every=_count(settings, "every", least=1),
             probability=_probability(settings.get("probability")),

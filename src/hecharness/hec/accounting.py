@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import orjson
@@ -34,6 +34,10 @@ class EventSource(Protocol):
         """Every event accepted, oldest first; raises if some were not kept, as counting would be wrong."""
         ...
 
+    def lost_events(self) -> list[tuple[Event, str]]:
+        """Events accepted and then lost (an indexer restarted before writing them), each with the reason."""
+        ...
+
 
 @dataclass
 class DeliveryReport:
@@ -42,7 +46,8 @@ class DeliveryReport:
     `delivered` counts expected records that arrived at least once; `missing`, `duplicated` (extra
     arrivals of expected records) and `unexpected` (arrivals nobody expected) are counts too, as in
     the JSON form. The records themselves, by key, are `missing_keys`, `duplicated_keys` (each with
-    its extra arrivals) and `unexpected_keys`.
+    its extra arrivals) and `unexpected_keys`. `lost` gives, for missing records the journal saw
+    accepted and then lost (an indexer restarted before writing them), the reason.
     """
 
     expected: int
@@ -52,6 +57,7 @@ class DeliveryReport:
     duplicated_keys: dict[Any, int]
     unexpected_keys: list[Any]
     key: str
+    lost: dict[Any, str] = field(default_factory=dict)
 
     @property
     def missing(self) -> int:
@@ -80,6 +86,11 @@ class DeliveryReport:
         text = ", ".join(parts) + f" (by {self.key})"
         if self.missing_keys:
             text += f"; first missing: {', '.join(map(repr, self.missing_keys[:limit]))}"
+        if self.lost:
+            reasons = Counter(self.lost.values())
+            text += f"; {len(self.lost)} of the missing were lost: " + "; ".join(
+                f"{reason} (x{n})" for reason, n in reasons.most_common(limit)
+            )
         if self.duplicated_keys:
             firsts = list(self.duplicated_keys.items())[:limit]
             text += "; first duplicated: " + ", ".join(f"{k!r} x{n + 1}" for k, n in firsts)
@@ -88,8 +99,12 @@ class DeliveryReport:
         return text
 
     def to_dict(self, shown: Callable[[Any], Any] | None = None) -> dict[str, Any]:
-        """Counts, and the first 20 keys of each kind; `shown` writes a key (by default, lines cut to 120 characters)."""
+        """Counts, and the first 20 keys of each kind; `shown` writes a key (by default, lines cut to 120 characters).
+
+        Records lost after they were accepted add `lost` and `first_lost` (key and reason).
+        """
         show = shown or _clipped
+        lost = {"lost": len(self.lost), "first_lost": [[show(k), why] for k, why in list(self.lost.items())[:20]]}
         return {
             "expected": self.expected,
             "received": self.received,
@@ -102,6 +117,7 @@ class DeliveryReport:
             "first_missing": [show(k) for k in self.missing_keys[:20]],
             "first_duplicated": [[show(k), n + 1] for k, n in list(self.duplicated_keys.items())[:20]],
             "first_unexpected": [show(k) for k in self.unexpected_keys[:20]],
+            **(lost if self.lost else {}),
         }
 
 
@@ -116,10 +132,21 @@ def account(
     `key` names a field (e.g. "RayID") read from each record and each event's JSON payload, or is a
     function of a record; without one, records and events are compared as whole lines. Events whose
     line is one of `ignore` are not records and are left out. Raises `JournalTruncated` when a
-    journal dropped events to respect its cap.
+    journal dropped events to respect its cap. A missing record that a journal lost after accepting
+    it is named in the report's `lost` with the reason.
     """
+    sources = list(sources)
     events = records_among((event for source in sources for event in source.complete_events()), ignore)
-    return _tally(expected, events, key)
+    report = _tally(expected, events, key)
+    if report.missing_keys:
+        key_of, _ = key_function(key)
+        missing = set(report.missing_keys)
+        for source in sources:
+            for event, reason in source.lost_events():
+                k = key_of(event)
+                if k in missing:
+                    report.lost.setdefault(k, reason)
+    return report
 
 
 def records_among(events: Iterable[Event], ignore: Iterable[str | bytes] = ()) -> list[Event]:

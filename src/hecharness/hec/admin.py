@@ -21,6 +21,8 @@ included. With an admin token set, every call needs `Authorization: Bearer <admi
     POST   /faults                   {"spec": "error:9 first=3"}  or  {"action": "error:9", "first": 3}
     DELETE /faults/{name}
     DELETE /faults                   remove them all
+    GET    /cluster                  a cluster's balancer and each indexer (404 for a single collector)
+    GET    /cluster/restarts         its restarts; POST {"spec": "restart node=1 at=0 for=30"} adds one
     POST   /services/search/jobs/export   Splunk's search export, a slice of it (see hecharness.hec.search)
     GET    /  (and /live)            the live page; /metrics for Prometheus (see hecharness.hec.live)
 """
@@ -37,7 +39,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from hecharness.errors import HecHarnessError
 from hecharness.faults import FaultSpecError
+from hecharness.hec.cluster import Cluster
 from hecharness.hec.collector import Collector
 from hecharness.hec.journal import JournalTruncated
 from hecharness.hec.jsontext import dumps_json
@@ -66,7 +70,7 @@ def _json(data: Any, status: int = 200) -> Response:
     return Response(body, status, media_type="application/json")
 
 
-def admin_app(collector: Collector, admin_token: str | None = None) -> Starlette:
+def admin_app(collector: Collector | Cluster, admin_token: str | None = None) -> Starlette:
     """The admin API over one collector's state; with `admin_token`, every call must present it."""
 
     def handler(function: Callable[[Request], Awaitable[Any]]) -> Callable[[Request], Awaitable[Response]]:
@@ -117,6 +121,28 @@ def admin_app(collector: Collector, admin_token: str | None = None) -> Starlette
             return collector.journal.delivery(expected, key).to_dict()
         except JournalTruncated as error:
             raise BadRequest(str(error), 409) from None
+
+    def cluster_of() -> Cluster:
+        if not isinstance(collector, Cluster):
+            raise BadRequest("this fake HEC is a single collector, not a cluster (serve --indexers N)", 404)
+        return collector
+
+    async def cluster(request: Request) -> Any:
+        """The balancer and each indexer: up or down, health, requests in flight, counters, acks."""
+        return cluster_of().describe()
+
+    async def restarts(request: Request) -> Any:
+        cluster = cluster_of()
+        if request.method == "POST":
+            spec = (await _body(request)).get("spec")
+            if not isinstance(spec, str):
+                raise BadRequest('give {"spec": "restart node=1 at=0 for=30"}')
+            try:
+                cluster.schedule(spec)
+            except HecHarnessError as error:
+                raise BadRequest(str(error)) from None
+            cluster.sync()  # this runs on the server's loop: a restart due now has happened
+        return [outage.to_dict() for outage in cluster.outages]
 
     async def clear(request: Request) -> Any:
         collector.journal.clear()
@@ -191,6 +217,8 @@ def admin_app(collector: Collector, admin_token: str | None = None) -> Starlette
         Route("/settings", handler(settings), methods=["GET", "PATCH"]),
         Route("/faults", handler(faults), methods=["GET", "POST", "DELETE"]),
         Route("/faults/{name}", handler(fault), methods=["DELETE"]),
+        Route("/cluster", handler(cluster), methods=["GET"]),
+        Route("/cluster/restarts", handler(restarts), methods=["GET", "POST"]),
         *search_routes(collector, admin_token),  # Splunk's search export, for preflight --search (its own credentials)
         *live_routes(collector, guarded=handler),
     ]

@@ -46,9 +46,18 @@ class RequestRecord:
     duration: float = 0.0
     note: str | None = None
     fault: str | None = None
+    # In a cluster (`hecharness.hec.cluster`): the indexer that answered (1-based; None when a single
+    # collector or the balancer itself answered) and the balancer's decision, as a dict.
+    indexer: int | None = None
+    balance: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        # Left out for a single collector, so its records read as they always did.
+        for name in ("indexer", "balance"):
+            if data[name] is None:
+                del data[name]
+        return data
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,7 +51,7 @@ from hecharness.hec.settings import BUSY_HEALTH_STATES, Flavor, HECSettings, Raw
 from hecharness.hec.tokens import Rejected, Token, TokenStore
 from hecharness.masking import mask_authorization, mask_token
 
-__all__ = ["Collector"]
+__all__ = ["Collector", "new_record"]
 
 NEVER = float("-inf")
 
@@ -116,6 +116,8 @@ class Collector:
         self._routes = {flavor: routes for flavor in Flavor}
         self._routes[Flavor.EDGE_PROCESSOR] = {path: routes[path] for path in EDGE_PROCESSOR_PATHS}
         self._indexes: tuple[object, Indexes] | None = None
+        # Which indexer of a cluster this is (1-based), for faults aimed at one; None on its own.
+        self.node: int | None = None
 
     def _route_table(self) -> dict[str, tuple[Handler, frozenset[str], str]]:
         table: list[tuple[tuple[str, ...], Handler, str]] = [
@@ -303,6 +305,7 @@ class Collector:
             sourcetype=query.get("sourcetype"),
             headers=headers,
             idle=idle,
+            node=self.node,
         )
 
     async def _misbehave(self, exchange: Exchange, outcome: object) -> Response | None:
@@ -408,22 +411,7 @@ class Collector:
         return replies.raw_reply(reply.http_status, body, content_type, headers)
 
     def _new_record(self, scope: Scope, headers: dict[str, str], query: dict[str, str]) -> RequestRecord:
-        if "authorization" in headers:
-            headers = {**headers, "authorization": mask_authorization(headers["authorization"])}
-        query_text = scope["query_string"].decode("latin-1")
-        if "token" in query:
-            masked = [(k, mask_token(v) if k == "token" else v) for k, v in parse_qsl(query_text, True)]
-            query_text = urlencode(masked, safe="*")
-        client = scope.get("client")
-        return RequestRecord(
-            id=self.journal.next_request_id(),
-            time=self.clock.now(),
-            method=scope["method"],
-            path=scope["path"],
-            query=query_text,
-            headers=headers,
-            remote=f"{client[0]}:{client[1]}" if client else "",
-        )
+        return new_record(scope, headers, query, self.journal.next_request_id(), self.clock.now())
 
     def _answer(
         self,
@@ -590,6 +578,26 @@ class Collector:
         exchange.record.code = 404
         exchange.record.text = codes.NOT_FOUND_TEXT
         return replies.not_found_reply(404), None
+
+
+def new_record(scope: Scope, headers: dict[str, str], query: dict[str, str], request_id: int, now: float) -> RequestRecord:
+    """The journal's record of a request as it came in, credentials masked."""
+    if "authorization" in headers:
+        headers = {**headers, "authorization": mask_authorization(headers["authorization"])}
+    query_text = scope["query_string"].decode("latin-1")
+    if "token" in query:
+        masked = [(k, mask_token(v) if k == "token" else v) for k, v in parse_qsl(query_text, True)]
+        query_text = urlencode(masked, safe="*")
+    client = scope.get("client")
+    return RequestRecord(
+        id=request_id,
+        time=now,
+        method=scope["method"],
+        path=scope["path"],
+        query=query_text,
+        headers=headers,
+        remote=f"{client[0]}:{client[1]}" if client else "",
+    )
 
 
 def _runs_normally(outcome: object) -> bool:

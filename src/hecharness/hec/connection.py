@@ -21,7 +21,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from hecharness.hec.response_head import SplunkdCycle
 
-__all__ = ["TransportExposingProtocol", "KeepAlive", "transport_of", "idle_of", "reset", "close", "TRANSPORT_KEY", "IDLE_KEY"]
+__all__ = ["TransportExposingProtocol", "KeepAlive", "transport_of", "idle_of", "reset", "abort_with_reset", "close", "TRANSPORT_KEY", "IDLE_KEY"]
 
 TRANSPORT_KEY = "hecharness.transport"
 IDLE_KEY = "hecharness.idle"  # real seconds the connection idled before this request; None on its first
@@ -142,6 +142,12 @@ def transport_of(scope: dict[str, Any]) -> asyncio.Transport:
 
 
 async def reset(transport: asyncio.Transport) -> None:
+    """Send a TCP RST instead of a FIN, and let the protocol see the connection go."""
+    abort_with_reset(transport)
+    await settle()
+
+
+def abort_with_reset(transport: asyncio.Transport) -> None:
     """Send a TCP RST instead of a FIN: linger on with a zero timeout, then abort."""
     sock = transport.get_extra_info("socket")
     if sock is not None:
@@ -150,7 +156,6 @@ async def reset(transport: asyncio.Transport) -> None:
         except OSError:
             pass  # already gone: the client hung up first
     transport.abort()
-    await settle()
 
 
 async def close(scope: dict[str, Any]) -> None:

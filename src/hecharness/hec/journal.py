@@ -15,13 +15,13 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import Counter, deque
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from hecharness.errors import HecHarnessError
 from hecharness.hec.accounting import DeliveryReport, Key, account
-from hecharness.hec.batches import Batch, Event, RequestRecord
+from hecharness.hec.batches import Batch, Event, EventBatch, RequestRecord
 from hecharness.hec.har import journal_har
 
 __all__ = ["Counters", "Journal", "JournalTruncated"]
@@ -72,6 +72,7 @@ class Journal:
         self._stored_events = 0
         self._counters = Counters()
         self._request_ids = itertools.count(1)
+        self._lost: list[tuple[Event, str]] = []
 
     # -- written by the server ---------------------------------------------------------------
 
@@ -120,6 +121,37 @@ class Journal:
             self._stored_events -= dropped
             self._counters.events_dropped_from_store += dropped
             excess -= dropped
+
+    def lose_newest(self, count: int, reason: str, request_ids: Container[int] | None = None) -> list[Event]:
+        """Take the newest `count` stored events (of `request_ids` only, if given) out as lost, saying why.
+
+        For an indexer that answered 200 and died before writing: the events leave what was
+        accepted and are kept in `lost_events()` with `reason`, so accounting reports them as
+        missing with the reason instead of silently. Returns them, oldest first.
+        """
+        lost: list[Event] = []
+        with self._lock:
+            kept: list[Batch] = []
+            while self._batches and len(lost) < count:
+                batch = self._batches.pop()
+                events = list(batch.events(batch.skip))
+                if request_ids is not None and events and events[0].request_id not in request_ids:
+                    kept.append(batch)
+                    continue
+                cut = max(0, len(events) - (count - len(lost)))
+                lost[:0] = events[cut:]
+                if cut:
+                    kept.append(EventBatch(events[:cut]))
+            self._batches.extend(reversed(kept))
+            self._stored_events -= len(lost)
+            self._lost.extend((event, reason) for event in lost)
+            self._changed.notify_all()
+        return lost
+
+    def lost_events(self) -> list[tuple[Event, str]]:
+        """Events accepted and then lost (`lose_newest`), each with the reason, oldest loss first."""
+        with self._lock:
+            return list(self._lost)
 
     # -- read by tests and the admin API --------------------------------------------------------
 

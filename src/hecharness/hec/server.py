@@ -37,12 +37,14 @@ import httpx
 import uvicorn
 from starlette.types import ASGIApp
 
-from hecharness.clock import Clock
+from hecharness.clock import Clock, RealClock
 from hecharness.errors import HecHarnessError, InvalidArgument
 from hecharness.faults import FaultSet
 from hecharness.hec.accounting import DeliveryReport, Key
 from hecharness.hec.admin import admin_app
 from hecharness.hec.batches import Event, RequestRecord
+from hecharness.hec.cluster import Cluster, Indexer, Restart
+from hecharness.hec.cluster.balancing import DEFAULT_COOKIE, cluster_balancing
 from hecharness.hec.collector import Collector
 from hecharness.hec.connection import KeepAlive, TransportExposingProtocol
 from hecharness.hec.journal import Journal
@@ -127,6 +129,15 @@ class FakeHEC:
     `certs_dir` keeps the certificates in a directory (reused if already there) instead of a
     temporary one.
 
+    `indexers=N` (N > 1) serves a cluster of N indexers behind an in-process load balancer
+    (`hecharness.hec.cluster`): `balancer` is its policy ("round-robin", "per-connection",
+    "least-outstanding" or "cookie"); `cookie_name`, `cookie_lifetime` (harness seconds) and
+    `channel_cookie` (splunkd's inputs.conf setting) go with "cookie", whose `balancer_fallback`
+    picks for a request without a valid cookie; `balancer_unavailable` (502 or 504) is the
+    balancer's answer when no indexer is up and healthy. `journal` is then the merged journal,
+    `faults` is shared by every indexer (`node=N` aims a rule at one), `configure` changes them all,
+    and `node(n)`, `indexers`, `restart` and `rolling_restart` reach single indexers.
+
     `wrap` is called once with the collector's ASGI app and returns the app the HEC listeners serve:
     a middleware around it, or another app altogether, served with the same sockets, uvicorn
     settings, thread and event loop (the collector benchmark measures a bare endpoint this way).
@@ -147,12 +158,28 @@ class FakeHEC:
         client_cert_required: bool = False,
         certs_dir: str | os.PathLike[str] | None = None,
         wrap: Callable[[ASGIApp], ASGIApp] | None = None,
+        indexers: int = 1,
+        balancer: str | None = None,
+        cookie_name: str = DEFAULT_COOKIE,
+        cookie_lifetime: float | None = None,
+        channel_cookie: str | None = None,
+        balancer_fallback: str = "round-robin",
+        balancer_unavailable: int = 502,
     ) -> None:
         token_list = [Token(t) if isinstance(t, str) else t for t in (tokens or [new_token_value()])]
         if not token_list:
             raise InvalidArgument("a fake HEC needs at least one token")
         self._initial_tokens = tuple(token_list)
-        self.collector = Collector(TokenStore.of(token_list), settings or HECSettings(), clock=clock)
+        balancing = cluster_balancing(
+            indexers, balancer, cookie_name, cookie_lifetime, channel_cookie, balancer_fallback, balancer_unavailable
+        )
+        self.cluster: Cluster | None = None
+        self.collector: Collector | Cluster
+        if balancing is None:
+            self.collector = Collector(TokenStore.of(token_list), settings or HECSettings(), clock=clock)
+        else:
+            self.cluster = Cluster(TokenStore.of(token_list), settings or HECSettings(), clock or RealClock(), indexers, balancing)
+            self.collector = self.cluster
         self.collector.on_configure.append(self._settings_changed)
         self.host = host
         self.port = port
@@ -202,6 +229,43 @@ class FakeHEC:
     def faults(self) -> FaultSet:
         """The fault rules: `hec.faults.add("error:9 first=3")`, `.during(...)`, `.clear()`."""
         return self.collector.faults
+
+    @property
+    def indexers(self) -> list[Indexer]:
+        """The cluster's indexers, node 1 first; empty for a single collector."""
+        return list(self.cluster.indexers) if self.cluster is not None else []
+
+    def node(self, number: int) -> Indexer:
+        """Indexer `number` of the cluster, counting from 1."""
+        return self._cluster().node(number)
+
+    def restart(
+        self, node: int | str | Restart, *, at: float = 0.0, duration: float = 30.0, lose_unwritten: int = 0
+    ) -> None:
+        """Restart indexer `node` `at` harness seconds from now, down for `duration` seconds.
+
+        While down it takes no requests; it comes back with an empty ack ledger. `lose_unwritten=N`
+        loses its newest N accepted events, recorded as lost with the reason (see `Journal.lost_events`).
+        `node` may instead be a spec, "restart node=1 at=120 for=30" or "rolling-restart at=60 for=30".
+        """
+        if isinstance(node, int):
+            node = Restart(node=node, at=at, duration=duration, lose_unwritten=lose_unwritten)
+        self._schedule(node)
+
+    def rolling_restart(self, *, at: float = 0.0, duration: float = 30.0, gap: float = 0.0, lose_unwritten: int = 0) -> None:
+        """Restart every indexer in turn, node 1 first, each down `duration` seconds, `gap` seconds apart."""
+        self._schedule(Restart(at=at, duration=duration, gap=gap, lose_unwritten=lose_unwritten, rolling=True))
+
+    def _schedule(self, restart: Restart | str) -> None:
+        cluster = self._cluster()
+        cluster.schedule(restart)
+        if self._thread is not None and self._loop is not None and not self._loop.is_closed():
+            self.call_on_loop(cluster.sync)  # a restart due now has happened when this returns
+
+    def _cluster(self) -> Cluster:
+        if self.cluster is None:
+            raise InvalidArgument("this FakeHEC is a single collector; indexers=2 or more makes a cluster")
+        return self.cluster
 
     @property
     def errors(self) -> list[str]:
@@ -494,7 +558,13 @@ class FakeHEC:
                 raise RuntimeError("a listener stopped while starting")
             await asyncio.sleep(0.005)
         self._ready.set()
-        await asyncio.gather(*serving)
+        watching = asyncio.ensure_future(self.cluster.watch()) if self.cluster is not None else None
+        try:
+            await asyncio.gather(*serving)
+        finally:
+            if watching is not None:
+                watching.cancel()
+                await asyncio.wait([watching])
 
     def _handshake_guard(self, mode: str) -> Callable[..., int | None]:
         """An SNI callback, which OpenSSL runs early in every handshake: where `tls-abort` acts."""

@@ -43,6 +43,7 @@ from hecharness.scenario.definition import (
     clear_faults,
     disable_job,
     enable_job,
+    restart,
     switch_destination,
 )
 from hecharness.scenario.discovery import (
@@ -78,6 +79,7 @@ __all__ = [
     "at",
     "add_fault",
     "clear_faults",
+    "restart",
     "enable_job",
     "disable_job",
     "change_job",

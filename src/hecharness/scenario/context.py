@@ -130,10 +130,12 @@ class Run:
     # -- faults and the timeline ---------------------------------------------------------------
 
     def add_faults(self) -> None:
-        """Put each HEC's own faults in place: senders call this once they start pushing."""
+        """Put each HEC's own faults (and a cluster's restarts) in place: senders call this once they start pushing."""
         for name, spec in self.specs.items():
             for fault in spec.faults:
                 self.hec(name).faults.add(fault)
+            for restart in spec.restarts:
+                self.hec(name).restart(restart)
         self.note_faults()
 
     def note_faults(self) -> None:

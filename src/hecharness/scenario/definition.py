@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hecharness.faults import parse_fault
+from hecharness.hec.cluster import parse_restart
 from hecharness.scenario.context import Action, At, Run
 from hecharness.scenario.expect import Expectation
 from hecharness.scenario.parts import DEFAULT_CHANNEL, DEFAULT_TOKEN, HEC, SPLUNK_DESTINATION, Records
@@ -38,6 +39,7 @@ __all__ = [
     "clear_faults",
     "enable_job",
     "disable_job",
+    "restart",
     "change_job",
     "switch_destination",
     "SPLUNK_DESTINATION",
@@ -60,6 +62,12 @@ def at(seconds: float, action: Action | Callable[[Run], Any]) -> At:
 def add_fault(spec: str, hec: str | None = None) -> Action:
     parse_fault(spec)
     return Action(f"add fault {spec}", lambda run: run.hec(hec).faults.add(spec))
+
+
+def restart(spec: str, hec: str | None = None) -> Action:
+    """Restart a cluster's indexer, or each in turn: "restart node=1 for=30", "rolling-restart for=30 gap=10"."""
+    parse_restart(spec)
+    return Action(spec, lambda run: run.hec(hec).restart(spec))
 
 
 def clear_faults(hec: str | None = None) -> Action:

@@ -8,6 +8,8 @@ from typing import Any
 
 from hecharness.faults import parse_fault
 from hecharness.generate import get_dataset
+from hecharness.hec.cluster import parse_restart
+from hecharness.hec.cluster.balancing import DEFAULT_COOKIE, cluster_balancing
 from hecharness.hec.settings import HECSettings
 from hecharness.tls import parse_modes
 
@@ -30,6 +32,9 @@ class HEC:
 
     Faults are `hecharness.faults` specs. They are added once the sender starts pushing, after a Logpush
     job's validation probe, so `window=0..120` means the first two minutes of the push.
+
+    `indexers=N` (N > 1) makes it a cluster behind a load balancer, with `FakeHEC`'s balancer options;
+    `restarts` are specs such as "restart node=1 at=30 for=20", scheduled when the faults are added.
     """
 
     tls: str = "valid"
@@ -37,6 +42,14 @@ class HEC:
     ack: bool = False
     faults: Sequence[str] = ()
     settings: Mapping[str, Any] = field(default_factory=dict)
+    indexers: int = 1
+    balancer: str | None = None
+    cookie_name: str = DEFAULT_COOKIE
+    cookie_lifetime: float | None = None
+    channel_cookie: str | None = None
+    balancer_fallback: str = "round-robin"
+    balancer_unavailable: int = 502
+    restarts: Sequence[str] = ()
 
     def __post_init__(self) -> None:
         if len(parse_modes(self.tls)) != 1:
@@ -47,6 +60,26 @@ class HEC:
         object.__setattr__(self, "faults", faults)
         object.__setattr__(self, "settings", dict(self.settings))
         HECSettings().updated(self.settings)  # likewise a misspelt or out-of-range setting
+        self.balancing()  # and a balancer option
+        restarts = (self.restarts,) if isinstance(self.restarts, str) else tuple(self.restarts)
+        if restarts and self.indexers < 2:
+            raise ValueError("restarts need a cluster: indexers=2 or more")
+        for restart in restarts:
+            parse_restart(restart).outages(0.0, self.indexers)
+        object.__setattr__(self, "restarts", restarts)
+
+    def balancing(self) -> dict[str, Any]:
+        """The cluster options as `FakeHEC` takes them (checked; a bad one raises InvalidArgument)."""
+        options = {
+            "balancer": self.balancer,
+            "cookie_name": self.cookie_name,
+            "cookie_lifetime": self.cookie_lifetime,
+            "channel_cookie": self.channel_cookie,
+            "balancer_fallback": self.balancer_fallback,
+            "balancer_unavailable": self.balancer_unavailable,
+        }
+        cluster_balancing(self.indexers, **options)
+        return {"indexers": self.indexers, **options}
 
 
 @dataclass(frozen=True)

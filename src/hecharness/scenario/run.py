@@ -107,4 +107,5 @@ def _fake_hec(spec: HEC, clock: Clock, certs: CertificateFiles, count: int, admi
         clock=clock,
         settings=settings,
         admin_port=0 if admin else None,
+        **spec.balancing(),
     )

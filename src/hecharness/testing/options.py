@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from hecharness.errors import HecHarnessError
 from hecharness.faults import Fault, FaultSpecError, parse_fault
+from hecharness.hec.cluster import Restart, parse_restart
 from hecharness.hec.settings import HECSettings, SettingsError
 from hecharness.hec.tokens import Token
 from hecharness.tls import parse_modes
@@ -20,15 +21,21 @@ __all__ = [
     "check_tls",
     "marker_options",
     "parse_faults",
+    "parse_restarts",
+    "CLUSTER_OPTIONS",
     "settings_dict",
     "tokens_of",
 ]
 
 MARKER = "fake_hec"
-# What a marker may set: the first four choose which server a test gets, the last two are applied
-# to it after the reset, so a marker that only adds faults or settings keeps the shared server.
-SERVER_OPTIONS = ("tls", "tokens", "tls_names", "client_cert_required")
-MARKER_OPTIONS = (*SERVER_OPTIONS, "settings", "faults")
+# What a marker may set: the server options choose which server a test gets, settings, faults and
+# restarts are applied to it after the reset, so a marker that only adds those keeps the shared server.
+# The cluster's options (issue #17) choose the server too: a cluster is a different server.
+CLUSTER_OPTIONS = (
+    "indexers", "balancer", "cookie_name", "cookie_lifetime", "channel_cookie", "balancer_fallback", "balancer_unavailable",
+)
+SERVER_OPTIONS = ("tls", "tokens", "tls_names", "client_cert_required", *CLUSTER_OPTIONS)
+MARKER_OPTIONS = (*SERVER_OPTIONS, "settings", "faults", "restarts")
 
 
 class OptionError(HecHarnessError, ValueError):
@@ -58,6 +65,8 @@ def marker_options(marks: Iterable[Mark]) -> dict[str, Any]:
     where = f"@pytest.mark.{MARKER}"
     if "faults" in options:
         options["faults"] = parse_faults(options["faults"], f"{where}(faults=...):")
+    if "restarts" in options:
+        options["restarts"] = parse_restarts(options["restarts"], f"{where}(restarts=...):")
     if "settings" in options:
         try:
             HECSettings().updated(settings_dict(options["settings"]))
@@ -83,6 +92,19 @@ def parse_faults(faults: Any, where: str) -> list[Fault]:
             parsed.append(parse_fault(fault))
         except FaultSpecError as error:
             raise OptionError(f"{where} fault {fault!r}: {error}") from None
+    return parsed
+
+
+def parse_restarts(restarts: Any, where: str) -> list[Restart]:
+    """One restart spec or several (or `Restart`s), each parsed; a bad one raises naming `where`."""
+    if isinstance(restarts, (str, Restart)):
+        restarts = [restarts]
+    parsed = []
+    for restart in restarts or ():
+        try:
+            parsed.append(restart if isinstance(restart, Restart) else parse_restart(restart))
+        except HecHarnessError as error:
+            raise OptionError(f"{where} restart {restart!r}: {error}") from None
     return parsed
 
 

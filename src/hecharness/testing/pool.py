@@ -42,12 +42,16 @@ class ServerPool:
         tokens: Iterable[Token | str] | Token | str | None = None,
         tls_names: Iterable[str] = (),
         client_cert_required: bool = False,
+        **cluster: Any,
     ) -> FakeHEC:
-        """The running server of this configuration, started now if no test asked for it before."""
+        """The running server of this configuration, started now if no test asked for it before.
+
+        `cluster` takes `FakeHEC`'s cluster options (`indexers=`, `balancer=`, ...).
+        """
         modes = parse_modes(tls or self.tls)
         token_list = tuple(tokens_of(tokens))
         names = check_names(tls_names or ())
-        key = (modes, token_list, names, bool(client_cert_required))
+        key = (modes, token_list, names, bool(client_cert_required), tuple(sorted(cluster.items())))
         with self._lock:
             server = self._running.get(key)
             if server is None:
@@ -59,6 +63,7 @@ class ServerPool:
                     tls_names=names,
                     client_cert_required=bool(client_cert_required),
                     certs_dir=self.certs_dir(ca, modes, names),
+                    **cluster,
                 ).start()
                 self._running[key] = server
         return server

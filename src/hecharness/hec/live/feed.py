@@ -16,6 +16,7 @@ from typing import Any
 
 from hecharness.hec.batches import RequestRecord
 from hecharness.hec.collector import Collector
+from hecharness.hec.cluster import Cluster
 from hecharness.hec.jsontext import dumps_json
 from hecharness.hec.live.tally import Tally
 
@@ -51,7 +52,7 @@ class RecentRequests:
 
 
 class Feed:
-    def __init__(self, collector: Collector, tally: Tally, recent: RecentRequests) -> None:
+    def __init__(self, collector: Collector | Cluster, tally: Tally, recent: RecentRequests) -> None:
         self.collector = collector
         self.tally = tally
         self.recent = recent
@@ -72,6 +73,7 @@ class Feed:
             "tokens": [token.describe() for token in collector.tokens.all()],
             "acks": collector.acks.summary(),
             "errors": len(collector.errors),
+            **({"indexers": collector.describe()["indexers"]} if isinstance(collector, Cluster) else {}),
         }
 
     async def stream(self) -> AsyncIterator[bytes]:

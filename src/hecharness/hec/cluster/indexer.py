@@ -1,0 +1,164 @@
+"""One indexer of a cluster: a full collector with its own journal, and what the balancer knows of it."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from typing import Any
+
+from starlette.types import Scope
+
+from hecharness.clock import Clock
+from hecharness.faults import Endpoint, FaultSet, Reply, RequestFacts
+from hecharness.hec import connection
+from hecharness.hec.batches import Batch, RequestRecord
+from hecharness.hec.collector import Collector
+from hecharness.hec.journal import Journal
+from hecharness.hec.paths import HEALTH_PATHS
+from hecharness.hec.settings import HECSettings
+from hecharness.hec.tokens import TokenStore
+from hecharness.hec.cluster.route import ROUTE_KEY, Route
+
+__all__ = ["Indexer", "IndexerJournal"]
+
+_PROBE_PATH = HEALTH_PATHS[0]
+
+
+class IndexerJournal(Journal):
+    """An indexer's own journal, which also writes each request into the cluster's merged journal.
+
+    Request ids come from the merged journal, so they are unique across the cluster and an event's
+    `request_id` finds its request in either journal.
+    """
+
+    def __init__(self, number: int, merged: Journal, settings: HECSettings) -> None:
+        super().__init__(settings.max_events, settings.max_requests, settings.count_only)
+        self.number = number
+        self.merged = merged
+
+    def next_request_id(self) -> int:
+        return self.merged.next_request_id()
+
+    def record(self, request: RequestRecord, batch: Batch | None = None) -> None:
+        route = request.balance
+        if isinstance(route, Route):  # set by the indexer's collector as the request came in
+            request.balance = route.to_dict()
+            if route.reset:
+                # The node died before answering: nothing it was given was written.
+                request.note = f"node {self.number} went down mid-request; the balancer reset the connection" + (
+                    f" ({request.events} events not written)" if batch is not None else ""
+                )
+                batch = None
+        request.indexer = self.number
+        super().record(request, batch)
+        # Each journal trims its own copy of the batch to its own cap; the lines themselves are shared.
+        self.merged.record(request, copy.copy(batch) if batch is not None else None)
+
+
+class _IndexerCollector(Collector):
+    """A collector that writes the balancer's decision into each request's record."""
+
+    def _new_record(self, scope: Scope, headers: dict[str, str], query: dict[str, str]) -> RequestRecord:
+        record = super()._new_record(scope, headers, query)
+        record.balance = scope.get("extensions", {}).get(ROUTE_KEY)  # a Route until journaled
+        return record
+
+
+class Indexer:
+    """Node `number` (1-based) of a cluster: its collector, whether it is up, and its requests in flight."""
+
+    def __init__(
+        self,
+        number: int,
+        tokens: TokenStore,
+        settings: HECSettings,
+        clock: Clock,
+        merged: Journal,
+        faults: FaultSet,
+    ) -> None:
+        self.number = number
+        self.journal = IndexerJournal(number, merged, settings)
+        self.collector: Collector = _IndexerCollector(tokens, settings, self.journal, clock)
+        self.collector.node = number
+        self.collector.faults = faults  # one set for the cluster; `node=N` aims a rule at one indexer
+        self.up = True
+        self.outstanding = 0
+        self._in_flight: dict[Route, asyncio.Transport | None] = {}
+
+    @property
+    def acks(self) -> Any:
+        return self.collector.acks
+
+    @property
+    def settings(self) -> HECSettings:
+        return self.collector.settings
+
+    def configure(self, **changes: Any) -> HECSettings:
+        """Change this indexer's settings only, e.g. `configure(health="queues-full")`."""
+        return self.collector.configure(**changes)
+
+    def health(self) -> str | None:
+        """Why a load balancer's health check would fail on this node now; None when it passes.
+
+        The check is the one a load balancer makes, GET /services/collector/health: it fails while
+        the node is down, while its health setting answers other than 200 (a busy node), and while a
+        fault aimed at health checks (`path=health node=N`) answers other than 2xx.
+        """
+        if not self.up:
+            return "down"
+        collector = self.collector
+        status = collector.settings.health_code.status
+        if status != 200:
+            return f"health {status} ({collector.settings.health})"
+        faults = collector.faults
+        if len(faults):
+            facts = RequestFacts(path=_PROBE_PATH, endpoint=Endpoint.HEALTH, node=self.number)
+            outcome = faults.decide(facts).outcome
+            if isinstance(outcome, Reply):
+                if not outcome.accepts:
+                    return f"health {outcome.http_status} (fault)"
+            elif outcome is not None:
+                return f"health check failed ({outcome})"
+        return None
+
+    # -- requests on it (called by the balancer, on the server's loop) ------------------------
+
+    def enter(self, route: Route, scope: Scope) -> None:
+        self.outstanding += 1
+        self._in_flight[route] = scope.get("extensions", {}).get(connection.TRANSPORT_KEY)
+
+    def leave(self, route: Route) -> None:
+        self.outstanding -= 1
+        self._in_flight.pop(route, None)
+
+    def go_down(self, lose_unwritten: int, reason: str) -> list[Any]:
+        """Stop taking requests: reset those in flight, forget acks, and lose the newest `lose_unwritten` events."""
+        self.up = False
+        for route, transport in list(self._in_flight.items()):
+            route.reset = True
+            if transport is not None:
+                connection.abort_with_reset(transport)
+        self.collector.acks.clear()
+        if not lose_unwritten:
+            return []
+        lost = self.journal.lose_newest(lose_unwritten, reason)
+        self.journal.merged.lose_newest(len(lost), reason, {event.request_id for event in lost})
+        return lost
+
+    def come_up(self) -> None:
+        self.up = True
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "up": self.up,
+            "health": self.settings.health,
+            "outstanding": self.outstanding,
+            "counters": self.journal.counters.to_dict(),
+            "lost": len(self.journal.lost_events()),
+            "acks": self.acks.summary(),
+        }
+
+    def __repr__(self) -> str:
+        return f"<Indexer {self.number} {'up' if self.up else 'down'}>"
+
