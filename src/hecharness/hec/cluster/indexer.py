@@ -11,6 +11,7 @@ from starlette.types import Scope
 from hecharness.clock import Clock
 from hecharness.faults import Endpoint, FaultSet, Reply, RequestFacts
 from hecharness.hec import connection
+from hecharness.hec.acks import AckLedger
 from hecharness.hec.batches import Batch, RequestRecord
 from hecharness.hec.collector import Collector
 from hecharness.hec.journal import Journal
@@ -86,7 +87,7 @@ class Indexer:
         self._in_flight: dict[Route, asyncio.Transport | None] = {}
 
     @property
-    def acks(self) -> Any:
+    def acks(self) -> AckLedger:
         return self.collector.acks
 
     @property
