@@ -302,3 +302,11 @@ def test_the_live_page_shows_each_indexer():
         snapshot = orjson.loads(line[6:])
         assert [(n["number"], n["counters"]["requests"]) for n in snapshot["indexers"]] == [(1, 1), (2, 0)]
         assert list(snapshot["acks"].values())[0]["issued"] == 1
+
+
+def test_a_cluster_wide_fault_is_not_spent_on_the_balancers_health_checks():
+    with cluster() as hec, channel_client(hec) as client:
+        hec.faults.add("error:9 path=any first=2")
+        statuses = [client.post(RAW, content="x").status_code for _ in range(3)]
+        assert statuses == [503, 503, 200]
+        assert hec.requests()[0].balance["ejected"] == {}

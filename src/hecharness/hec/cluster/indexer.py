@@ -103,7 +103,8 @@ class Indexer:
 
         The check is the one a load balancer makes, GET /services/collector/health: it fails while
         the node is down, while its health setting answers other than 200 (a busy node), and while a
-        fault aimed at health checks (`path=health node=N`) answers other than 2xx.
+        fault aimed at this node's health checks (`path=health node=N`, or `path=any node=N`) answers
+        other than 2xx. Rules without `node=` never see these probes.
         """
         if not self.up:
             return "down"
@@ -113,7 +114,7 @@ class Indexer:
             return f"health {status} ({collector.settings.health})"
         faults = collector.faults
         if len(faults):
-            facts = RequestFacts(path=_PROBE_PATH, endpoint=Endpoint.HEALTH, node=self.number)
+            facts = RequestFacts(path=_PROBE_PATH, endpoint=Endpoint.HEALTH, node=self.number, probe=True)
             outcome = faults.decide(facts).outcome
             if isinstance(outcome, Reply):
                 if not outcome.accepts:
