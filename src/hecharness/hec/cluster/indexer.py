@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import copy
 from typing import Any
 
 from starlette.types import Scope
@@ -53,7 +52,7 @@ class IndexerJournal(Journal):
         request.indexer = self.number
         super().record(request, batch)
         # Each journal trims its own copy of the batch to its own cap; the lines themselves are shared.
-        self.merged.record(request, copy.copy(batch) if batch is not None else None)
+        self.merged.record(request, batch.copy() if batch is not None else None)
 
 
 class _IndexerCollector(Collector):
