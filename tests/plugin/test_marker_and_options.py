@@ -139,7 +139,8 @@ def test_marker_mistakes_fail_the_test_saying_what_is_wrong(pytester: pytest.Pyt
     result.assert_outcomes(errors=5)
     result.stdout.fnmatch_lines(
         [
-            "*@pytest.mark.fake_hec got unknown option 'tsl'; known: tls, tokens, tls_names, client_cert_required, settings, faults",
+            "*@pytest.mark.fake_hec got unknown option 'tsl'; known: tls, tokens, tls_names, client_cert_required, indexers, balancer, "
+                "cookie_name, cookie_lifetime, channel_cookie, balancer_fallback, balancer_unavailable, settings, faults, restarts",
             "*@pytest.mark.fake_hec takes keyword arguments only, got ('valid',)",
             "@pytest.mark.fake_hec(faults=...): fault 'error:999': unknown HEC code 999: Splunk uses 0 to 28",
             "@pytest.mark.fake_hec(settings=...): health must be one of healthy, queues-full*; got 'sleepy'",
