@@ -69,7 +69,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{MARKER}(tls=, tokens=, tls_names=, client_cert_required=, settings=, faults=): "
+        f"{MARKER}(tls=, tokens=, tls_names=, client_cert_required=, settings=, faults=, indexers=, balancer=, "
+        "cookie_name=, cookie_lifetime=, channel_cookie=, balancer_fallback=, balancer_unavailable=, restarts=): "
         "configure the fake_hec fixture for this test (hecharness)",
     )
     tls = _option(config, "hec_tls")

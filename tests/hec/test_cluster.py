@@ -7,6 +7,7 @@ import time
 import uuid
 
 import httpx
+import orjson
 import pytest
 
 from hecharness import FakeHEC
@@ -246,3 +247,66 @@ def test_a_single_collector_is_unchanged_and_refuses_cluster_options():
         FakeHEC(indexers=2, cookie_lifetime=5)
     with pytest.raises(InvalidArgument, match="unknown balancer"):
         FakeHEC(indexers=2, balancer="random")
+
+
+def test_a_health_fault_aimed_at_one_node_ejects_it():
+    with cluster() as hec, channel_client(hec) as client:
+        hec.faults.add("error:9 path=health node=3")
+        for _ in range(4):
+            client.post(RAW, content="x")
+        assert {r.indexer for r in hec.requests()} == {1, 2}
+        assert hec.requests()[0].balance["ejected"] == {"3": "health 503 (fault)"}
+
+
+def test_a_connection_pinned_to_a_node_that_went_down_is_reset():
+    with cluster(balancer="per-connection", indexers=2) as hec, channel_client(hec) as client:
+        client.post(RAW, content="x")  # this connection is on node 1
+        hec.restart(1, duration=30)
+        with pytest.raises(httpx.TransportError):
+            client.post(RAW, content="y")
+        record = hec.requests()[-1]
+        assert record.indexer is None and "connection reset" in record.note
+        assert client.post(RAW, content="z").status_code == 200  # a new connection, on node 2
+        assert hec.requests()[-1].indexer == 2
+
+
+def test_a_rolling_restart_takes_each_node_down_in_turn():
+    clock = VirtualClock()
+    with cluster(indexers=2, clock=clock) as hec, channel_client(hec) as client:
+        hec.restart("rolling-restart at=10 for=20 gap=5")
+        start, placed = clock.now(), []
+        for moment in (0, 10, 30, 35, 55):  # both up; node 1 down 10-30; both up; node 2 down 35-55; both up
+            clock.advance_to(start + moment)
+            assert client.post(RAW, content="x").status_code == 200
+            placed.append(hec.requests()[-1].indexer)
+        assert (placed[1], placed[3]) == (2, 1)
+        assert [o.to_dict()["state"] for o in hec.cluster.outages] == ["over", "over"]
+
+
+def test_reset_brings_every_node_back_with_empty_journals():
+    with cluster(indexers=2) as hec, channel_client(hec) as client:
+        client.post(RAW, content="x")
+        hec.restart(2, duration=300)
+        hec.reset()
+        assert all(node.up for node in hec.indexers) and hec.cluster.outages == []
+        assert hec.journal.requests() == [] and hec.node(1).journal.requests() == []
+        client.post(RAW, content="x")
+        assert hec.requests()[0].indexer == 1
+
+
+def test_the_live_page_shows_each_indexer():
+    with FakeHEC([Token(TOKEN, ack=True)], indexers=2) as hec, channel_client(hec) as client:
+        client.post(RAW, content="x")
+        with httpx.stream("GET", hec.admin_url + "/live/stream", timeout=10) as stream:
+            line = next(line for line in stream.iter_lines() if line.startswith("data: "))
+        snapshot = orjson.loads(line[6:])
+        assert [(n["number"], n["counters"]["requests"]) for n in snapshot["indexers"]] == [(1, 1), (2, 0)]
+        assert list(snapshot["acks"].values())[0]["issued"] == 1
+
+
+def test_a_cluster_wide_fault_is_not_spent_on_the_balancers_health_checks():
+    with cluster() as hec, channel_client(hec) as client:
+        hec.faults.add("error:9 path=any first=2")
+        statuses = [client.post(RAW, content="x").status_code for _ in range(3)]
+        assert statuses == [503, 503, 200]
+        assert hec.requests()[0].balance["ejected"] == {}

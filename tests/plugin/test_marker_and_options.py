@@ -139,7 +139,8 @@ def test_marker_mistakes_fail_the_test_saying_what_is_wrong(pytester: pytest.Pyt
     result.assert_outcomes(errors=5)
     result.stdout.fnmatch_lines(
         [
-            "*@pytest.mark.fake_hec got unknown option 'tsl'; known: tls, tokens, tls_names, client_cert_required, settings, faults",
+            "*@pytest.mark.fake_hec got unknown option 'tsl'; known: tls, tokens, tls_names, client_cert_required, indexers, balancer, "
+                "cookie_name, cookie_lifetime, channel_cookie, balancer_fallback, balancer_unavailable, settings, faults, restarts",
             "*@pytest.mark.fake_hec takes keyword arguments only, got ('valid',)",
             "@pytest.mark.fake_hec(faults=...): fault 'error:999': unknown HEC code 999: Splunk uses 0 to 28",
             "@pytest.mark.fake_hec(settings=...): health must be one of healthy, queues-full*; got 'sleepy'",
@@ -237,3 +238,32 @@ def test_hec_host_option_sets_the_listen_address_and_the_certificate_names(pytes
     result = pytester.runpytest("--hec-host", "192.0.2.1")
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*cannot listen on 192.0.2.1:0*"])
+
+
+def test_marker_cluster_options_give_a_cluster_and_restarts_apply_per_test(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.fake_hec(indexers=3, balancer="cookie", cookie_lifetime=60, restarts="restart node=2 for=600")
+        def test_cluster(fake_hec):
+            assert len(fake_hec.indexers) == 3 and fake_hec.cluster.balancing.cookie_lifetime == 60
+            assert [node.up for node in fake_hec.indexers] == [True, False, True]
+
+        @pytest.mark.fake_hec(indexers=3, balancer="cookie", cookie_lifetime=60)
+        def test_same_cluster_reset(fake_hec):
+            assert all(node.up for node in fake_hec.indexers)
+
+        @pytest.mark.fake_hec(indexers=2, balancer="random")
+        def test_bad_balancer(fake_hec):
+            pass
+
+        @pytest.mark.fake_hec(indexers=2, restarts="restart node=1 for=-1")
+        def test_bad_restart(fake_hec):
+            pass
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=2, errors=2)
+    result.stdout.fnmatch_lines(["*unknown balancer 'random'*", "*restart 'restart node=1 for=-1'*"])
+    assert "Traceback" not in result.stdout.str()

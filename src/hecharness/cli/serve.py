@@ -279,6 +279,7 @@ def _write_ready_file(path: Path, hec: FakeHEC) -> None:
         "client_cert": str(hec.certificates.client_cert) if hec.client_cert_required and hec.certificates else None,
         "client_key": str(hec.certificates.client_key) if hec.client_cert_required and hec.certificates else None,
         "admin_url": hec.admin_url,
+        "indexers": len(hec.indexers) or 1,
         "tokens": [token.describe(show_value=True) for token in hec.tokens.all()],
     })
 

@@ -57,6 +57,7 @@ class RequestFacts:
     headers: Mapping[str, str] = field(default_factory=dict)
     idle: float | None = None  # real seconds its keep-alive connection idled first; None on a new connection
     node: int | None = None  # the indexer serving it, in a cluster (1-based); None for a single collector
+    probe: bool = False  # a cluster balancer's health check of `node`, which only rules aimed at that node see
 
 
 class _Owner(Protocol):
@@ -128,6 +129,8 @@ class Fault:
             return False
         if self.node is not None and facts.node != self.node:
             return False
+        if facts.probe and self.node is None:
+            return False  # a cluster-wide rule must not spend its first=N on the balancer's probes
         return True
 
     def consider(self, now: float) -> FaultAction | None:

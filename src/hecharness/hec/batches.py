@@ -112,6 +112,10 @@ class Batch(Protocol):
         """The events from `skip` on (the journal passes the `skip` it read under its lock)."""
         ...
 
+    def copy(self) -> Batch:
+        """The same events with a `skip` of its own, for a second journal (a cluster's merged one)."""
+        ...
+
 
 @dataclass(slots=True)
 class RawBatch:
@@ -127,6 +131,9 @@ class RawBatch:
 
     def __len__(self) -> int:
         return self.lines.count - self.skip
+
+    def copy(self) -> RawBatch:
+        return RawBatch(self.metadata, self.lines, self.skip)
 
     def events(self, skip: int) -> Iterator[Event]:
         m = self.metadata
@@ -144,6 +151,9 @@ class EventBatch:
 
     def __len__(self) -> int:
         return len(self.items) - self.skip
+
+    def copy(self) -> EventBatch:
+        return EventBatch(self.items, self.skip)
 
     def events(self, skip: int) -> Iterator[Event]:
         yield from self.items[skip:]

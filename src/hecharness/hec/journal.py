@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import Counter, deque
-from collections.abc import Container, Iterable
+from collections.abc import Callable, Container, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -64,6 +64,7 @@ class Journal:
         self.count_only = count_only
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
+        self._waiting = 0  # threads in wait_for_*: with none, a write skips the notification's cost
         self._reset()
 
     def _reset(self) -> None:
@@ -100,7 +101,8 @@ class Journal:
                 self._store_request(request)
                 if events:
                     self._store_batch(batch, events)
-            self._changed.notify_all()
+            if self._waiting:
+                self._changed.notify_all()
 
     def _store_request(self, request: RequestRecord) -> None:
         self._requests.append(request)
@@ -145,7 +147,8 @@ class Journal:
             self._batches.extend(reversed(kept))
             self._stored_events -= len(lost)
             self._lost.extend((event, reason) for event in lost)
-            self._changed.notify_all()
+            if self._waiting:
+                self._changed.notify_all()
         return lost
 
     def lost_events(self) -> list[tuple[Event, str]]:
@@ -208,12 +211,18 @@ class Journal:
 
     def wait_for_events(self, count: int, timeout: float = 5.0) -> bool:
         """Block until at least `count` events were accepted; False if `timeout` seconds pass first."""
-        with self._changed:
-            return self._changed.wait_for(lambda: self._counters.events >= count, timeout)
+        return self._wait(lambda: self._counters.events >= count, timeout)
 
     def wait_for_requests(self, count: int, timeout: float = 5.0) -> bool:
+        return self._wait(lambda: self._counters.requests >= count, timeout)
+
+    def _wait(self, done: Callable[[], bool], timeout: float) -> bool:
         with self._changed:
-            return self._changed.wait_for(lambda: self._counters.requests >= count, timeout)
+            self._waiting += 1
+            try:
+                return self._changed.wait_for(done, timeout)
+            finally:
+                self._waiting -= 1
 
     def clear(self) -> None:
         with self._lock:

@@ -171,7 +171,8 @@ class FakeHEC:
             raise InvalidArgument("a fake HEC needs at least one token")
         self._initial_tokens = tuple(token_list)
         balancing = cluster_balancing(
-            indexers, balancer, cookie_name, cookie_lifetime, channel_cookie, balancer_fallback, balancer_unavailable
+            indexers, balancer, cookie_name=cookie_name, cookie_lifetime=cookie_lifetime, channel_cookie=channel_cookie,
+            balancer_fallback=balancer_fallback, balancer_unavailable=balancer_unavailable,
         )
         self.cluster: Cluster | None = None
         self.collector: Collector | Cluster

@@ -68,21 +68,16 @@ class Balancing:
         }
 
 
-def cluster_balancing(
-    indexers: int,
-    balancer: str | None = None,
-    cookie_name: str = DEFAULT_COOKIE,
-    cookie_lifetime: float | None = None,
-    channel_cookie: str | None = None,
-    balancer_fallback: str = "round-robin",
-    balancer_unavailable: int = 502,
-) -> Balancing | None:
-    """The balancer for `indexers` indexers as `FakeHEC` takes its options; None for a single collector."""
+def cluster_balancing(indexers: int, balancer: str | None = None, **options: Any) -> Balancing | None:
+    """The balancer for `indexers` indexers, from `FakeHEC`'s options; None for a single collector.
+
+    `options` are `FakeHEC`'s names for `Balancing`'s fields: cookie_name, cookie_lifetime,
+    channel_cookie, balancer_fallback, balancer_unavailable.
+    """
     if isinstance(indexers, bool) or not isinstance(indexers, int) or indexers < 1:
         raise InvalidArgument(f"indexers must be a whole number >= 1, got {indexers!r}")
-    balancing = Balancing(
-        balancer or "round-robin", cookie_name, cookie_lifetime, channel_cookie, balancer_fallback, balancer_unavailable
-    )
+    fields = {name.removeprefix("balancer_"): value for name, value in options.items()}
+    balancing = Balancing(balancer or "round-robin", **fields)
     if indexers > 1:
         return balancing
     if balancer is not None or balancing != Balancing():

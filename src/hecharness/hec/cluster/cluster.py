@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl
 from starlette.types import Message, Receive, Scope, Send
 
 from hecharness.clock import Clock
+from hecharness.errors import InvalidArgument
 from hecharness.faults import FaultSet
 from hecharness.faults.actions import FRONT_DOOR_ANSWERS
 from hecharness.hec import connection, replies
@@ -28,7 +29,7 @@ from hecharness.hec.batches import RequestRecord
 from hecharness.hec.cluster.balancing import Balancing
 from hecharness.hec.cluster.indexer import Indexer
 from hecharness.hec.cluster.policies import Routing, policy_for
-from hecharness.hec.cluster.restarts import Outage, Restart, RestartSpecError, parse_restart
+from hecharness.hec.cluster.restarts import Outage, Restart, parse_restart
 from hecharness.hec.cluster.route import ROUTE_KEY, Route
 from hecharness.hec.collector import new_record
 from hecharness.hec.indexes import Indexes
@@ -46,7 +47,7 @@ class Cluster:
         self, tokens: TokenStore, settings: HECSettings, clock: Clock, count: int, balancing: Balancing
     ) -> None:
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-            raise RestartSpecError(f"indexers must be a whole number >= 1, got {count!r}")
+            raise InvalidArgument(f"indexers must be a whole number >= 1, got {count!r}")
         self.tokens = tokens
         self.settings = settings
         self.clock = clock
@@ -73,7 +74,7 @@ class Cluster:
     def node(self, number: int) -> Indexer:
         """Indexer `number`, counting from 1."""
         if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= len(self.indexers):
-            raise RestartSpecError(f"no node {number!r}; this cluster has nodes 1 to {len(self.indexers)}")
+            raise InvalidArgument(f"no node {number!r}; this cluster has nodes 1 to {len(self.indexers)}")
         return self.indexers[number - 1]
 
     # -- the balancer ------------------------------------------------------------------------------

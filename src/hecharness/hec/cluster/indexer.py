@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import copy
 from typing import Any
 
 from starlette.types import Scope
@@ -11,6 +10,7 @@ from starlette.types import Scope
 from hecharness.clock import Clock
 from hecharness.faults import Endpoint, FaultSet, Reply, RequestFacts
 from hecharness.hec import connection
+from hecharness.hec.acks import AckLedger
 from hecharness.hec.batches import Batch, RequestRecord
 from hecharness.hec.collector import Collector
 from hecharness.hec.journal import Journal
@@ -52,7 +52,7 @@ class IndexerJournal(Journal):
         request.indexer = self.number
         super().record(request, batch)
         # Each journal trims its own copy of the batch to its own cap; the lines themselves are shared.
-        self.merged.record(request, copy.copy(batch) if batch is not None else None)
+        self.merged.record(request, batch.copy() if batch is not None else None)
 
 
 class _IndexerCollector(Collector):
@@ -86,7 +86,7 @@ class Indexer:
         self._in_flight: dict[Route, asyncio.Transport | None] = {}
 
     @property
-    def acks(self) -> Any:
+    def acks(self) -> AckLedger:
         return self.collector.acks
 
     @property
@@ -102,7 +102,8 @@ class Indexer:
 
         The check is the one a load balancer makes, GET /services/collector/health: it fails while
         the node is down, while its health setting answers other than 200 (a busy node), and while a
-        fault aimed at health checks (`path=health node=N`) answers other than 2xx.
+        fault aimed at this node's health checks (`path=health node=N`, or `path=any node=N`) answers
+        other than 2xx. Rules without `node=` never see these probes.
         """
         if not self.up:
             return "down"
@@ -112,7 +113,7 @@ class Indexer:
             return f"health {status} ({collector.settings.health})"
         faults = collector.faults
         if len(faults):
-            facts = RequestFacts(path=_PROBE_PATH, endpoint=Endpoint.HEALTH, node=self.number)
+            facts = RequestFacts(path=_PROBE_PATH, endpoint=Endpoint.HEALTH, node=self.number, probe=True)
             outcome = faults.decide(facts).outcome
             if isinstance(outcome, Reply):
                 if not outcome.accepts:

@@ -15,7 +15,11 @@ from typing import Any
 
 from hecharness.hec.cluster.policies.base import POLICIES, Node, Policy, Routing, register
 
-__all__ = ["CookieSticky"]
+__all__ = ["CookieSticky", "MAX_COOKIES"]
+
+# Cookies remembered at once. A client that drops cookies (a load generator) gets a new one on every
+# request; beyond this the oldest is forgotten, and a request carrying it is placed afresh.
+MAX_COOKIES = 100_000
 
 
 @register
@@ -52,7 +56,10 @@ class CookieSticky(Policy):
             return None
         value = self._value(routing)
         if value is not None:
+            self._sticky.pop(value, None)  # re-inserted last: the table forgets the oldest first
             self._sticky[value] = (node.number, now + (balancing.cookie_lifetime or float("inf")))
+            if len(self._sticky) > MAX_COOKIES:
+                del self._sticky[next(iter(self._sticky))]
             route.cookie_set = f"{name}={value}"
         route.reason = f"{why_not}; {self.fallback.name}: {route.reason}"
         return node
