@@ -19,8 +19,9 @@ Uploads are real HTTP requests to the job's destination either way, and their de
 on the destination's clock (see `hecharness.clock`): a fake HEC on the same clock answers slowly in
 logical time, anything else in real time.
 
-Every record is accounted for: generated = sampled out + uploaded + dropped + lost while disabled
-(+ pending, until the run ends).
+Every record is accounted for: generated = uploaded + dropped + lost while disabled + sampled out +
+filtered out (+ pending, until the run ends). A job's `filter` and `filter_attack_traffic` decide which
+records are pushed at all; sampling applies to what they keep, as Cloudflare's docs say.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import asyncio
 import heapq
 import itertools
 import math
+import operator
 import random
 import time
 from collections import Counter
@@ -41,7 +43,7 @@ from typing import Any
 from hecharness import preflight
 from hecharness.clock import Clock, RealClock, VirtualClock
 from hecharness.errors import HecHarnessError, InvalidArgument
-from hecharness.generate import Encoder, OutputOptions, RecordSource, get_dataset
+from hecharness.generate import Encoder, OutputOptions, RecordSource, attack_mark, get_dataset
 from hecharness.logpush.batching import DEFAULT_GZIP_LEVEL, Batcher, UploadBatch
 from hecharness.logpush.job import ApiError, JobError, LogpushJob, envelope
 from hecharness.logpush.policy import RetryPolicy, get_policy
@@ -69,6 +71,7 @@ class Metrics:
 
     records_generated: int = 0
     records_sampled_out: int = 0
+    records_filtered_out: int = 0  # left out by the job's filter or filter_attack_traffic
     records_uploaded: int = 0
     records_dropped: int = 0  # in batches given up after their attempts
     records_lost_disabled: int = 0  # available while the job was disabled: never pushed, never backfilled
@@ -86,6 +89,7 @@ class Metrics:
         return (
             self.records_generated
             - self.records_sampled_out
+            - self.records_filtered_out
             - self.records_uploaded
             - self.records_dropped
             - self.records_lost_disabled
@@ -181,6 +185,7 @@ class _Config:
     batcher: Batcher
     sample_rate: float
     render: Callable[[Any], bytes]
+    keep: Callable[[Any], bool] | None  # None: every record is pushed
     sender: Sender | None = None
 
 
@@ -359,7 +364,7 @@ class LogpushSimulator:
         applies to the records of its own moment.
         """
         config = self._config
-        render, add = config.render, config.batcher.add
+        render, add, keep = config.render, config.batcher.add, config.keep
         # Nothing here awaits, so the job's state and the next action stay put while it runs.
         limit = math.inf if horizon is None else horizon
         action_at = self._actions[0][0] if self._actions else math.inf
@@ -386,6 +391,9 @@ class LogpushSimulator:
                     self.metrics.records_lost_disabled += 1
                     if keyed:
                         self._keys["lost"].append(self._key_of(record))
+                    continue
+                if keep is not None and not keep(record):
+                    self.metrics.records_filtered_out += 1
                     continue
                 if sampled and self._sampling.random() >= config.sample_rate:
                     self.metrics.records_sampled_out += 1
@@ -541,7 +549,19 @@ class LogpushSimulator:
         sender = previous.sender if previous is not None and previous.job.destination_conf == job.destination_conf else None
         if previous is not None and sender is None and previous.sender is not None:
             asyncio.ensure_future(previous.sender.aclose())
-        return _Config(version, job, encoder, batcher, options.sample_rate, render, sender)
+        return _Config(version, job, encoder, batcher, options.sample_rate, render, self._keeper(job), sender)
+
+    def _keeper(self, job: LogpushJob) -> Callable[[Any], bool] | None:
+        """The job's pass-through gate: its filter and, when asked, no attack traffic; None if it keeps all."""
+        getter = self._generated.getter if self._generated is not None else _dict_getter
+        mark = attack_mark(job.dataset) if job.filter_attack_traffic else None
+        passes = None if job.parsed_filter is None else job.parsed_filter.compile(getter)
+        if mark is None:
+            return passes
+        read, is_attack = getter(mark.field), mark.test
+        if passes is None:
+            return lambda item: not is_attack(read(item))
+        return lambda item: not is_attack(read(item)) and passes(item)
 
     def _key_of(self, item: Any) -> Any:
         if self._generated is not None:
@@ -638,6 +658,10 @@ async def _validate(job: LogpushJob, cafile: str | Path | None, deadline: dict[s
         if result.cause:
             cause = f"{result.cause} ({cause})"
     raise ValidationRefused(cause)
+
+
+def _dict_getter(name: str) -> Callable[[Mapping[str, Any]], Any]:
+    return operator.methodcaller("get", name)
 
 
 def _as_job(job: LogpushJob | Mapping[str, Any] | str, any_port: bool, allow_http: bool) -> LogpushJob:
