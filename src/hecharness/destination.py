@@ -52,8 +52,8 @@ SPLUNK_RAW_PATH = "/services/collector/raw"
 SPLUNK_PORTS = (443, 8088)
 # Where the rule comes from, as messages cite it.
 SPLUNK_PORT_RULE = (
-    "the Logpush FAQ (logs/faq/logpush.mdx @5a9f050) expects the HEC port to be 443 or 8088; "
-    "Cloudflare's Splunk page dropped that rule in June 2025"
+    "Logpush expects the HEC port to be 443 or 8088 (says the Logpush FAQ, logs/faq/logpush.mdx @5a9f050; "
+    "Cloudflare's Splunk page dropped the rule in June 2025)"
 )
 # What Logpush sends to validate a destination before it saves a job: it belongs to no job's data, so
 # whoever counts what a destination received leaves it out.

@@ -111,7 +111,7 @@ def test_port_rule_is_a_warning_that_cites_the_faq(hec: FakeHEC) -> None:
     assert warned.ok, warned.cause
     port_warnings = [w for w in warned.warnings if w.startswith(f"port {hec.listeners[0].port}:")]
     assert len(port_warnings) == 1
-    assert "the Logpush FAQ (logs/faq/logpush.mdx @5a9f050) expects the HEC port to be 443 or 8088" in port_warnings[0]
+    assert "Logpush expects the HEC port to be 443 or 8088 (says the Logpush FAQ, logs/faq/logpush.mdx @5a9f050" in port_warnings[0]
     assert "June 2025" in port_warnings[0] and "--any-port" in port_warnings[0]
 
     quiet = check(destination(hec), cafile=hec.ca_path, any_port=True)

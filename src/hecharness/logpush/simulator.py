@@ -46,7 +46,7 @@ from hecharness.errors import HecHarnessError, InvalidArgument
 from hecharness.generate import Encoder, OutputOptions, RecordSource, attack_mark, get_dataset
 from hecharness.logpush.batching import DEFAULT_GZIP_LEVEL, Batcher, UploadBatch
 from hecharness.logpush.job import ApiError, JobError, LogpushJob, envelope
-from hecharness.logpush.policy import RetryPolicy, get_policy
+from hecharness.logpush.policy import DisableClock, RetryPolicy, get_policy
 from hecharness.logpush.sender import OutcomeKind, Sender, UploadOutcome
 
 __all__ = ["LogpushSimulator", "Metrics", "Attempt", "AttemptVerdict", "JobEvent", "JobEventKind", "Report", "ValidationRefused", "create_job"]
@@ -258,6 +258,8 @@ class LogpushSimulator:
         self._actions: list[tuple[float, int, Callable[[], Any]]] = []
         self._order = itertools.count()
         self._failing_since: float | None = None
+        # The last successful upload, or when the job was last enabled if none since.
+        self._succeeded_at: float = self._started_at
         self._deadline = _deadline(self.policy, destination_clock, upload_wall_timeout)
         # A virtual clock the destination runs on too: only this loop can let the destination's waits pass.
         self._shared_clock = self.clock if isinstance(self.clock, VirtualClock) and destination_clock is self.clock else None
@@ -293,6 +295,7 @@ class LogpushSimulator:
             return
         self.job = self._config.job = self.job.update(enabled=True)
         self._failing_since = None
+        self._succeeded_at = self.clock.now()
         self._event(JobEventKind.ENABLED, "records from now on only; the gap is lost")
 
     async def update(self, **changes: Any) -> None:
@@ -488,6 +491,7 @@ class LogpushSimulator:
             if self._keys is not None:
                 self._keys["uploaded"].extend(batch.keys or [])
             self._failing_since = None
+            self._succeeded_at = now
             self.job = self._config.job = self.job.succeeded(batch.ready_at)
             self._log(batch, outcome, now, AttemptVerdict.DELIVERED)
             return
@@ -508,8 +512,13 @@ class LogpushSimulator:
             self._drop(batch, now)
         else:
             heapq.heappush(self._due, (retry_at, next(self._order), batch))
-        if self.job.enabled and now - self._failing_since >= self.policy.disable_after:
-            self.disable(f"no successful upload for {now - self._failing_since:.0f}s: {outcome.describe()}")
+        if self.job.enabled and now - self._disable_clock_start() >= self.policy.disable_after:
+            self.disable(f"no successful upload for {now - self._disable_clock_start():.0f}s: {outcome.describe()}")
+
+    def _disable_clock_start(self) -> float:
+        if self.policy.disable_clock is DisableClock.LAST_SUCCESS:
+            return self._succeeded_at
+        return self._failing_since if self._failing_since is not None else self.clock.now()
 
     def _drop(self, batch: UploadBatch, now: float, *, while_disabled: bool = False) -> None:
         self.metrics.batches_dropped += 1

@@ -171,8 +171,8 @@ def _advice(destination: Destination, *, channel_sent: bool, insecure: bool, any
     advice: list[str] = []
     if destination.scheme is Scheme.SPLUNK and destination.port not in SPLUNK_PORTS and not any_port:
         advice.append(
-            f"port {destination.port}: {SPLUNK_PORT_RULE}, so Logpush may still refuse it; "
-            "if creating the job fails, use 443 or 8088 (--any-port, any_port=True in Python, silences this)"
+            f"port {destination.port}: {SPLUNK_PORT_RULE}; whether it still holds is unverified, so if creating "
+            "the job fails, use 443 or 8088 (--any-port, any_port=True in Python, silences this)"
         )
     if not channel_sent:
         advice.append(
