@@ -15,8 +15,9 @@ written as strings (`"30"`), and a filter holds about 30 comparisons and 1,000 b
 is pushed only when the whole expression holds.
 
 A refused filter raises `FilterError` naming the place (`where.and[1].operator`) and what is wrong
-with it. A parsed filter compiles once into one Python expression over field getters, the way the
-generator's renderers are built, since it runs for every record.
+with it. A parsed filter compiles once into one small Python function, the way the generator's
+renderers are built, since it runs for every record: it reads each field it names once, then
+evaluates the whole expression inline.
 
 Two choices where the docs are silent: timestamps compare as the integer nanoseconds records carry
 before formatting, and `float` fields take the numeric operators as integers do.
@@ -26,7 +27,8 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -69,29 +71,29 @@ class Operator:
 
     name: str
     kinds: frozenset[Kind]
-    template: str  # {g}: reads the field, {v}: a name to hold what it read, {c}: the compiled value
+    template: str  # {v}: the field's value, {c}: the compiled value
     takes_list: bool = False
     negated: bool = False
 
-    def expression(self, value: str, name: str, constant: str) -> str:
-        text = self.template.format(g=value, v=name, c=constant)
+    def expression(self, value: str, constant: str) -> str:
+        text = self.template.format(v=value, c=constant)
         return f"not ({text})" if self.negated else text
 
 
 def _operators() -> dict[str, Operator]:
     s, n, b, a = Kind.STRING, Kind.NUMBER, Kind.BOOL, Kind.ARRAY
     base = [
-        Operator("eq", frozenset({s, n, b}), "{g} == {c}"),
+        Operator("eq", frozenset({s, n, b}), "{v} == {c}"),
         # A missing value (a given record without the field) is never less or greater than anything.
-        Operator("lt", frozenset({n}), "(({v} := {g}) is not None and {v} < {c})"),
-        Operator("leq", frozenset({n}), "(({v} := {g}) is not None and {v} <= {c})"),
-        Operator("gt", frozenset({n}), "(({v} := {g}) is not None and {v} > {c})"),
-        Operator("geq", frozenset({n}), "(({v} := {g}) is not None and {v} >= {c})"),
-        Operator("in", frozenset({s, n}), "{g} in {c}", takes_list=True),
-        Operator("startsWith", frozenset({s}), "({g} or '').startswith({c})"),
-        Operator("endsWith", frozenset({s}), "({g} or '').endswith({c})"),
+        Operator("lt", frozenset({n}), "({v} is not None and {v} < {c})"),
+        Operator("leq", frozenset({n}), "({v} is not None and {v} <= {c})"),
+        Operator("gt", frozenset({n}), "({v} is not None and {v} > {c})"),
+        Operator("geq", frozenset({n}), "({v} is not None and {v} >= {c})"),
+        Operator("in", frozenset({s, n}), "{v} in {c}", takes_list=True),
+        Operator("startsWith", frozenset({s}), "({v} or '').startswith({c})"),
+        Operator("endsWith", frozenset({s}), "({v} or '').endswith({c})"),
         # A substring of a string, or an element of an array: `in` does both.
-        Operator("contains", frozenset({s, a}), "{c} in ({g} or ())"),
+        Operator("contains", frozenset({s, a}), "{c} in ({v} or ())"),
     ]
     negatable = {"eq", "in", "startsWith", "endsWith", "contains"}
     table = {op.name: op for op in base}
@@ -114,17 +116,13 @@ class Comparison:
     operator: Operator
     value: Any  # already in the field's own type; a frozenset for in / !in
 
-    def expression(self, getter: Callable[[str], Getter], namespace: dict[str, Any]) -> str:
-        number = len(namespace)
-        namespace[f"g{number}"] = getter(self.field)
-        namespace[f"c{number}"] = self.value
-        return self.operator.expression(f"g{number}(r)", f"v{number}", f"c{number}")
+    def expression(self, variables: Mapping[str, str], namespace: dict[str, Any]) -> str:
+        constant = f"c{len(namespace)}"
+        namespace[constant] = self.value
+        return self.operator.expression(variables[self.field], constant)
 
-    def comparisons(self) -> int:
-        return 1
-
-    def fields(self) -> set[str]:
-        return {self.field}
+    def leaves(self) -> Iterator[Comparison]:
+        yield self
 
 
 @dataclass(frozen=True)
@@ -133,14 +131,12 @@ class Junction:
     joiner: str  # "and" or "or"
     parts: tuple[Comparison | Junction, ...]
 
-    def expression(self, getter: Callable[[str], Getter], namespace: dict[str, Any]) -> str:
-        return "(" + f" {self.joiner} ".join(part.expression(getter, namespace) for part in self.parts) + ")"
+    def expression(self, variables: Mapping[str, str], namespace: dict[str, Any]) -> str:
+        return "(" + f" {self.joiner} ".join(part.expression(variables, namespace) for part in self.parts) + ")"
 
-    def comparisons(self) -> int:
-        return sum(part.comparisons() for part in self.parts)
-
-    def fields(self) -> set[str]:
-        return set().union(*(part.fields() for part in self.parts))
+    def leaves(self) -> Iterator[Comparison]:
+        for part in self.parts:
+            yield from part.leaves()
 
 
 @dataclass(frozen=True)
@@ -154,7 +150,7 @@ class JobFilter:
     @property
     def fields(self) -> tuple[str, ...]:
         """The fields the filter reads, sorted."""
-        return tuple(sorted(self.where.fields()))
+        return tuple(sorted({leaf.field for leaf in self.where.leaves()}))
 
     def compile(self, getter: Callable[[str], Getter]) -> Callable[[Any], bool]:
         """A predicate over records: `getter(field)` returns a function reading that field from a record.
@@ -162,9 +158,18 @@ class JobFilter:
         Records can be dicts (`lambda name: lambda record: record.get(name)`) or anything a getter
         can read, such as the generator's plans (`RecordSource.getter`).
         """
-        namespace: dict[str, Any] = {}
-        body = self.where.expression(getter, namespace)
-        return eval(compile(f"lambda r: bool({body})", f"<filter for {self.dataset}>", "eval"), namespace)
+        # A field used more than once is read once, up front; one used once is read where it is
+        # compared, so a comparison that and/or skip costs nothing.
+        uses: Counter[str] = Counter()
+        for leaf in self.where.leaves():
+            uses[leaf.field] += leaf.operator.template.count("{v}")
+        namespace: dict[str, Any] = {f"g{number}": getter(name) for number, name in enumerate(self.fields)}
+        variables = {name: f"v{n}" if uses[name] > 1 else f"g{n}(r)" for n, name in enumerate(self.fields)}
+        reads = "".join(f"    v{n} = g{n}(r)\n" for n, name in enumerate(self.fields) if uses[name] > 1)
+        body = self.where.expression(variables, namespace)
+        source = f"def keep(r):\n{reads}    return bool({body})\n"
+        exec(compile(source, f"<filter for {self.dataset}>", "exec"), namespace)
+        return namespace["keep"]
 
 
 def parse_filter(text: Any, dataset: str) -> JobFilter | None:
@@ -186,7 +191,7 @@ def parse_filter(text: Any, dataset: str) -> JobFilter | None:
         raise FilterError(f"filter has unknown key {extra[0]!r}; it holds only where")
     fields = get_dataset(dataset)
     where = _node(document["where"], "where", fields, NOT_FILTERABLE.get(fields.name, frozenset()))
-    count = where.comparisons()
+    count = sum(1 for _ in where.leaves())
     if count > MAX_COMPARISONS:
         raise FilterError(f"filter has {count} comparisons; Logpush takes about {MAX_COMPARISONS} at most")
     size = len(text.encode())

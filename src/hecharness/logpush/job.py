@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections.abc import Iterable, Mapping
+import operator
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from enum import StrEnum
@@ -238,6 +239,22 @@ class LogpushJob:
         """True while the last push failed and no push has succeeded since."""
         return self.last_error is not None
 
+    def gate(self, getter: Callable[[str], Callable[[Any], Any]] | None = None) -> Callable[[Any], bool] | None:
+        """Whether the job pushes a record: its `filter` holds and, with `filter_attack_traffic`, it is no attack.
+
+        None when the job pushes every record. `getter(field)` gives a function reading that field from
+        a record; records are dicts unless it says otherwise (the simulator reads the generator's plans).
+        """
+        read_from = getter or _dict_getter
+        mark = attack_mark(self.dataset) if self.filter_attack_traffic else None
+        passes = None if self.parsed_filter is None else self.parsed_filter.compile(read_from)
+        if mark is None:
+            return passes
+        read, is_attack = read_from(mark.field), mark.test
+        if passes is None:
+            return lambda record: not is_attack(read(record))
+        return lambda record: not is_attack(read(record)) and passes(record)
+
     @property
     def upload_limits(self) -> UploadLimits:
         return UploadLimits(
@@ -314,6 +331,10 @@ def _dataset_of(value: Any) -> str:
             return name
     choices = ", ".join(DATASETS + tuple(DATASET_ALIASES))
     raise JobError("dataset", f"dataset {value!r} is not one of {choices}")
+
+
+def _dict_getter(name: str) -> Callable[[Mapping[str, Any]], Any]:
+    return operator.methodcaller("get", name)
 
 
 def _known_fields() -> str:

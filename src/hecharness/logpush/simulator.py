@@ -30,7 +30,6 @@ import asyncio
 import heapq
 import itertools
 import math
-import operator
 import random
 import time
 from collections import Counter
@@ -43,7 +42,7 @@ from typing import Any
 from hecharness import preflight
 from hecharness.clock import Clock, RealClock, VirtualClock
 from hecharness.errors import HecHarnessError, InvalidArgument
-from hecharness.generate import Encoder, OutputOptions, RecordSource, attack_mark, get_dataset
+from hecharness.generate import Encoder, OutputOptions, RecordSource, get_dataset
 from hecharness.logpush.batching import DEFAULT_GZIP_LEVEL, Batcher, UploadBatch
 from hecharness.logpush.job import ApiError, JobError, LogpushJob, envelope
 from hecharness.logpush.policy import DisableClock, RetryPolicy, get_policy
@@ -558,19 +557,8 @@ class LogpushSimulator:
         sender = previous.sender if previous is not None and previous.job.destination_conf == job.destination_conf else None
         if previous is not None and sender is None and previous.sender is not None:
             asyncio.ensure_future(previous.sender.aclose())
-        return _Config(version, job, encoder, batcher, options.sample_rate, render, self._keeper(job), sender)
-
-    def _keeper(self, job: LogpushJob) -> Callable[[Any], bool] | None:
-        """The job's pass-through gate: its filter and, when asked, no attack traffic; None if it keeps all."""
-        getter = self._generated.getter if self._generated is not None else _dict_getter
-        mark = attack_mark(job.dataset) if job.filter_attack_traffic else None
-        passes = None if job.parsed_filter is None else job.parsed_filter.compile(getter)
-        if mark is None:
-            return passes
-        read, is_attack = getter(mark.field), mark.test
-        if passes is None:
-            return lambda item: not is_attack(read(item))
-        return lambda item: not is_attack(read(item)) and passes(item)
+        gate = job.gate(self._generated.getter if self._generated is not None else None)
+        return _Config(version, job, encoder, batcher, options.sample_rate, render, gate, sender)
 
     def _key_of(self, item: Any) -> Any:
         if self._generated is not None:
@@ -667,10 +655,6 @@ async def _validate(job: LogpushJob, cafile: str | Path | None, deadline: dict[s
         if result.cause:
             cause = f"{result.cause} ({cause})"
     raise ValidationRefused(cause)
-
-
-def _dict_getter(name: str) -> Callable[[Mapping[str, Any]], Any]:
-    return operator.methodcaller("get", name)
 
 
 def _as_job(job: LogpushJob | Mapping[str, Any] | str, any_port: bool, allow_http: bool) -> LogpushJob:
