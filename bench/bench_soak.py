@@ -221,7 +221,10 @@ def soak_simulator(workdir: Path) -> SimRun:
     finally:
         served.stop()
     metrics = report.metrics.to_dict()
-    accounted = metrics["records_uploaded"] + metrics["records_dropped"] + metrics["records_lost_disabled"] + metrics["records_sampled_out"]
+    accounted = (
+        metrics["records_uploaded"] + metrics["records_dropped"] + metrics["records_lost_disabled"]
+        + metrics["records_sampled_out"] + metrics["records_filtered_out"]
+    )
     exact = (
         metrics["records_generated"] == RECORDS
         and accounted == RECORDS
@@ -271,7 +274,7 @@ def main() -> int:
             f"{'PASS' if flat else 'FAIL'} | {'PASS' if run.exact else 'FAIL'} |"
         )
     m = sim.metrics
-    accounted = m["records_uploaded"] + m["records_dropped"] + m["records_lost_disabled"] + m["records_sampled_out"]
+    accounted = m["records_uploaded"] + m["records_dropped"] + m["records_lost_disabled"] + m["records_sampled_out"] + m["records_filtered_out"]
     failed |= not sim.exact
     print(f"\n### Logpush simulator, {RECORDS:,} records through a flaky destination\n")
     print(

@@ -41,13 +41,20 @@ __all__ = [
     "parse_destination",
     "SPLUNK_RAW_PATH",
     "SPLUNK_PORTS",
+    "SPLUNK_PORT_RULE",
     "PROBE_BODY",
     "CLOUDFLARE_SOURCETYPE",
 ]
 
 SPLUNK_RAW_PATH = "/services/collector/raw"
-# The FAQ's rule. Cloudflare staff later wrote that any port is allowed, so `any_port=True` lifts it.
+# The FAQ's rule. Cloudflare's Splunk page said the same until June 2025, when the sentence went with a
+# reviewer's "I believe any port is allowed now" (cloudflare-docs PR #23114); `any_port=True` lifts it.
 SPLUNK_PORTS = (443, 8088)
+# Where the rule comes from, as messages cite it.
+SPLUNK_PORT_RULE = (
+    "Logpush expects the HEC port to be 443 or 8088 (says the Logpush FAQ, logs/faq/logpush.mdx @5a9f050; "
+    "Cloudflare's Splunk page dropped the rule in June 2025)"
+)
 # What Logpush sends to validate a destination before it saves a job: it belongs to no job's data, so
 # whoever counts what a destination received leaves it out.
 PROBE_BODY = b'{"content":"tests"}'
@@ -385,11 +392,7 @@ def _port_of(parts: SplitResult, scheme: Scheme, any_port: bool) -> int:
     if port == 0:
         raise DestinationError("port", "port 0 is not a usable port; use 443 or 8088")
     if scheme is Scheme.SPLUNK and not any_port and port not in SPLUNK_PORTS:
-        raise DestinationError(
-            "port", f"port {port} is not allowed: Logpush expects the HEC port to be 443 or 8088 "
-            "(newer docs allow any port)",
-            option="any_port",
-        )
+        raise DestinationError("port", f"port {port} is not allowed: {SPLUNK_PORT_RULE}", option="any_port")
     return port
 
 

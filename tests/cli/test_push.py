@@ -48,6 +48,18 @@ def test_push_delivers_and_summarises(hec, tmp_path):
     assert data["attempts"][0]["outcome"] == "delivered"
 
 
+def test_filtered_records_are_counted_and_not_sent(hec, tmp_path):
+    report = tmp_path / "report.json"
+    only_errors = '{"where":{"key":"EdgeResponseStatus","operator":"geq","value":"400"}}'
+    result = push(hec, "--count", "300", "--rate", "100", "--filter", only_errors, "--report", str(report))
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(report.read_text())["metrics"]
+    assert 0 < metrics["records_filtered_out"] < 300
+    assert metrics["records_uploaded"] + metrics["records_filtered_out"] == 300
+    assert "filtered out" in result.output
+    assert hec.journal.event_count == metrics["records_uploaded"] + 1  # and the validation probe
+
+
 def test_dropped_records_exit_1(hec):
     hec.faults.add("sequence=ok,error:9,error:9,error:9,error:9,error:9")  # the probe passes, the batch never does
     result = push(hec, "--count", "20", "--rate", "10")
@@ -69,6 +81,8 @@ def test_validation_refused_exits_3(hec):
         (["--max-upload-records", "5"], "max_upload_records"),
         (["--count", "0"], "0 is not in the range"),
         (["--policy", "forever"], "'forever' is not one of"),
+        (["--filter", '{"where":{"key":"BotScore","operator":"neq","value":1}}'], "where.operator 'neq' is not a Logpush operator"),
+        (["--dataset", "dns_logs", "--filter-attack-traffic"], "filter_attack_traffic is only for"),
     ],
 )
 def test_bad_input_is_a_one_line_error(hec, args, message):

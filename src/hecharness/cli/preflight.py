@@ -34,7 +34,7 @@ _EXIT_CODES = epilog(
     help="Trust the CAs in this PEM file instead of the system's, as curl --cacert.",
 )
 @click.option("--insecure", "-k", is_flag=True, help="Report certificate problems without failing on them (insecure-skip-verify=true).")
-@click.option("--any-port", is_flag=True, help="Allow ports other than 443 and 8088.")
+@click.option("--any-port", is_flag=True, help="No warning for ports other than 443 and 8088 (the Logpush FAQ's rule).")
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0, min_open=True),

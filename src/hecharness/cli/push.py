@@ -38,6 +38,8 @@ _EXIT_CODES = epilog(
 @click.option("--rate", type=click.FloatRange(min=0, min_open=True), default=1000.0, show_default=True, help="Records per logical second.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for the records and the policy's jitter.")
 @click.option("--logpull-options", default=None, help="e.g. 'fields=RayID,EdgeStartTimestamp&timestamps=rfc3339'.")
+@click.option("--filter", "job_filter", default=None, metavar="JSON", help='The job\'s filter, e.g. \'{"where":{"key":"EdgeResponseStatus","operator":"geq","value":500}}\'.')
+@click.option("--filter-attack-traffic", is_flag=True, help="Leave out DDoS attack traffic (http_requests, firewall_events, network_analytics_logs).")
 @click.option("--max-upload-records", type=int, default=None, help="Batch limit in records (1,000-1,000,000; 0 = Logpush's default).")
 @click.option("--max-upload-bytes", type=int, default=None, help="Batch limit in uncompressed bytes (5 MB-1 GB; 0 = none).")
 @click.option("--max-upload-interval", "max_upload_interval_seconds", type=int, default=None, help="Batch limit in seconds (30-300).")
@@ -56,6 +58,8 @@ def push(
     rate: float,
     seed: int,
     logpull_options: str | None,
+    job_filter: str | None,
+    filter_attack_traffic: bool,
     max_upload_records: int | None,
     max_upload_bytes: int | None,
     max_upload_interval_seconds: int | None,
@@ -76,6 +80,10 @@ def push(
         "max_upload_interval_seconds": max_upload_interval_seconds,
     }
     job.update({k: v for k, v in limits.items() if v is not None})
+    if job_filter is not None:
+        job["filter"] = job_filter
+    if filter_attack_traffic:
+        job["filter_attack_traffic"] = True
     console = output.console(stderr=True)
     try:
         simulator = LogpushSimulator(
@@ -170,6 +178,7 @@ def _summarise(report: Report, console: Console) -> None:
         ("dropped after retries", metrics.records_dropped),
         ("lost while disabled", metrics.records_lost_disabled),
         ("sampled out", metrics.records_sampled_out),
+        ("filtered out", metrics.records_filtered_out),
         ("batches / uploads / retries", f"{metrics.batches} / {metrics.uploads} / {metrics.retries}"),
         ("bytes uncompressed / compressed", f"{metrics.bytes_uncompressed:,} / {metrics.bytes_compressed:,}"),
         ("answers", ", ".join(f"{k}: {v}" for k, v in sorted(metrics.outcomes.items())) or "-"),

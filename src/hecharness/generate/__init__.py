@@ -14,11 +14,13 @@
 - `RecordSource`: records as they become available, rendered by any encoder without dicts.
 - `OutputOptions`: a job's ``output_options`` object or ``logpull_options`` string, checked.
 - `get_dataset`: fields, types, allowed values and the natural `key` of each dataset.
+- `attack_mark`: which records of a dataset are DDoS attack traffic, read from their fields.
 
 Datasets: http_requests, firewall_events, dns_logs, spectrum_events (IBM: range_events) and
 network_analytics_logs.
 """
 
+from hecharness.generate.attacks import ATTACK_MARKS, AttackMark, attack_mark
 from hecharness.generate.catalog import ALIASES, DATASET_NAMES, PROFILES, Dataset, Field, get_dataset
 from hecharness.generate.encode import Encoder
 from hecharness.generate.errors import GenerateError, OutputOptionsError, UnknownDatasetError
@@ -29,6 +31,8 @@ from hecharness.generate.event_times import DEFAULT_START
 
 __all__ = [
     "ALIASES",
+    "ATTACK_MARKS",
+    "AttackMark",
     "DATASET_NAMES",
     "DEFAULT_RATE",
     "DEFAULT_START",
@@ -43,6 +47,7 @@ __all__ = [
     "OutputOptionsError",
     "RecordSource",
     "UnknownDatasetError",
+    "attack_mark",
     "batches",
     "encoded_stream",
     "get_dataset",

@@ -119,10 +119,7 @@ class RecordSource:
         self.profile = profile
         self._blueprint, self._timed = _plans(self.dataset.name, seed, count, start, rate, 1.0, jitter, timed=True)
         self._materialize = self._blueprint.materializer(self.dataset.select(None, profile))
-        kind, number = self._blueprint.owner[self.dataset.key]
-        key = self.dataset.key
-        # Every dataset's key is a per-record value today, but a slot-owned key works as well.
-        self._key = (lambda item: item[0][number]) if kind == Piece.DYNAMIC else (lambda item: item[number + 1].values[key])
+        self._key = self.getter(self.dataset.key)
 
     def __iter__(self) -> Iterator[tuple[float, Any]]:
         return ((available / 1e9, plan) for available, plan in self._timed)
@@ -133,6 +130,15 @@ class RecordSource:
     def key(self, item: Any) -> Any:
         """The item's natural key (`Dataset.key`: RayID, or the event time), without building its record."""
         return self._key(item)
+
+    def getter(self, field: str) -> Callable[[Any], Any]:
+        """A function reading one field's value from an item, as `record(item)[field]` would give it."""
+        if not self.dataset.has(field):
+            raise GenerateError(f"{self.dataset.name} has no field {field!r}")
+        kind, number = self._blueprint.owner[field]
+        if kind == Piece.DYNAMIC:
+            return lambda item: item[0][number]
+        return lambda item: item[number + 1].values[field]
 
     def renderer(self, encoder: Encoder) -> Callable[[Any], bytes]:
         """The bytes `encoder.encode_record` would give for an item's record."""

@@ -7,7 +7,7 @@ Where a job sends its logs is `hecharness.destination`, shared with preflight an
 
 from hecharness.destination import Destination, DestinationError, parse_destination
 from hecharness.logpush.job import ApiError, JobError, LogpushJob, UploadLimits, envelope, rfc3339
-from hecharness.logpush.policy import POLICIES, PolicyError, RetryPolicy, get_policy
+from hecharness.logpush.policy import POLICIES, DisableClock, PolicyError, RetryPolicy, get_policy
 from hecharness.logpush.sender import Sender, UploadOutcome
 from hecharness.logpush.simulator import (
     Attempt,
@@ -21,6 +21,7 @@ from hecharness.logpush.simulator import (
 
 __all__ = [
     "Attempt",
+    "DisableClock",
     "JobEvent",
     "LogpushSimulator",
     "Metrics",

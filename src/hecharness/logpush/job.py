@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections.abc import Iterable, Mapping
+import operator
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from enum import StrEnum
@@ -17,7 +18,8 @@ from typing import Any
 
 from hecharness.destination import Destination, DestinationError, parse_destination
 from hecharness.errors import HecHarnessError
-from hecharness.generate import Encoder, GenerateError, OutputOptions
+from hecharness.generate import Encoder, GenerateError, OutputOptions, attack_mark
+from hecharness.logpush.filters import FilterError, JobFilter, parse_filter
 
 __all__ = [
     "ApiFlavor",
@@ -25,6 +27,7 @@ __all__ = [
     "DATASETS",
     "DATASET_ALIASES",
     "JobError",
+    "JobKind",
     "LogpushJob",
     "UploadLimits",
     "envelope",
@@ -69,7 +72,13 @@ _API_FIELDS = (
     "last_error",
     "error_message",
 )
-_IBM_DROPS = frozenset({"output_options", "max_upload_bytes", "max_upload_records", "max_upload_interval_seconds"})
+# Newer options, echoed only when a job uses them, so a job that does not reads as it always did.
+_OPTIONAL_FIELDS = ("filter", "kind", "filter_attack_traffic")
+_IBM_DROPS = frozenset(
+    {"output_options", "max_upload_bytes", "max_upload_records", "max_upload_interval_seconds", *_OPTIONAL_FIELDS}
+)
+# Not available for jobs with `edge` as their kind (Terraform provider schema).
+_NOT_FOR_EDGE = ("max_upload_bytes", "max_upload_records")
 
 _job_ids = itertools.count(1)
 
@@ -79,6 +88,13 @@ class ApiFlavor(StrEnum):
 
     CLOUDFLARE = "cloudflare"
     IBM = "ibm"  # IBM CIS resells Logpush with its own dataset names and fewer fields
+
+
+class JobKind(StrEnum):
+    """A job's `kind`: a Logpush job, or an Edge Log Delivery job (`http_requests` only, set at creation)."""
+
+    LOGPUSH = ""
+    EDGE = "edge"
 
 
 class JobError(HecHarnessError, ValueError):
@@ -119,8 +135,9 @@ class UploadLimits:
 class LogpushJob:
     """A Logpush job as the API returns it, with Cloudflare's ranges and defaults enforced.
 
-    `destination` holds the parsed `destination_conf`. `any_port` lifts the Splunk 443/8088 port rule for
-    this job; it is a harness policy, not an API field, so it never appears in `to_api()`.
+    `destination` holds the parsed `destination_conf` and `parsed_filter` the checked `filter` (None
+    without one). `any_port` lifts the Splunk 443/8088 port rule for this job; it is a harness policy,
+    not an API field, so it never appears in `to_api()`.
     `repr()` masks the token, so a job can be logged.
     """
 
@@ -138,9 +155,13 @@ class LogpushJob:
     last_complete: str | None = None
     last_error: str | None = None
     error_message: str | None = None
+    filter: str | None = None
+    kind: str = JobKind.LOGPUSH.value
+    filter_attack_traffic: bool = False
     any_port: bool = field(default=False, repr=False, compare=False)
     allow_http: bool = field(default=False, repr=False, compare=False)
     destination: Destination = field(init=False, repr=False, compare=False)
+    parsed_filter: JobFilter | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if isinstance(self.id, bool) or not isinstance(self.id, int) or self.id < 1:
@@ -163,16 +184,25 @@ class LogpushJob:
         for name in ("last_complete", "last_error"):
             _check_timestamp(name, getattr(self, name))
         _require_optional_str("error_message", self.error_message)
+        self._set("kind", _kind_of(self.kind, self.dataset))
+        if self.kind == JobKind.EDGE:
+            _check_edge_limits({name: getattr(self, name) for name in _NOT_FOR_EDGE}, defaults_allowed=True)
+            # Unset, as the API has it for edge jobs; the batcher falls back to Logpush's default all the same.
+            self._set("max_upload_records", 0)
+        self._set("parsed_filter", _filter_of(self.filter, self.dataset))
+        _check_attack_traffic(self.filter_attack_traffic, self.dataset)
         self._set("destination", _destination_of(self.destination_conf, self.any_port, self.allow_http))
 
     @classmethod
     def from_api(cls, body: Mapping[str, Any], *, any_port: bool = False, allow_http: bool = False) -> LogpushJob:
         """A job from its API JSON (as `to_api()` gives it, or from either provider's responses)."""
-        unknown = sorted(set(body) - set(_API_FIELDS))
+        unknown = sorted(set(body) - set(_API_FIELDS) - set(_OPTIONAL_FIELDS))
         if unknown:
-            raise JobError(unknown[0], f"{unknown[0]!r} is not a Logpush job field; known: {', '.join(_API_FIELDS)}")
+            raise JobError(unknown[0], f"{unknown[0]!r} is not a Logpush job field; known: {_known_fields()}")
         if "destination_conf" not in body:
             raise JobError("destination_conf", "destination_conf is required")
+        if body.get("kind") == JobKind.EDGE:
+            _check_edge_limits({name: body[name] for name in _NOT_FOR_EDGE if name in body})
         # Explicit nulls for the batch limits mean "not set", which the defaults already express.
         fields = {key: value for key, value in body.items() if not (key in UPLOAD_RANGES and value is None)}
         return cls(**fields, any_port=any_port, allow_http=allow_http)
@@ -184,12 +214,16 @@ class LogpushJob:
         destination (see `ApiError.validating_destination`) before it keeps the returned job.
         """
         for name, value in changes.items():
-            if name not in _API_FIELDS:
-                raise JobError(name, f"{name!r} is not a Logpush job field; known: {', '.join(_API_FIELDS)}")
+            if name not in _API_FIELDS and name not in _OPTIONAL_FIELDS:
+                raise JobError(name, f"{name!r} is not a Logpush job field; known: {_known_fields()}")
             if name in _READ_ONLY:
                 raise JobError(name, f"{name} is set by Logpush and cannot be updated")
             if name == "dataset" and _dataset_of(value) != self.dataset:
                 raise JobError("dataset", f"dataset cannot be changed after the job is created (it is {self.dataset})")
+            if name == "kind" and (value or "") != self.kind:
+                raise JobError("kind", f"kind can only be set when the job is created (it is {self.kind!r})")
+        if self.kind == JobKind.EDGE:
+            _check_edge_limits({name: changes[name] for name in _NOT_FOR_EDGE if name in changes})
         return dataclasses.replace(self, **changes)
 
     def succeeded(self, through: float) -> LogpushJob:
@@ -204,6 +238,22 @@ class LogpushJob:
     def failing(self) -> bool:
         """True while the last push failed and no push has succeeded since."""
         return self.last_error is not None
+
+    def gate(self, getter: Callable[[str], Callable[[Any], Any]] | None = None) -> Callable[[Any], bool] | None:
+        """Whether the job pushes a record: its `filter` holds and, with `filter_attack_traffic`, it is no attack.
+
+        None when the job pushes every record. `getter(field)` gives a function reading that field from
+        a record; records are dicts unless it says otherwise (the simulator reads the generator's plans).
+        """
+        read_from = getter or _dict_getter
+        mark = attack_mark(self.dataset) if self.filter_attack_traffic else None
+        passes = None if self.parsed_filter is None else self.parsed_filter.compile(read_from)
+        if mark is None:
+            return passes
+        read, is_attack = read_from(mark.field), mark.test
+        if passes is None:
+            return lambda record: not is_attack(read(record))
+        return lambda record: not is_attack(read(record)) and passes(record)
 
     @property
     def upload_limits(self) -> UploadLimits:
@@ -220,6 +270,7 @@ class LogpushJob:
         `flavor="ibm"` gives IBM CIS's shape: its dataset names and none of the fields its model lacks.
         """
         body = {name: getattr(self, name) for name in _API_FIELDS}
+        body.update({name: getattr(self, name) for name in _OPTIONAL_FIELDS if getattr(self, name)})
         if mask:
             body["destination_conf"] = self.destination.canonical()
         if body["output_options"] is not None:
@@ -280,6 +331,49 @@ def _dataset_of(value: Any) -> str:
             return name
     choices = ", ".join(DATASETS + tuple(DATASET_ALIASES))
     raise JobError("dataset", f"dataset {value!r} is not one of {choices}")
+
+
+def _dict_getter(name: str) -> Callable[[Mapping[str, Any]], Any]:
+    return operator.methodcaller("get", name)
+
+
+def _known_fields() -> str:
+    return ", ".join(_API_FIELDS + _OPTIONAL_FIELDS)
+
+
+def _kind_of(value: Any, dataset: str) -> str:
+    if value is None:  # the API's "omitted": a normal Logpush job
+        return JobKind.LOGPUSH.value
+    if not isinstance(value, str) or value not in {kind.value for kind in JobKind}:
+        raise JobError("kind", f'kind must be "" (a Logpush job) or "edge" (Edge Log Delivery), got {value!r}')
+    if value == JobKind.EDGE and dataset != "http_requests":
+        raise JobError("kind", f"kind edge is only for the http_requests dataset, not {dataset}")
+    return JobKind(value).value
+
+
+def _check_edge_limits(limits: Mapping[str, Any], *, defaults_allowed: bool = False) -> None:
+    """Edge jobs have no max_upload_bytes or max_upload_records; 0 or null means "not set"."""
+    for name, value in limits.items():
+        if value in (None, 0) or (defaults_allowed and name == "max_upload_records" and value == DEFAULT_MAX_UPLOAD_RECORDS):
+            continue
+        raise JobError(name, f"{name} is not available for jobs with edge as their kind; leave it out or 0")
+
+
+def _filter_of(text: Any, dataset: str) -> JobFilter | None:
+    try:
+        return parse_filter(text, dataset)
+    except FilterError as error:
+        raise JobError("filter", str(error)) from None
+
+
+def _check_attack_traffic(value: Any, dataset: str) -> None:
+    if not isinstance(value, bool):
+        raise JobError("filter_attack_traffic", f"filter_attack_traffic must be true or false, got {value!r}")
+    if value and attack_mark(dataset) is None:
+        raise JobError(
+            "filter_attack_traffic",
+            f"filter_attack_traffic is only for http_requests, firewall_events and network_analytics_logs, not {dataset}",
+        )
 
 
 def _check_options(dataset: str, logpull_options: str | None, output_options: Mapping[str, Any] | None) -> None:

@@ -2,11 +2,15 @@
 
 Logpush's documentation has described this two ways, and both are offered as named profiles:
 
-- `faq`: the long-standing FAQ answer. About five attempts over about five minutes, then the batch
-  is dropped and its records are lost; errors that go on for a prolonged period disable the job.
-  The FAQ gives no number for "prolonged"; we use one hour.
-- `retention`: the 2026 rewrite. Retries are bounded by how long a batch may be kept (a few hours
-  here), not by a count, and a job with no successful push in 24 hours is disabled.
+- `faq`: the long-standing FAQ answer, and the default. About five attempts over about five minutes,
+  then the batch is dropped and its records are lost; errors that go on for a prolonged period
+  disable the job. The FAQ gives no number for "prolonged"; we use one hour of failures.
+- `retention`: the newest wording (health and alerts pages, and the 2026 rewrite of the retry text).
+  Retries are bounded by how long a batch may be kept, not by a count, and a job that has not
+  completed a successful push in 24 hours is disabled: 24 hours since the last success (or since the
+  job was enabled), not since the first failure. Verified: the 24 hours, and that retries have no
+  fixed count. Unverified: the retention window's length (3 hours here, after the older "buffered for
+  up to a few hours") and the backoff between attempts.
 
 Every number is a field, so a custom policy is the same object with other values. Which outcomes
 are retried is part of the policy too: 5xx, 429 and 408, timeouts, resets and TLS failures by
@@ -17,15 +21,23 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, fields, replace
+from enum import StrEnum
 from typing import Any
 
 from hecharness.errors import HecHarnessError
 
-__all__ = ["RetryPolicy", "POLICIES", "get_policy", "PolicyError"]
+__all__ = ["DisableClock", "RetryPolicy", "POLICIES", "get_policy", "PolicyError"]
 
 
 class PolicyError(HecHarnessError, ValueError):
     """A policy name or setting that cannot be used; the message names it."""
+
+
+class DisableClock(StrEnum):
+    """What a policy's `disable_after` is counted from."""
+
+    FIRST_FAILURE = "first-failure"  # errors that go on this long, with no success in between (the FAQ)
+    LAST_SUCCESS = "last-success"  # no successful push for this long, failing now (the alerts page)
 
 
 @dataclass(frozen=True)
@@ -36,7 +48,8 @@ class RetryPolicy:
     backoff: float = 2.0  # each wait is this many times the one before
     max_retry_after: float = 160.0
     give_up_after: float | None = None  # seconds after a batch is ready; None: no limit by age
-    disable_after: float = 3600.0  # seconds of failures with no success in between
+    disable_after: float = 3600.0  # seconds, counted as `disable_clock` says
+    disable_clock: DisableClock = DisableClock.FIRST_FAILURE
     jitter: float = 0.0  # each wait varies by up to this fraction, seeded
     upload_timeout: float = 30.0  # logical seconds an upload may take
     retry_statuses: tuple[int, ...] = (408, 429)  # retried besides every 5xx
@@ -55,6 +68,10 @@ class RetryPolicy:
             raise PolicyError(f"backoff must be >= 1, got {self.backoff!r}")
         if not 0 <= self.jitter < 1:
             raise PolicyError(f"jitter must be a fraction from 0 to below 1, got {self.jitter!r}")
+        if self.disable_clock not in set(DisableClock):
+            choices = ", ".join(clock.value for clock in DisableClock)
+            raise PolicyError(f"disable_clock must be one of {choices}, got {self.disable_clock!r}")
+        object.__setattr__(self, "disable_clock", DisableClock(self.disable_clock))
         if self.max_attempts is None and self.give_up_after is None:
             raise PolicyError("a policy needs max_attempts or give_up_after, or a batch would be retried forever")
 
@@ -90,7 +107,9 @@ class RetryPolicy:
         return times
 
     def to_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["disable_clock"] = str(self.disable_clock)
+        return data
 
 
 POLICIES: dict[str, RetryPolicy] = {
@@ -101,8 +120,9 @@ POLICIES: dict[str, RetryPolicy] = {
         max_attempts=None,
         first_retry_after=30.0,
         max_retry_after=600.0,
-        give_up_after=3 * 3600.0,
+        give_up_after=3 * 3600.0,  # the retention window: its length is unverified
         disable_after=24 * 3600.0,
+        disable_clock=DisableClock.LAST_SUCCESS,
     ),
 }
 

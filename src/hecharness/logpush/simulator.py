@@ -19,8 +19,9 @@ Uploads are real HTTP requests to the job's destination either way, and their de
 on the destination's clock (see `hecharness.clock`): a fake HEC on the same clock answers slowly in
 logical time, anything else in real time.
 
-Every record is accounted for: generated = sampled out + uploaded + dropped + lost while disabled
-(+ pending, until the run ends).
+Every record is accounted for: generated = uploaded + dropped + lost while disabled + sampled out +
+filtered out (+ pending, until the run ends). A job's `filter` and `filter_attack_traffic` decide which
+records are pushed at all; sampling applies to what they keep, as Cloudflare's docs say.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from hecharness.errors import HecHarnessError, InvalidArgument
 from hecharness.generate import Encoder, OutputOptions, RecordSource, get_dataset
 from hecharness.logpush.batching import DEFAULT_GZIP_LEVEL, Batcher, UploadBatch
 from hecharness.logpush.job import ApiError, JobError, LogpushJob, envelope
-from hecharness.logpush.policy import RetryPolicy, get_policy
+from hecharness.logpush.policy import DisableClock, RetryPolicy, get_policy
 from hecharness.logpush.sender import OutcomeKind, Sender, UploadOutcome
 
 __all__ = ["LogpushSimulator", "Metrics", "Attempt", "AttemptVerdict", "JobEvent", "JobEventKind", "Report", "ValidationRefused", "create_job"]
@@ -69,6 +70,7 @@ class Metrics:
 
     records_generated: int = 0
     records_sampled_out: int = 0
+    records_filtered_out: int = 0  # left out by the job's filter or filter_attack_traffic
     records_uploaded: int = 0
     records_dropped: int = 0  # in batches given up after their attempts
     records_lost_disabled: int = 0  # available while the job was disabled: never pushed, never backfilled
@@ -86,6 +88,7 @@ class Metrics:
         return (
             self.records_generated
             - self.records_sampled_out
+            - self.records_filtered_out
             - self.records_uploaded
             - self.records_dropped
             - self.records_lost_disabled
@@ -181,6 +184,7 @@ class _Config:
     batcher: Batcher
     sample_rate: float
     render: Callable[[Any], bytes]
+    keep: Callable[[Any], bool] | None  # None: every record is pushed
     sender: Sender | None = None
 
 
@@ -253,6 +257,8 @@ class LogpushSimulator:
         self._actions: list[tuple[float, int, Callable[[], Any]]] = []
         self._order = itertools.count()
         self._failing_since: float | None = None
+        # The last successful upload, or when the job was last enabled if none since.
+        self._succeeded_at: float = self._started_at
         self._deadline = _deadline(self.policy, destination_clock, upload_wall_timeout)
         # A virtual clock the destination runs on too: only this loop can let the destination's waits pass.
         self._shared_clock = self.clock if isinstance(self.clock, VirtualClock) and destination_clock is self.clock else None
@@ -288,6 +294,7 @@ class LogpushSimulator:
             return
         self.job = self._config.job = self.job.update(enabled=True)
         self._failing_since = None
+        self._succeeded_at = self.clock.now()
         self._event(JobEventKind.ENABLED, "records from now on only; the gap is lost")
 
     async def update(self, **changes: Any) -> None:
@@ -359,7 +366,7 @@ class LogpushSimulator:
         applies to the records of its own moment.
         """
         config = self._config
-        render, add = config.render, config.batcher.add
+        render, add, keep = config.render, config.batcher.add, config.keep
         # Nothing here awaits, so the job's state and the next action stay put while it runs.
         limit = math.inf if horizon is None else horizon
         action_at = self._actions[0][0] if self._actions else math.inf
@@ -386,6 +393,9 @@ class LogpushSimulator:
                     self.metrics.records_lost_disabled += 1
                     if keyed:
                         self._keys["lost"].append(self._key_of(record))
+                    continue
+                if keep is not None and not keep(record):
+                    self.metrics.records_filtered_out += 1
                     continue
                 if sampled and self._sampling.random() >= config.sample_rate:
                     self.metrics.records_sampled_out += 1
@@ -480,6 +490,7 @@ class LogpushSimulator:
             if self._keys is not None:
                 self._keys["uploaded"].extend(batch.keys or [])
             self._failing_since = None
+            self._succeeded_at = now
             self.job = self._config.job = self.job.succeeded(batch.ready_at)
             self._log(batch, outcome, now, AttemptVerdict.DELIVERED)
             return
@@ -500,8 +511,13 @@ class LogpushSimulator:
             self._drop(batch, now)
         else:
             heapq.heappush(self._due, (retry_at, next(self._order), batch))
-        if self.job.enabled and now - self._failing_since >= self.policy.disable_after:
-            self.disable(f"no successful upload for {now - self._failing_since:.0f}s: {outcome.describe()}")
+        if self.job.enabled and now - self._disable_clock_start() >= self.policy.disable_after:
+            self.disable(f"no successful upload for {now - self._disable_clock_start():.0f}s: {outcome.describe()}")
+
+    def _disable_clock_start(self) -> float:
+        if self.policy.disable_clock is DisableClock.LAST_SUCCESS:
+            return self._succeeded_at
+        return self._failing_since if self._failing_since is not None else self.clock.now()
 
     def _drop(self, batch: UploadBatch, now: float, *, while_disabled: bool = False) -> None:
         self.metrics.batches_dropped += 1
@@ -541,7 +557,8 @@ class LogpushSimulator:
         sender = previous.sender if previous is not None and previous.job.destination_conf == job.destination_conf else None
         if previous is not None and sender is None and previous.sender is not None:
             asyncio.ensure_future(previous.sender.aclose())
-        return _Config(version, job, encoder, batcher, options.sample_rate, render, sender)
+        gate = job.gate(self._generated.getter if self._generated is not None else None)
+        return _Config(version, job, encoder, batcher, options.sample_rate, render, gate, sender)
 
     def _key_of(self, item: Any) -> Any:
         if self._generated is not None:

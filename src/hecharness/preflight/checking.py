@@ -40,7 +40,8 @@ def check(
     or an `https://HOST[:PORT]/services/collector/raw` URL with `token`, optionally `channel` and
     `sourcetype` (`cloudflare:json` unless the URL names one). `cafile` replaces the system's trusted
     CAs, as `curl --cacert` does. `insecure` reports certificate problems without failing on them,
-    like `insecure-skip-verify=true`. `any_port` lifts Logpush's 443-or-8088 rule. `timeout` bounds
+    like `insecure-skip-verify=true`. A Splunk port other than 443 or 8088 is a warning citing the FAQ's rule;
+    `any_port` silences it. `timeout` bounds
     each network operation, in seconds. `sample` replaces the FAQ's record (a marked one, to search for).
 
     Network failures never raise: they are the result. `ValueError` means the arguments themselves

@@ -12,7 +12,7 @@ from hecharness.preflight.failures import CONNECTION_REFUSED, DNS, TIMEOUT, Step
 
 __all__ = ["Address", "resolve", "connect", "open_connection", "PORT_HINT"]
 
-PORT_HINT = "HEC listens on port 8088 unless configured otherwise, and Logpush sends only to port 443 or 8088."
+PORT_HINT = "HEC listens on port 8088 unless configured otherwise; the Logpush FAQ names 443 and 8088 as the ports Logpush sends to."
 
 _DNS_FIX = (
     "Check the host name's spelling. It must resolve in public DNS: Logpush connects from Cloudflare's "

@@ -11,7 +11,15 @@ import uuid
 from dataclasses import dataclass, replace
 from urllib.parse import quote, unquote_plus, urlsplit
 
-from hecharness.destination import CLOUDFLARE_SOURCETYPE, Destination, DestinationError, parse_destination
+from hecharness.destination import (
+    CLOUDFLARE_SOURCETYPE,
+    SPLUNK_PORT_RULE,
+    SPLUNK_PORTS,
+    Destination,
+    DestinationError,
+    Scheme,
+    parse_destination,
+)
 from hecharness.preflight.failures import DESTINATION, StepFailed
 
 __all__ = ["Target", "read_target", "is_destination_conf", "DEFAULT_SOURCETYPE"]
@@ -21,7 +29,7 @@ DEFAULT_SOURCETYPE = CLOUDFLARE_SOURCETYPE
 _FIXES = {
     "scheme": "Write it as splunk://HOST:PORT/services/collector/raw?channel=...: Logpush only sends to HEC's raw endpoint over HTTPS.",
     "host": "Give the HEC's host name (or IP address) as senders reach it.",
-    "port": "Use port 443 or 8088, the ones Logpush accepts for Splunk (--any-port, any_port=True in Python, lifts the rule for this check).",
+    "port": "Write the port HEC listens on after the host, e.g. HOST:8088 (HEC's default) or HOST:443.",
     # One fix for every wrong path (missing, the event endpoint, another one): the cause says which it is.
     "path": "End the URL with HEC's raw endpoint, /services/collector/raw: it is the only endpoint Logpush sends to.",
     "channel": "Add channel=<GUID>, e.g. from python -c 'import uuid; print(uuid.uuid4())'.",
@@ -86,16 +94,20 @@ def read_target(
     insecure: bool = False,
     any_port: bool = False,
 ) -> Target:
-    """Parse and lint; `StepFailed` (class destination) names the first part Logpush would refuse."""
+    """Parse and lint; `StepFailed` (class destination) names the first part Logpush would refuse.
+
+    A Splunk port other than 443 or 8088 is a warning, not a failure, unless `any_port` silences it:
+    only the FAQ states that rule, and whether Logpush still holds to it is unverified.
+    """
     if isinstance(value, Destination):
         destination, channel_sent, notes = value, True, ["a destination parsed before, by Logpush's rules"]
     elif is_destination_conf(value):
-        destination, channel_sent, notes = _lint(value, any_port), True, ["meets Logpush's rules for Splunk"]
+        destination, channel_sent, notes = _lint(value), True, ["meets Logpush's rules for Splunk"]
     else:
         conf, channel_sent = _equivalent_conf(value, token=token, channel=channel, sourcetype=sourcetype, insecure=insecure)
-        destination = _lint(conf, any_port)
+        destination = _lint(conf)
         notes = ["the equivalent destination_conf meets Logpush's rules for Splunk"]
-    warnings = _advice(destination, channel_sent=channel_sent, insecure=insecure)
+    warnings = _advice(destination, channel_sent=channel_sent, insecure=insecure, any_port=any_port)
     return Target(
         destination=destination,
         channel_sent=channel_sent,
@@ -105,9 +117,9 @@ def read_target(
     )
 
 
-def _lint(conf: str, any_port: bool) -> Destination:
+def _lint(conf: str) -> Destination:
     try:
-        return parse_destination(conf, any_port=any_port)
+        return parse_destination(conf, any_port=True)
     except DestinationError as error:
         # The fix names the remedy for both callers (flag and keyword), so the cause leaves it out.
         raise StepFailed(DESTINATION, error.reason, _FIXES.get(error.part, _GENERAL_FIX)) from None
@@ -155,8 +167,13 @@ def _query_keys(after: str) -> set[str]:
     return {unquote_plus(pair.partition("=")[0]) for pair in query.split("&") if pair}
 
 
-def _advice(destination: Destination, *, channel_sent: bool, insecure: bool) -> list[str]:
+def _advice(destination: Destination, *, channel_sent: bool, insecure: bool, any_port: bool) -> list[str]:
     advice: list[str] = []
+    if destination.scheme is Scheme.SPLUNK and destination.port not in SPLUNK_PORTS and not any_port:
+        advice.append(
+            f"port {destination.port}: {SPLUNK_PORT_RULE}; whether it still holds is unverified, so if creating "
+            "the job fails, use 443 or 8088 (--any-port, any_port=True in Python, silences this)"
+        )
     if not channel_sent:
         advice.append(
             "no channel given: the check posts without one, as the FAQ's curl would; a Logpush destination "

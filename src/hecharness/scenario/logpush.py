@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, ClassVar
@@ -17,6 +18,7 @@ from hecharness.scenario.sender import register
 __all__ = ["Logpush", "LogpushDriver"]
 
 _LIMITS = ("max_upload_records", "max_upload_bytes", "max_upload_interval_seconds")
+_FILTERS = ("filter", "filter_attack_traffic")
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class Logpush:
     `destination` is the job's destination_conf with {host}, {port}, {channel} and {token} to fill in.
     `any_port` lifts Logpush's 443/8088 rule, which the fake's free ports would break. `time_scale`
     None runs on a virtual clock (hours in a blink); a number runs a real clock that many times faster.
+    `filter` and `filter_attack_traffic` are the job's: records they leave out are not expected at the HEC.
     """
 
     kind: ClassVar[str] = "logpush"
@@ -39,6 +42,8 @@ class Logpush:
     propagation_delay: float | tuple[float, float] = (600.0, 900.0)
     concurrency: int = 4
     time_scale: float | None = None
+    filter: str | None = None
+    filter_attack_traffic: bool = False
 
     def __post_init__(self) -> None:
         get_policy(self.policy)
@@ -64,6 +69,7 @@ class LogpushDriver:
             "logpull_options": records.logpull_options,
         }
         body.update((limit, getattr(sender, limit)) for limit in _LIMITS if getattr(sender, limit) is not None)
+        body.update((option, getattr(sender, option)) for option in _FILTERS if getattr(sender, option))
         envelope, simulator = await create_job(
             body,
             cafile=run.trust,
@@ -88,7 +94,17 @@ class LogpushDriver:
         for moment in run.looks:
             simulator.schedule(moment, partial(_snapshot, run, snapshots, moment))
         report = await simulator.run()
-        return run.observation(report.started_at, report.ended_at, run.expected_records(report.started_at), report=report, snapshots=snapshots)
+        expected = _pushed(run, report.started_at, simulator.job.gate())
+        return run.observation(report.started_at, report.ended_at, expected, report=report, snapshots=snapshots)
+
+
+def _pushed(run: Run, start: float, gate: Callable[[Any], bool] | None) -> list[tuple[float, Any]]:
+    """The records the job pushes: all it generated, less what its filters leave out."""
+    expected = run.expected_records(start)
+    if gate is None:
+        return expected
+    kept = [gate(record) for _, record in run.expected_records(start, encoded=False)]
+    return [pair for pair, keep in zip(expected, kept) if keep]
 
 
 def _snapshot(run: Run, snapshots: dict[float, JobState], moment: float) -> None:
