@@ -126,8 +126,8 @@ def test_fields_lists_names_types_and_allowed_values():
     result = run("fields", "http_requests")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("# http_requests: 108 fields (5 deprecated); key RayID")
-    assert len(lines) == 109
+    assert lines[0].startswith("# http_requests: 123 fields (9 deprecated); key RayID")
+    assert len(lines) == 124
     cache = next(line for line in lines if line.startswith("CacheCacheStatus"))
     assert "string" in cache and "'stream_hit'" in cache
     assert any(line.startswith("WAFFlags") and "(deprecated)" in line for line in lines)

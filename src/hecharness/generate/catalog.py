@@ -63,7 +63,8 @@ class Dataset:
 
     `key` is the field that identifies a record within one generated stream (never repeated),
     which is what delivery accounting should key on. `event_time` is the timestamp field that
-    advances at the stream's rate.
+    advances at the stream's rate. `subrequests` names the field a job that merges Worker
+    subrequests folds them into; Cloudflare outputs it only for such a job.
     """
 
     name: str
@@ -72,6 +73,7 @@ class Dataset:
     event_time: str
     scope: str
     ibm_name: str | None
+    subrequests: str | None = None
     _by_name: dict[str, Field] = dataclass_field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -98,21 +100,24 @@ class Dataset:
             return tuple(f for f in self.fields if f.ibm_cis)
         return self.fields
 
-    def default_fields(self, profile: str = "cloudflare") -> tuple[str, ...]:
-        """What ``all`` means: every non-deprecated field of the profile, in the documented order."""
-        return tuple(f.name for f in self.available(profile) if not f.deprecated)
+    def default_fields(self, profile: str = "cloudflare", merging: bool = False) -> tuple[str, ...]:
+        """What ``all`` means: every non-deprecated field of the profile, in the documented order.
 
-    def select(self, fields: str | Iterable[str] | None, profile: str = "cloudflare") -> tuple[str, ...]:
+        `Subrequests` is one of them only for a job that merges subrequests (`merging`).
+        """
+        return tuple(f.name for f in self.available(profile) if not f.deprecated and (merging or f.name != self.subrequests))
+
+    def select(self, fields: str | Iterable[str] | None, profile: str = "cloudflare", merging: bool = False) -> tuple[str, ...]:
         """Check a field selection and return it as a tuple, in the order given.
 
         None, ``"all"`` and ``["all"]`` select the defaults. A string is a comma-separated list,
         as in ``logpull_options``. Deprecated fields are only included when named.
         """
         if fields is None:
-            return self.default_fields(profile)
+            return self.default_fields(profile, merging)
         names = [n.strip() for n in fields.split(",")] if isinstance(fields, str) else list(fields)
         if names == ["all"]:
-            return self.default_fields(profile)
+            return self.default_fields(profile, merging)
         if not names:
             raise OutputOptionsError("field_names: at least one field is required")
         offered = {f.name for f in self.available(profile)}
@@ -155,7 +160,7 @@ def _fields(facts: tuple[fieldfacts.FieldFact, ...], optional: frozenset[str] = 
 _DATASETS = {
     d.name: d
     for d in (
-        Dataset("http_requests", _fields(fieldfacts.HTTP_REQUESTS), "RayID", "EdgeStartTimestamp", "zone", "http_requests"),
+        Dataset("http_requests", _fields(fieldfacts.HTTP_REQUESTS), "RayID", "EdgeStartTimestamp", "zone", "http_requests", "Subrequests"),
         Dataset("firewall_events", _fields(fieldfacts.FIREWALL_EVENTS), "RayID", "Datetime", "zone", "firewall_events"),
         Dataset("dns_logs", _fields(fieldfacts.DNS_LOGS), "Timestamp", "Timestamp", "zone", "dns_logs"),
         Dataset("spectrum_events", _fields(fieldfacts.SPECTRUM_EVENTS), "Timestamp", "Timestamp", "zone", "range_events"),

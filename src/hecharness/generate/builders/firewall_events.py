@@ -18,7 +18,7 @@ import random
 from collections.abc import Iterable, Iterator
 
 from hecharness.generate.blueprint import Blueprint, Plan, Slot
-from hecharness.generate.builders.http_requests import _ORIGIN_STATUS, RayIds, _pick, _security, category
+from hecharness.generate.builders.http_requests import _ORIGIN_STATUS, RayIds, _pick, _security, category, signatures
 from hecharness.generate.builders.world import PERSONAS, Persona, World
 from hecharness.generate.catalog import get_dataset
 from hecharness.generate.pools import Pools
@@ -32,18 +32,20 @@ CLIENT_FIELDS = (
 REQUEST_FIELDS = (
     "ClientRefererHost", "ClientRefererPath", "ClientRefererQuery", "ClientRefererScheme", "ClientRequestHost",
     "ClientRequestMethod", "ClientRequestPath", "ClientRequestQuery", "ContentScanObjResults", "ContentScanObjSizes",
-    "ContentScanObjTypes", "FraudUserID", "LeakedCredentialCheckResult",
+    "ContentScanObjTypes", "FraudUserID", "LeakedCredentialCheckResult", "ZoneName",
 )
 VERDICT_FIELDS = (
-    "AISecurityInjectionScore", "AISecurityPIICategories", "AISecurityTokenCount", "AISecurityUnsafeTopicCategories",
+    "AISecurityCustomTopicCategories", "AISecurityInjectionScore", "AISecurityPIICategories", "AISecurityTokenCount", "AISecurityUnsafeTopicCategories",
     "Action", "Description", "EdgeResponseStatus", "FirewallForAIInjectionScore", "FirewallForAIPIICategories",
     "FirewallForAITokenCount", "FirewallForAIUnsafeTopicCategories", "Kind", "MatchIndex", "Metadata",
-    "OriginResponseStatus", "Ref", "RuleID", "Source",
+    "OriginResponseStatus", "Ref", "RuleID", "Source", "WAFRequestSignatureCategories", "WAFRequestSignatureRefs",
 )
 DYNAMIC_FIELDS = ("RayID", "Datetime", "OriginatorRayID")
 
 FIREWALL_TRAFFIC = {Persona.HUMAN: 0.35, Persona.BOT: 0.05, Persona.SCRIPT: 0.25, Persona.SCANNER: 0.35}
 _ACTIONS = {"skip": "bypass"}
+# Source spells products in lowercase; its documented list has no precursor, whose matches show as unknown.
+_SOURCES = {"precursor": "unknown"}
 _TERMINATING = {"block", "managedChallenge", "challenge", "jschallenge"}
 _SOLVED = {"managedChallengeNonInteractiveSolved"}
 
@@ -82,7 +84,7 @@ def _request_values(r) -> dict:
         "ClientRequestHost": r.host, "ClientRequestMethod": r.method, "ClientRequestPath": r.path,
         "ClientRequestQuery": f"?{r.query}" if r.query else "", "ContentScanObjResults": r.content_results,
         "ContentScanObjSizes": r.content_sizes, "ContentScanObjTypes": r.content_types, "FraudUserID": r.fraud_user,
-        "LeakedCredentialCheckResult": r.leaked_credentials,
+        "LeakedCredentialCheckResult": r.leaked_credentials, "ZoneName": r.zone,
     }
 
 
@@ -108,7 +110,8 @@ def _verdict(world: World, persona: Persona, kind: str, rulesets: dict[str, str]
         "FirewallForAITokenCount": 0, "FirewallForAIUnsafeTopicCategories": [], "Kind": "firewall",
         # The last match of a request has index 0, earlier ones count up from there.
         "MatchIndex": len(matches) - 1 - index, "Metadata": metadata, "OriginResponseStatus": origin,
-        "Ref": rule.ref, "RuleID": rule.id, "Source": rule.source.lower(),
+        "Ref": rule.ref, "RuleID": rule.id, "Source": _SOURCES.get(rule.source, rule.source.lower()),
+        "AISecurityCustomTopicCategories": {}, **signatures([(action, rule)]),
     }
     return values, action in _SOLVED
 
