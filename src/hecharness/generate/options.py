@@ -24,7 +24,7 @@ from enum import StrEnum
 from typing import Any
 
 from hecharness.generate.errors import OutputOptionsError
-from hecharness.generate.render import TIMESTAMP_FORMATS
+from hecharness.generate.render import TIMESTAMP_FORMATS, timestamp_format_error
 from hecharness.generate.template import Template, parse_template
 
 __all__ = ["OUTPUT_TYPES", "OutputOptions", "OutputType"]
@@ -82,7 +82,7 @@ class OutputOptions:
         if self.output_type not in OUTPUT_TYPES:
             raise OutputOptionsError(f"output_type: {self.output_type!r} is not one of {', '.join(OUTPUT_TYPES)}")
         if self.timestamp_format not in TIMESTAMP_FORMATS:
-            raise OutputOptionsError(f"timestamp_format: {self.timestamp_format!r} is not one of {', '.join(TIMESTAMP_FORMATS)}")
+            raise OutputOptionsError(timestamp_format_error("timestamp_format", self.timestamp_format))
         for key in _STRING_KEYS:
             value = getattr(self, key)
             if value is not None and not isinstance(value, str):
@@ -135,7 +135,7 @@ class OutputOptions:
             values["field_names"] = tuple(names)
         if "timestamps" in seen:
             if seen["timestamps"] not in TIMESTAMP_FORMATS:
-                raise OutputOptionsError(f"timestamps: {seen['timestamps']!r} is not one of {', '.join(TIMESTAMP_FORMATS)}")
+                raise OutputOptionsError(timestamp_format_error("timestamps", seen["timestamps"]))
             values["timestamp_format"] = seen["timestamps"]
         if "sample" in seen:
             try:
