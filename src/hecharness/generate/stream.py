@@ -127,8 +127,9 @@ class RecordSource:
     def __iter__(self) -> Iterator[tuple[float, Any]]:
         return ((available / 1e9, plan) for available, plan in self._timed)
 
-    def record(self, item: Any) -> dict[str, Any]:
-        return self._materialize(item)
+    def record(self, item: Any, fields: tuple[str, ...] | None = None) -> dict[str, Any]:
+        """The item's record: the dataset's default fields, or `fields` (any of its fields, in that order)."""
+        return self._materialize(item) if fields is None else self._blueprint.materializer(fields)(item)
 
     def key(self, item: Any) -> Any:
         """The item's natural key (`Dataset.key`: RayID, or the event time), without building its record."""

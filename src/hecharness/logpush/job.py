@@ -68,8 +68,12 @@ _API_FIELDS = (
     "last_complete",
     "last_error",
     "error_message",
+    "merge_subrequests",
 )
-_IBM_DROPS = frozenset({"output_options", "max_upload_bytes", "max_upload_records", "max_upload_interval_seconds"})
+# Options a job shows only when they were given (the API examples that lack them show no null).
+_SHOWN_WHEN_SET = frozenset({"merge_subrequests"})
+_IBM_DROPS = frozenset({"output_options", "max_upload_bytes", "max_upload_records", "max_upload_interval_seconds",
+                        "merge_subrequests"})
 
 _job_ids = itertools.count(1)
 
@@ -138,6 +142,8 @@ class LogpushJob:
     last_complete: str | None = None
     last_error: str | None = None
     error_message: str | None = None
+    # Top level here, in output_options in the generated API reference: either turns merging on.
+    merge_subrequests: bool | None = None
     any_port: bool = field(default=False, repr=False, compare=False)
     allow_http: bool = field(default=False, repr=False, compare=False)
     destination: Destination = field(init=False, repr=False, compare=False)
@@ -156,7 +162,7 @@ class LogpushJob:
                     "output_options", f"output_options must be an object, got {type(self.output_options).__name__}"
                 )
             self._set("output_options", dict(self.output_options))
-        _check_options(self.dataset, self.logpull_options, self.output_options)
+        _check_options(self.dataset, self.logpull_options, self.output_options, self.merge_subrequests)
         for name, (low, high) in UPLOAD_RANGES.items():
             _check_range(name, getattr(self, name), low, high)
         self._set("frequency", _frequency_of(self.frequency))
@@ -219,7 +225,7 @@ class LogpushJob:
         The API echoes `destination_conf` with its token; `mask=True` prints it masked instead, for reports.
         `flavor="ibm"` gives IBM CIS's shape: its dataset names and none of the fields its model lacks.
         """
-        body = {name: getattr(self, name) for name in _API_FIELDS}
+        body = {name: getattr(self, name) for name in _API_FIELDS if name not in _SHOWN_WHEN_SET or getattr(self, name) is not None}
         if mask:
             body["destination_conf"] = self.destination.canonical()
         if body["output_options"] is not None:
@@ -282,11 +288,21 @@ def _dataset_of(value: Any) -> str:
     raise JobError("dataset", f"dataset {value!r} is not one of {choices}")
 
 
-def _check_options(dataset: str, logpull_options: str | None, output_options: Mapping[str, Any] | None) -> None:
+def _check_options(dataset: str, logpull_options: str | None, output_options: Mapping[str, Any] | None,
+                   merge_subrequests: bool | None = None) -> None:
     """Both option forms go through the generator's parser and field table: one grammar, one error."""
+    if merge_subrequests is not None and not isinstance(merge_subrequests, bool):
+        raise JobError("merge_subrequests", f"merge_subrequests must be true or false, got {merge_subrequests!r}")
     which = "output_options" if output_options is not None else "logpull_options"
     try:
-        Encoder(dataset, OutputOptions.from_job({"logpull_options": logpull_options, "output_options": output_options}))
+        options = OutputOptions.from_job({"logpull_options": logpull_options, "output_options": output_options})
+    except GenerateError as error:
+        text = str(error)
+        raise JobError(which, text if text.startswith(which) else f"{which}: {text}") from None
+    if merge_subrequests and dataset != "http_requests":
+        raise JobError("merge_subrequests", f"merge_subrequests: only http_requests merges subrequests, not {dataset}")
+    try:
+        Encoder(dataset, options)
     except GenerateError as error:
         text = str(error)
         raise JobError(which, text if text.startswith(which) else f"{which}: {text}") from None

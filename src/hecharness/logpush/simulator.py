@@ -20,7 +20,9 @@ on the destination's clock (see `hecharness.clock`): a fake HEC on the same cloc
 logical time, anything else in real time.
 
 Every record is accounted for: generated = sampled out + uploaded + dropped + lost while disabled
-(+ pending, until the run ends).
++ merged (+ pending, until the run ends). A job that merges Worker subrequests (http_requests,
+`merge_subrequests`) sends them inside their parent's line: they count as merged, and their fate
+is their parent's (see `hecharness.logpush.subrequests`).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from hecharness.logpush.batching import DEFAULT_GZIP_LEVEL, Batcher, UploadBatch
 from hecharness.logpush.job import ApiError, JobError, LogpushJob, envelope
 from hecharness.logpush.policy import RetryPolicy, get_policy
 from hecharness.logpush.sender import OutcomeKind, Sender, UploadOutcome
+from hecharness.logpush.subrequests import FACTS, Merged, merge_subrequests
 
 __all__ = ["LogpushSimulator", "Metrics", "Attempt", "AttemptVerdict", "JobEvent", "JobEventKind", "Report", "ValidationRefused", "create_job"]
 
@@ -72,6 +75,7 @@ class Metrics:
     records_uploaded: int = 0
     records_dropped: int = 0  # in batches given up after their attempts
     records_lost_disabled: int = 0  # available while the job was disabled: never pushed, never backfilled
+    records_merged: int = 0  # Worker subrequests sent inside their parent's line, not as lines of their own
     batches: int = 0
     batches_uploaded: int = 0
     batches_dropped: int = 0
@@ -89,6 +93,7 @@ class Metrics:
             - self.records_uploaded
             - self.records_dropped
             - self.records_lost_disabled
+            - self.records_merged
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -182,6 +187,7 @@ class _Config:
     sample_rate: float
     render: Callable[[Any], bytes]
     sender: Sender | None = None
+    merging: bool = False  # folds subrequests into their parent's line, which shows them
 
 
 class LogpushSimulator:
@@ -245,6 +251,9 @@ class LogpushSimulator:
             self.job.dataset, seed=seed, count=count, start=self._started_at, rate=rate, jitter=jitter
         )
         self._source: Iterator[tuple[float, Any]] = iter(records if records is not None else self._generated)
+        self._subrequests = get_dataset(self.job.dataset).subrequests
+        if self._subrequests is not None:
+            self._source = merge_subrequests(self._source, self._facts_of, lambda: self._config.merging)
         self._config = self._configure(self.job)
         self._endless = records is None and count is None
         self._next_record: tuple[float, Mapping[str, Any]] | None = None
@@ -276,7 +285,7 @@ class LogpushSimulator:
         lost, keys = self._config.batcher.discard()
         self.metrics.records_lost_disabled += lost
         if self._keys is not None:
-            self._keys["lost"].extend(keys)
+            self._file("lost", keys)
         while self._due:  # queued retries die with the job
             _, _, batch = heapq.heappop(self._due)
             self._drop(batch, now, while_disabled=True)
@@ -382,10 +391,13 @@ class LogpushSimulator:
                     return None
                 self._next_record = None
                 taken += 1
+                if type(record) is Merged:
+                    self.metrics.records_merged += len(record.subrequests)
+                    self.metrics.records_generated += len(record.subrequests)
                 if not enabled:
                     self.metrics.records_lost_disabled += 1
                     if keyed:
-                        self._keys["lost"].append(self._key_of(record))
+                        self._file("lost", [self._key_of(record)])
                     continue
                 if sampled and self._sampling.random() >= config.sample_rate:
                     self.metrics.records_sampled_out += 1
@@ -478,7 +490,7 @@ class LogpushSimulator:
             metrics.bytes_uncompressed += batch.raw_bytes
             metrics.bytes_compressed += len(batch.body)
             if self._keys is not None:
-                self._keys["uploaded"].extend(batch.keys or [])
+                self._file("uploaded", batch.keys or [])
             self._failing_since = None
             self.job = self._config.job = self.job.succeeded(batch.ready_at)
             self._log(batch, outcome, now, AttemptVerdict.DELIVERED)
@@ -510,7 +522,7 @@ class LogpushSimulator:
         else:
             self.metrics.records_dropped += batch.records
         if self._keys is not None:
-            self._keys["lost" if while_disabled else "dropped"].extend(batch.keys or [])
+            self._file("lost" if while_disabled else "dropped", batch.keys or [])
 
     def _apply(self, updated: LogpushJob) -> None:
         """A configuration change takes effect: close the old batch, start batching the new way."""
@@ -538,15 +550,55 @@ class LogpushSimulator:
             track_keys=self.track_keys,
         )
         render = self._generated.renderer(encoder) if self._generated is not None else encoder.encode_record
+        # Merged subrequests travel in the parent's Subrequests field: a job that does not output
+        # that field does not merge, rather than send them nowhere.
+        merging = options.merge_subrequests and self._subrequests in encoder.fields
+        if self._subrequests is not None:
+            render = self._merged_renderer(encoder, render)
         sender = previous.sender if previous is not None and previous.job.destination_conf == job.destination_conf else None
         if previous is not None and sender is None and previous.sender is not None:
             asyncio.ensure_future(previous.sender.aclose())
-        return _Config(version, job, encoder, batcher, options.sample_rate, render, sender)
+        return _Config(version, job, encoder, batcher, options.sample_rate, render, sender, merging)
+
+    def _merged_renderer(self, encoder: Encoder, render: Callable[[Any], bytes]) -> Callable[[Any], bytes]:
+        """`render`, and for a `Merged` parent its line with the subrequests' records in Subrequests."""
+        fields, field = encoder.fields, self._subrequests
+        inner = tuple(name for name in fields if name != field)
+        convert, stamps = encoder.layout.convert, encoder.layout.timestamp_fields
+        whole = self._generated.record if self._generated is not None else (lambda item, fields: item)
+
+        def render_line(item: Any) -> bytes:
+            if type(item) is not Merged:
+                return render(item)
+            record = dict(whole(item.parent, fields))
+            # The elements carry the job's fields (the docs do not say whether they carry all of a
+            # record's), in the job's timestamp format, as the parent does.
+            record[field] = [
+                {name: convert(value) if name in stamps else value for name in inner for value in (sub.get(name),)}
+                for sub in (whole(sub, inner) for sub in item.subrequests)
+            ]
+            return encoder.encode_record(record)
+
+        return render_line
+
+    def _facts_of(self, item: Any) -> Mapping[str, Any]:
+        return self._generated.record(item, FACTS) if self._generated is not None else item
 
     def _key_of(self, item: Any) -> Any:
+        if type(item) is Merged:
+            return _Keys((self._key_of(item.parent), *map(self._key_of, item.subrequests)))
         if self._generated is not None:
             return self._generated.key(item)
         return item.get(get_dataset(self.job.dataset).key)
+
+    def _file(self, fate: str, keys: Iterable[Any]) -> None:
+        """Note the keys of records in one fate; a merged line's subrequests share their parent's."""
+        filed = self._keys[fate]
+        for key in keys:
+            if type(key) is _Keys:
+                filed.extend(key)
+            else:
+                filed.append(key)
 
     async def _wait(self, moment: float) -> None:
         if isinstance(self.clock, VirtualClock):
@@ -607,6 +659,10 @@ async def create_job(
     except ValidationRefused as refusal:
         return refusal.envelope, None
     return envelope(job.to_api()), LogpushSimulator(job, cafile=cafile, **simulator)
+
+
+class _Keys(tuple):
+    """The keys of a merged line: its parent's, then its subrequests'."""
 
 
 def _deadline(policy: RetryPolicy, destination_clock: Clock | None, wall_timeout: float | None) -> dict[str, Any]:
