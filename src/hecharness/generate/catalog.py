@@ -64,7 +64,9 @@ class Dataset:
     `key` is the field that identifies a record within one generated stream (never repeated),
     which is what delivery accounting should key on. `event_time` is the timestamp field that
     advances at the stream's rate. `subrequests` names the field a job that merges Worker
-    subrequests folds them into; Cloudflare outputs it only for such a job.
+    subrequests folds them into; Cloudflare outputs it only for such a job. `scope` is where a
+    job for the dataset lives (a zone, or an account); `other_scopes` the others it may live in
+    (an account-wide firewall_events job covers every zone of the account since June 2026).
     """
 
     name: str
@@ -74,10 +76,23 @@ class Dataset:
     scope: str
     ibm_name: str | None
     subrequests: str | None = None
+    other_scopes: tuple[str, ...] = ()
     _by_name: dict[str, Field] = dataclass_field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_name", {f.name: f for f in self.fields})
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        return (self.scope, *self.other_scopes)
+
+    def check_scope(self, scope: str | None) -> str:
+        """The scope a stream or job is in: `scope`, or the dataset's own when None."""
+        if scope is None:
+            return self.scope
+        if scope not in self.scopes:
+            raise UnknownDatasetError(f"scope: {self.name} is pushed by {' or '.join(a + ' jobs' for a in self.scopes)}, not {scope!r}")
+        return scope
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -161,7 +176,8 @@ _DATASETS = {
     d.name: d
     for d in (
         Dataset("http_requests", _fields(fieldfacts.HTTP_REQUESTS), "RayID", "EdgeStartTimestamp", "zone", "http_requests", "Subrequests"),
-        Dataset("firewall_events", _fields(fieldfacts.FIREWALL_EVENTS), "RayID", "Datetime", "zone", "firewall_events"),
+        Dataset("firewall_events", _fields(fieldfacts.FIREWALL_EVENTS), "RayID", "Datetime", "zone", "firewall_events",
+                other_scopes=("account",)),
         Dataset("dns_logs", _fields(fieldfacts.DNS_LOGS), "Timestamp", "Timestamp", "zone", "dns_logs"),
         Dataset("spectrum_events", _fields(fieldfacts.SPECTRUM_EVENTS), "Timestamp", "Timestamp", "zone", "range_events"),
         Dataset("network_analytics_logs", _fields(fieldfacts.NETWORK_ANALYTICS_LOGS, frozenset(_OPTIONAL)), "Datetime", "Datetime", "account", None),

@@ -17,7 +17,7 @@ from typing import Any
 
 from hecharness.destination import Destination, DestinationError, parse_destination
 from hecharness.errors import HecHarnessError
-from hecharness.generate import Encoder, GenerateError, OutputOptions
+from hecharness.generate import Encoder, GenerateError, OutputOptions, get_dataset
 
 __all__ = [
     "ApiFlavor",
@@ -146,6 +146,9 @@ class LogpushJob:
     merge_subrequests: bool | None = None
     any_port: bool = field(default=False, repr=False, compare=False)
     allow_http: bool = field(default=False, repr=False, compare=False)
+    # Whose job it is: a zone's, or an account's (firewall_events since June 2026). The API has it
+    # in the path (/zones/{id}/logpush/jobs, /accounts/{id}/...), not in the body; None is the dataset's own.
+    scope: str | None = field(default=None, compare=False)
     destination: Destination = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -153,6 +156,7 @@ class LogpushJob:
             raise JobError("id", f"id must be a positive integer, got {self.id!r}")
         _require_optional_str("name", self.name)
         self._set("dataset", _dataset_of(self.dataset))
+        self._set("scope", _scope_of(self.dataset, self.scope))
         if not isinstance(self.enabled, bool):
             raise JobError("enabled", f"enabled must be true or false, got {self.enabled!r}")
         _require_optional_str("logpull_options", self.logpull_options)
@@ -172,8 +176,13 @@ class LogpushJob:
         self._set("destination", _destination_of(self.destination_conf, self.any_port, self.allow_http))
 
     @classmethod
-    def from_api(cls, body: Mapping[str, Any], *, any_port: bool = False, allow_http: bool = False) -> LogpushJob:
-        """A job from its API JSON (as `to_api()` gives it, or from either provider's responses)."""
+    def from_api(
+        cls, body: Mapping[str, Any], *, any_port: bool = False, allow_http: bool = False, scope: str | None = None
+    ) -> LogpushJob:
+        """A job from its API JSON (as `to_api()` gives it, or from either provider's responses).
+
+        `scope` is ``"zone"`` or ``"account"``: which API path the body was sent to.
+        """
         unknown = sorted(set(body) - set(_API_FIELDS))
         if unknown:
             raise JobError(unknown[0], f"{unknown[0]!r} is not a Logpush job field; known: {', '.join(_API_FIELDS)}")
@@ -181,7 +190,7 @@ class LogpushJob:
             raise JobError("destination_conf", "destination_conf is required")
         # Explicit nulls for the batch limits mean "not set", which the defaults already express.
         fields = {key: value for key, value in body.items() if not (key in UPLOAD_RANGES and value is None)}
-        return cls(**fields, any_port=any_port, allow_http=allow_http)
+        return cls(**fields, any_port=any_port, allow_http=allow_http, scope=scope)
 
     def update(self, **changes: Any) -> LogpushJob:
         """A copy with `changes` applied and checked, as a PUT to the job would; `self` is left as it was.
@@ -286,6 +295,13 @@ def _dataset_of(value: Any) -> str:
             return name
     choices = ", ".join(DATASETS + tuple(DATASET_ALIASES))
     raise JobError("dataset", f"dataset {value!r} is not one of {choices}")
+
+
+def _scope_of(dataset: str, scope: Any) -> str:
+    try:
+        return get_dataset(dataset).check_scope(scope)
+    except GenerateError as error:
+        raise JobError("scope", str(error).removeprefix("scope: ")) from None
 
 
 def _check_options(dataset: str, logpull_options: str | None, output_options: Mapping[str, Any] | None,

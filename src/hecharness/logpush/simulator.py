@@ -220,6 +220,7 @@ class LogpushSimulator:
         track_keys: bool = False,
         any_port: bool = False,
         allow_http: bool = False,
+        scope: str | None = None,
         destination_clock: Clock | None = None,
         upload_wall_timeout: float | None = None,
         progress: Callable[[Metrics], None] | None = None,
@@ -228,7 +229,7 @@ class LogpushSimulator:
             raise InvalidArgument(f"concurrency must be a whole number >= 1, got {concurrency!r}")
         if not 0 <= compress_level <= 9:
             raise InvalidArgument(f"compress_level must be 0 to 9, got {compress_level!r}")
-        self.job = _as_job(job, any_port, allow_http)
+        self.job = _as_job(job, any_port, allow_http, scope)
         self.clock = clock or RealClock()
         self.policy = get_policy(policy)
         self.cafile = cafile
@@ -248,7 +249,7 @@ class LogpushSimulator:
         self._started_at = self.clock.now()
         # Generated records are rendered straight from the generator's plans; given ones are dicts.
         self._generated = None if records is not None else RecordSource(
-            self.job.dataset, seed=seed, count=count, start=self._started_at, rate=rate, jitter=jitter
+            self.job.dataset, seed=seed, count=count, start=self._started_at, rate=rate, jitter=jitter, scope=self.job.scope
         )
         self._source: Iterator[tuple[float, Any]] = iter(records if records is not None else self._generated)
         self._subrequests = get_dataset(self.job.dataset).subrequests
@@ -642,14 +643,16 @@ class LogpushSimulator:
 
 
 async def create_job(
-    body: Mapping[str, Any], *, cafile: str | Path | None = None, any_port: bool = False, **simulator: Any
+    body: Mapping[str, Any], *, cafile: str | Path | None = None, any_port: bool = False, scope: str | None = None,
+    **simulator: Any,
 ) -> tuple[dict[str, Any], LogpushSimulator | None]:
     """Create a job as the API does: check it, push the validation probe, answer in the envelope.
 
+    `scope` is where the body was posted: ``"zone"`` or ``"account"`` (None: the dataset's own).
     Returns the envelope and, when it succeeded, a simulator for the job.
     """
     try:
-        job = LogpushJob.from_api(body, any_port=any_port)
+        job = LogpushJob.from_api(body, any_port=any_port, scope=scope)
     except JobError as error:
         return envelope(errors=[error]), None
     try:
@@ -696,10 +699,10 @@ async def _validate(job: LogpushJob, cafile: str | Path | None, deadline: dict[s
     raise ValidationRefused(cause)
 
 
-def _as_job(job: LogpushJob | Mapping[str, Any] | str, any_port: bool, allow_http: bool) -> LogpushJob:
+def _as_job(job: LogpushJob | Mapping[str, Any] | str, any_port: bool, allow_http: bool, scope: str | None) -> LogpushJob:
     if isinstance(job, LogpushJob):
         return job
     if isinstance(job, str):
-        return LogpushJob(destination_conf=job, enabled=True, any_port=any_port, allow_http=allow_http)
-    return LogpushJob.from_api({"enabled": True, **job}, any_port=any_port, allow_http=allow_http)
+        return LogpushJob(destination_conf=job, enabled=True, any_port=any_port, allow_http=allow_http, scope=scope)
+    return LogpushJob.from_api({"enabled": True, **job}, any_port=any_port, allow_http=allow_http, scope=scope)
 

@@ -8,7 +8,9 @@ Every event is a match, so the traffic mix leans to scanners and scripts. Consis
   (OriginResponseStatus 0); log, bypass and solved challenges pass on to the origin, whose status
   the edge returns;
 - the ContentScanObj* arrays have equal lengths; RayID is unique within a stream and
-  OriginatorRayID is ``00`` except on solved challenges, where it names an earlier request.
+  OriginatorRayID is ``00`` except on solved challenges, where it names an earlier request;
+- a zone job's events are all of one zone; an account job's (scope ``account``) come from every
+  zone of the account, most from the busiest, and ZoneName and ClientRequestHost say which.
 """
 
 from __future__ import annotations
@@ -50,9 +52,12 @@ _TERMINATING = {"block", "managedChallenge", "challenge", "jschallenge"}
 _SOLVED = {"managedChallengeNonInteractiveSolved"}
 
 
-def build(seed: int, start_ns: int) -> tuple[Blueprint, World, dict]:
+def build(seed: int, start_ns: int, scope: str = "zone") -> tuple[Blueprint, World, dict]:
     pools = Pools(seed, "firewall_events")
     world = World(pools, clients=1500)
+    if scope == "zone":
+        # The account's other zones keep their place in the world (and its random draws), unvisited.
+        world.site_weights = [1.0] + [0.0] * (len(world.sites) - 1)
     clients, requests, verdicts = Slot("client", CLIENT_FIELDS), Slot("request", REQUEST_FIELDS), Slot("verdict", VERDICT_FIELDS)
     for client in world.clients:
         clients.add(_client_values(client), client)

@@ -1,4 +1,4 @@
-"""Subrequest merging: a job with merge_subrequests sends Worker subrequests inside their parent's line."""
+"""Subrequest merging (a job with merge_subrequests sends Worker subrequests inside their parent's line) and job scopes."""
 
 from __future__ import annotations
 
@@ -172,3 +172,24 @@ def test_the_job_shows_merge_subrequests_only_when_given():
     job = LogpushJob.from_api({"destination_conf": CONF, "merge_subrequests": True})
     assert job.to_api()["merge_subrequests"] is True and "merge_subrequests" not in job.to_api("ibm")
     assert LogpushJob.from_api(job.to_api()) == job
+
+
+def test_an_account_job_pushes_firewall_events_of_every_zone_in_one_stream(hec):
+    job = {"dataset": "firewall_events", "output_options": {"field_names": ["RayID", "ZoneName", "ClientRequestHost"]}}
+    report = simulator(hec, job, scope="account", count=2000, rate=500).run_sync()
+    got = lines(hec)
+    assert report.job.scope == "account" and len(got) == 2000
+    assert len({line["ZoneName"] for line in got}) == 3
+    assert all(line["ClientRequestHost"].endswith(line["ZoneName"]) for line in got)
+    hec.reset()
+    simulator(hec, job, count=500, rate=500).run_sync()
+    assert len({line["ZoneName"] for line in lines(hec)}) == 1
+
+
+def test_scope_is_checked_against_the_dataset():
+    with pytest.raises(JobError) as caught:
+        LogpushJob.from_api({"destination_conf": CONF}, scope="account")
+    assert (caught.value.field, str(caught.value)) == ("scope", "http_requests is pushed by zone jobs, not 'account'")
+    job = LogpushJob.from_api({"destination_conf": CONF, "dataset": "firewall_events"}, scope="account")
+    assert "scope" not in job.to_api() and job.update(enabled=True).scope == "account"
+    assert LogpushJob.from_api({"destination_conf": CONF, "dataset": "network_analytics_logs"}).scope == "account"
