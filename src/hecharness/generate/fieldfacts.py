@@ -33,17 +33,37 @@ def not_on_ibm_cis(facts: Iterable[FieldFact]) -> tuple[FieldFact, ...]:
     return tuple(fact._replace(ibm_cis=False) for fact in facts)
 
 
-HTTP_REQUESTS: tuple[FieldFact, ...] = (
+# Fields both datasets document alike: AI Security's verdicts, their deprecated Firewall for AI
+# names (Cloudflare keeps filling them) and the WAF's attack signatures.
+AI_SECURITY: tuple[FieldFact, ...] = (
     FieldFact("AISecurityCustomTopicCategories", "object",
               "the customer's AI Security topic labels found, each with its relevance, 1 (most) to 99 (least)", ibm_cis=False),
     FieldFact("AISecurityInjectionScore", "int",
-              "likelihood of prompt injection, from AI Security; 0 when no prompt was scanned", ibm_cis=False),
+              "likelihood of prompt injection, from AI Security", ibm_cis=False),
     FieldFact("AISecurityPIICategories", "array[string]",
               "categories of personal data found by AI Security", ibm_cis=False),
     FieldFact("AISecurityTokenCount", "int",
               "number of tokens in the request, counted by AI Security", ibm_cis=False),
     FieldFact("AISecurityUnsafeTopicCategories", "array[string]",
               "unsafe topics found by AI Security", ibm_cis=False),
+)
+
+# Firewall for AI's names for the same verdicts, deprecated since May 2026.
+FIREWALL_FOR_AI: tuple[FieldFact, ...] = tuple(
+    FieldFact(fact.name.replace("AISecurity", "FirewallForAI"), fact.type, f"old name of {fact.name}", deprecated=True, ibm_cis=False)
+    for fact in AI_SECURITY
+    if fact.name != "AISecurityCustomTopicCategories"  # newer than the rename: it never had an old name
+)
+
+WAF_SIGNATURES: tuple[FieldFact, ...] = (
+    FieldFact("WAFRequestSignatureCategories", "array[string]",
+              "categories of the attack signatures the request matched", ibm_cis=False),
+    FieldFact("WAFRequestSignatureRefs", "array[string]",
+              "references of the attack signature rules the request matched", ibm_cis=False),
+)
+
+HTTP_REQUESTS: tuple[FieldFact, ...] = (
+    *AI_SECURITY,
     FieldFact("BotDetectionIDs", "array[int]",
               "IDs of the Bot Management heuristics that fired on the request"),
     FieldFact("BotDetectionTags", "array[string]",
@@ -254,14 +274,7 @@ HTTP_REQUESTS: tuple[FieldFact, ...] = (
     FieldFact("EdgeStartTimestamp", "int or string", "when the edge received the request"),
     FieldFact("EdgeTimeToFirstByteMs", "int",
               "milliseconds from connection to the first response byte"),
-    FieldFact("FirewallForAIInjectionScore", "int",
-              "old name of AISecurityInjectionScore", deprecated=True, ibm_cis=False),
-    FieldFact("FirewallForAIPIICategories", "array[string]",
-              "old name of AISecurityPIICategories", deprecated=True, ibm_cis=False),
-    FieldFact("FirewallForAITokenCount", "int",
-              "old name of AISecurityTokenCount", deprecated=True, ibm_cis=False),
-    FieldFact("FirewallForAIUnsafeTopicCategories", "array[string]",
-              "old name of AISecurityUnsafeTopicCategories", deprecated=True, ibm_cis=False),
+    *FIREWALL_FOR_AI,
     FieldFact("FraudAttack", "string",
               "main attack or use case seen by fraud detection", ibm_cis=False),
     FieldFact("FraudDetectionIDs", "array[int]",
@@ -410,10 +423,7 @@ HTTP_REQUESTS: tuple[FieldFact, ...] = (
               "name of the last variable a WAF rule matched", deprecated=True),
     FieldFact("WAFRCEAttackScore", "int",
               "WAF score for remote code execution, 1 (attack) to 99 (clean)"),
-    FieldFact("WAFRequestSignatureCategories", "array[string]",
-              "categories of the attack signatures the request matched", ibm_cis=False),
-    FieldFact("WAFRequestSignatureRefs", "array[string]",
-              "references of the attack signature rules the request matched", ibm_cis=False),
+    *WAF_SIGNATURES,
     FieldFact("WAFSQLiAttackScore", "int", "WAF score for SQL injection, 1 (attack) to 99 (clean)"),
     FieldFact("WAFXSSAttackScore", "int",
               "WAF score for cross-site scripting, 1 (attack) to 99 (clean)"),
@@ -431,16 +441,7 @@ HTTP_REQUESTS: tuple[FieldFact, ...] = (
 )
 
 FIREWALL_EVENTS: tuple[FieldFact, ...] = (
-    FieldFact("AISecurityCustomTopicCategories", "object",
-              "the customer's AI Security topic labels found, each with its relevance, 1 (most) to 99 (least)", ibm_cis=False),
-    FieldFact("AISecurityInjectionScore", "int",
-              "likelihood of prompt injection, from AI Security", ibm_cis=False),
-    FieldFact("AISecurityPIICategories", "array[string]",
-              "categories of personal data found by AI Security", ibm_cis=False),
-    FieldFact("AISecurityTokenCount", "int",
-              "number of tokens in the request, counted by AI Security", ibm_cis=False),
-    FieldFact("AISecurityUnsafeTopicCategories", "array[string]",
-              "unsafe topics found by AI Security", ibm_cis=False),
+    *AI_SECURITY,
     FieldFact(
         "Action", "string", "action the firewall took",
         values=(
@@ -501,14 +502,7 @@ FIREWALL_EVENTS: tuple[FieldFact, ...] = (
     FieldFact("Description", "string", "description of the rule that matched"),
     FieldFact("EdgeColoCode", "string", "IATA code of the data center that served the request"),
     FieldFact("EdgeResponseStatus", "int", "HTTP status returned to the visitor"),
-    FieldFact("FirewallForAIInjectionScore", "int",
-              "old name of AISecurityInjectionScore", deprecated=True, ibm_cis=False),
-    FieldFact("FirewallForAIPIICategories", "array[string]",
-              "old name of AISecurityPIICategories", deprecated=True, ibm_cis=False),
-    FieldFact("FirewallForAITokenCount", "int",
-              "old name of AISecurityTokenCount", deprecated=True, ibm_cis=False),
-    FieldFact("FirewallForAIUnsafeTopicCategories", "array[string]",
-              "old name of AISecurityUnsafeTopicCategories", deprecated=True, ibm_cis=False),
+    *FIREWALL_FOR_AI,
     FieldFact("FraudUserID", "string",
               "user identifier assigned by fraud detection", ibm_cis=False),
     FieldFact(
@@ -566,10 +560,7 @@ FIREWALL_EVENTS: tuple[FieldFact, ...] = (
             "apishieldsequencemitigation",
         ),
     ),
-    FieldFact("WAFRequestSignatureCategories", "array[string]",
-              "categories of the attack signatures the request matched", ibm_cis=False),
-    FieldFact("WAFRequestSignatureRefs", "array[string]",
-              "references of the attack signature rules the request matched", ibm_cis=False),
+    *WAF_SIGNATURES,
     FieldFact("ZoneName", "string",
               "name of the zone, such as example.com; what tells zones apart in an account-wide job", ibm_cis=False),
 )
