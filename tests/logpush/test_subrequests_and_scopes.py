@@ -147,6 +147,15 @@ def test_merging_given_records(hec):
     assert sorted(report.keys["uploaded"]) == ["p", "s", "v"]
 
 
+def test_merged_subrequests_share_their_parents_fate(hec):
+    hec.faults.add("error:8")  # every batch is refused and dropped after its attempts
+    records = [request("p", 0, "w"), request("s", 1, parent="p"), request("v", 2)]
+    report = simulator(hec, {"merge_subrequests": True}, records=records).run_sync()
+    metrics = report.metrics
+    assert (metrics.records_generated, metrics.records_merged, metrics.records_dropped, metrics.records_pending) == (3, 1, 2, 0)
+    assert sorted(report.keys["dropped"]) == ["p", "s", "v"] and report.keys["uploaded"] == []
+
+
 CONF = "splunk://127.0.0.1:8088/services/collector/raw?channel=00000000-0000-0000-0000-000000000000&header_Authorization=Splunk%20t"
 
 
