@@ -91,6 +91,16 @@ def test_turned_off_every_record_passes_at_once():
     assert list(merge_subrequests(iter(records), lambda r: r, lambda: False)) == records
 
 
+def test_turned_off_while_a_parent_waits_its_subrequests_go_as_lines_of_their_own():
+    switch = [True]
+    records = [request("p", 0, "w"), request("s", 1, parent="p"), request("v", 2)]
+    out = []
+    for t, item in merge_subrequests(iter(records), lambda r: r, lambda: switch[0]):
+        out.append((t, item["RayID"]))
+        switch[0] = False
+    assert out == [(2, "v"), (2, "p"), (2, "s")]
+
+
 def test_a_merging_job_sends_one_line_per_visitor_request(hec):
     fields = ["RayID", "ParentRayID", "WorkerSubrequest", "EdgeStartTimestamp", "Subrequests"]
     job = {"merge_subrequests": True, "output_options": {"field_names": fields, "timestamp_format": "rfc3339ms"}}

@@ -11,7 +11,8 @@ What Cloudflare documents (2026-04, http_requests only):
 Logpush has to hold a parent back until its subrequests can have come, so here a request that ran
 a Worker (the only kind that makes subrequests) waits `window` seconds of processing time before it
 goes on, or until the records run out. Records that cannot be parents, and subrequests whose parent
-is not waiting, go on at once. Turning merging off lets every record arriving from then on pass.
+is not waiting, go on at once. Turning merging off lets every record arriving from then on pass,
+and a parent that goes on after that goes with its subrequests as lines of their own.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ def merge_subrequests(
         last = available_at
         while order and order[0].available_at + window <= available_at:
             entry = order.popleft()
-            yield entry.available_at + window, _release(entry, waiting)
+            yield from _release(entry, waiting, entry.available_at + window, merging())
         if not merging():
             yield available_at, item
             continue
@@ -101,10 +102,16 @@ def merge_subrequests(
         yield available_at, item
     # No subrequest is still to come: every parent goes on now.
     while order:
-        yield last, _release(order.popleft(), waiting)
+        yield from _release(order.popleft(), waiting, last, merging())
 
 
-def _release(entry: _Waiting, waiting: dict[Any, _Waiting]) -> Any:
+def _release(entry: _Waiting, waiting: dict[Any, _Waiting], at: float, merging: bool) -> Iterator[tuple[float, Any]]:
+    """A parent going on, with its subrequests inside; as lines of their own if merging stopped meanwhile."""
     if waiting.get(entry.key) is entry:
         del waiting[entry.key]
-    return entry.line
+    if merging or entry.merged is None:
+        yield at, entry.line
+        return
+    yield at, entry.item
+    for subrequest in entry.merged.subrequests:
+        yield at, subrequest
