@@ -191,3 +191,18 @@ def test_ctrl_c_writes_the_partial_report_and_exits_130(hec, tmp_path):
     assert f"{uploaded:,} uploaded" in err
     assert hec.journal.event_count - 1 >= uploaded  # every record it counts as uploaded reached the HEC
     assert "records generated" in out  # the summary of what was done
+
+
+def test_merge_subrequests_and_scope_reach_the_job(hec):
+    result = push(hec, "--count", "2000", "--rate", "1000", "--seed", "3", "--merge-subrequests")
+    assert result.exit_code == 0, result.output
+    assert "subrequests merged into their parent's line" in result.output
+    lines = [json.loads(e.text) for e in hec.journal.events[1:]]
+    merged = sum(len(line["Subrequests"]) for line in lines)
+    assert merged and len(lines) + merged == 2000
+    hec.reset()
+    account = push(hec, "--count", "1000", "--rate", "1000", "--dataset", "firewall_events", "--scope", "account",
+                   "--logpull-options", "fields=ZoneName")
+    assert account.exit_code == 0 and len({e.text for e in hec.journal.events[1:]}) == 3
+    refused = push(hec, "--count", "10", "--scope", "account")
+    assert refused.exit_code == 2 and "http_requests is pushed by zone jobs, not 'account'" in refused.output

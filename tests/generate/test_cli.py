@@ -126,8 +126,8 @@ def test_fields_lists_names_types_and_allowed_values():
     result = run("fields", "http_requests")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("# http_requests: 108 fields (5 deprecated); key RayID")
-    assert len(lines) == 109
+    assert lines[0].startswith("# http_requests: 123 fields (9 deprecated); key RayID")
+    assert len(lines) == 124
     cache = next(line for line in lines if line.startswith("CacheCacheStatus"))
     assert "string" in cache and "'stream_hit'" in cache
     assert any(line.startswith("WAFFlags") and "(deprecated)" in line for line in lines)
@@ -162,3 +162,10 @@ def test_ctrl_c_says_how_far_it_got_and_exits_130(tmp_path):
     written = int(match.group(1).replace(",", ""))
     # Every record it counts was written (whole pieces), and it was nowhere near done.
     assert 0 < written <= len(out.read_bytes().splitlines()) < 50_000_000
+
+
+def test_scope_picks_an_account_job_and_a_scope_without_one_is_refused():
+    result = run("generate", "-d", "firewall_events", "-n", "2000", "--seed", "1", "--scope", "account", "--fields", "ZoneName")
+    assert result.exit_code == 0 and len(set(result.stdout.splitlines())) == 3
+    refused = run("generate", "-d", "http_requests", "-n", "1", "--scope", "account")
+    assert refused.exit_code == 2 and "Invalid value for --scope: scope: http_requests is pushed by zone jobs, not 'account'" in refused.stderr

@@ -71,7 +71,8 @@ def test_custom_field_delimiter_in_ndjson():
         ("unixnano", b"1506702504433000200", b"1506702504433000300"),
         ("unix", b"1506702504", b"1506702504"),
         ("rfc3339", b'"2017-09-29T16:28:24Z"', b'"2017-09-29T16:28:24Z"'),
-        ("rfc3339nano", b'"2017-09-29T16:28:24.4330002Z"', b'"2017-09-29T16:28:24.4330003Z"'),
+        ("rfc3339ms", b'"2017-09-29T16:28:24.433Z"', b'"2017-09-29T16:28:24.433Z"'),
+        ("rfc3339ns", b'"2017-09-29T16:28:24.433000200Z"', b'"2017-09-29T16:28:24.433000300Z"'),
     ],
 )
 def test_timestamp_formats(timestamp_format, first, second):
@@ -80,10 +81,21 @@ def test_timestamp_formats(timestamp_format, first, second):
     assert b'"EdgeStartTimestamp":' + second + b"," in lines[1]
 
 
-def test_rfc3339nano_drops_trailing_zeros_and_a_bare_dot_like_go():
-    encoder = Encoder("dns_logs", {"field_names": ["Timestamp"], "timestamp_format": "rfc3339nano"})
-    assert encoder.encode_record({"Timestamp": 1_700_000_000_000_000_000}) == b'{"Timestamp":"2023-11-14T22:13:20Z"}\n'
-    assert encoder.encode_record({"Timestamp": 1_700_000_000_120_000_000}) == b'{"Timestamp":"2023-11-14T22:13:20.12Z"}\n'
+def test_rfc3339ms_and_rfc3339ns_keep_every_digit_as_cloudflares_examples_do():
+    for fmt, whole, fraction in (("rfc3339ms", "20.000", "20.120"), ("rfc3339ns", "20.000000000", "20.120000000")):
+        encoder = Encoder("dns_logs", {"field_names": ["Timestamp"], "timestamp_format": fmt})
+        assert encoder.encode_record({"Timestamp": 1_700_000_000_000_000_000}) == b'{"Timestamp":"2023-11-14T22:13:%sZ"}\n' % whole.encode()
+        assert encoder.encode_record({"Timestamp": 1_700_000_000_120_000_000}) == b'{"Timestamp":"2023-11-14T22:13:%sZ"}\n' % fraction.encode()
+
+
+def test_rfc3339nano_is_refused_naming_the_current_values():
+    message = ("timestamp_format: 'rfc3339nano' is not one of unixnano, unix, rfc3339, rfc3339ms, rfc3339ns "
+               "(rfc3339nano is Logpull's spelling; Logpush's is rfc3339ns)")
+    with pytest.raises(OutputOptionsError) as caught:
+        Encoder("dns_logs", {"timestamp_format": "rfc3339nano"})
+    assert str(caught.value) == message
+    with pytest.raises(OutputOptionsError, match="timestamps: 'rfc3339nano' is not one of .*rfc3339ns"):
+        Encoder("dns_logs", "timestamps=rfc3339nano")
 
 
 def test_a_zero_timestamp_is_the_epoch():
@@ -155,7 +167,8 @@ OPTION_CASES = [
     None,
     "fields=RayID,EdgeStartTimestamp,ClientIP&timestamps=rfc3339",
     "timestamps=unix&CVE-2021-44228=true",
-    {"output_type": "csv", "timestamp_format": "rfc3339nano"},
+    {"output_type": "csv", "timestamp_format": "rfc3339ns"},
+    {"timestamp_format": "rfc3339ms"},
     {"field_names": ["all"], "record_delimiter": ",", "batch_prefix": "[", "batch_suffix": "]\n", "record_suffix": "}"},
     {"field_delimiter": " | ", "record_prefix": "<", "record_suffix": ">\n"},
     {"record_template": "{{.EdgeEndTimestamp}} {{.RayID}} {{ \"const\" }} {{.NotSelected}} {{.ClientRequestUserAgent}}",

@@ -16,6 +16,7 @@ _TYPES = {
     "object": lambda v: isinstance(v, dict),
     "array[int]": lambda v: isinstance(v, list) and all(type(x) is int for x in v),
     "array[string]": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+    "array[object]": lambda v: isinstance(v, list) and all(isinstance(x, dict) for x in v),
     "int or string": lambda v: type(v) is int,  # records carry nanoseconds; encoders format them
 }
 
@@ -103,7 +104,10 @@ def test_selecting_fields_projects_the_same_records():
 def test_deprecated_fields_come_only_when_asked_for():
     dataset = get_dataset("http_requests")
     deprecated = [f.name for f in dataset.fields if f.deprecated]
-    assert deprecated == ["CacheResponseStatus", "OriginResponseBytes", "OriginResponseTime", "WAFFlags", "WAFMatchedVar"]
+    assert deprecated == [
+        "CacheResponseStatus", "FirewallForAIInjectionScore", "FirewallForAIPIICategories", "FirewallForAITokenCount",
+        "FirewallForAIUnsafeTopicCategories", "OriginResponseBytes", "OriginResponseTime", "WAFFlags", "WAFMatchedVar",
+    ]
     record = next(records("http_requests"))
     assert not set(deprecated) & set(record)
     assert set(next(records("http_requests", fields=["RayID", *deprecated]))) == {"RayID", *deprecated}

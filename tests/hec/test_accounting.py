@@ -5,6 +5,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
+from hecharness.errors import InvalidArgument
 from hecharness.hec import FakeHEC, JournalTruncated, Token
 from hecharness.hec.accounting import account, records_among
 from hecharness.hec.batches import Event, EventBatch, RawBatch
@@ -107,3 +108,36 @@ def test_records_nested_deeper_than_orjson_writes_are_accounted_not_an_error():
         deep = {"a": deep}
     journal = Journal()
     assert account([deep], [journal]).missing == 1
+
+
+def test_records_nested_in_another_are_found_and_named():
+    journal = Journal()
+    parent = {"RayID": "p", "Subrequests": [{"RayID": "s1"}, {"RayID": "s2"}]}
+    raw(journal, orjson.dumps(parent).decode(), *rays("q", "s3"))
+    expected = [{"RayID": k} for k in ("p", "s1", "s2", "q", "s3")]
+    report = account(expected, [journal], key="RayID", nested="Subrequests")
+    assert report.complete and (report.received, report.delivered) == (5, 5)
+    assert (report.nested_in, report.nested_keys) == ("Subrequests", ["s1", "s2"])
+    assert "2 found nested in Subrequests, e.g. 's1', 's2'" in report.summary()
+    assert report.to_dict()["first_nested"] == ["s1", "s2"] and report.to_dict()["nested"] == 2
+    # Without nested=, the same events miss the two subrequests.
+    plain = account(expected, [journal], key="RayID")
+    assert plain.missing_keys == ["s1", "s2"] and "nested" not in plain.to_dict()
+
+
+def test_a_nested_path_reaches_lists_deeper_down_and_skips_events_without_one():
+    journal = Journal()
+    event(journal, {"RayID": "a", "merge": {"into": [{"RayID": "b"}, {"RayID": "a"}]}}, "not json", {"RayID": "c", "merge": 3})
+    report = account([{"RayID": k} for k in "abc"], [journal], key="RayID", nested=["merge", "into"])
+    assert report.duplicated_keys == {"a": 1} and report.nested_keys == ["b", "a"] and report.unexpected_keys == [None]
+
+
+@pytest.mark.parametrize(("nested", "key", "message"), [
+    ("Subrequests", None, "nested: records inside an event can only be told apart by a key, such as key='RayID'"),
+    ([], "RayID", "nested: expected a field name or a list of them, got []"),
+    (["a", 3], "RayID", "nested: expected a field name or a list of them, got ['a', 3]"),
+])
+def test_a_bad_nested_path_is_a_one_line_error(nested, key, message):
+    with pytest.raises(InvalidArgument) as caught:
+        account([], [Journal()], key=key, nested=nested)
+    assert str(caught.value) == message

@@ -40,6 +40,13 @@ def test_delivery_accounting(client, admin):
     assert lines["duplicated"] == 1
 
 
+def test_delivery_finds_records_nested_in_another(client, admin):
+    client.post("/services/collector/raw", content=b'{"RayID":"p","Subrequests":[{"RayID":"s"}]}', headers=auth())
+    body = {"records": [{"RayID": "p"}, {"RayID": "s"}], "key": "RayID", "nested": "Subrequests"}
+    report = admin.post("/journal/delivery", json=body).json()
+    assert (report["complete"], report["nested_in"], report["first_nested"]) == (True, "Subrequests", ["s"])
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [
@@ -47,6 +54,7 @@ def test_delivery_accounting(client, admin):
         ({"records": [], "lines": []}, 'give either "records"'),
         ({"records": "a"}, "must be a list"),
         ({"records": [], "key": 5}, '"key" must be a field name'),
+        ({"records": [], "nested": "Subrequests"}, "nested: records inside an event can only be told apart by a key"),
     ],
 )
 def test_delivery_bad_input(admin, body, message):

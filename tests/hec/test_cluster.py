@@ -225,6 +225,15 @@ def test_a_record_at_two_indexers_counts_as_duplicated():
         assert hec.journal.delivery(["same"]).duplicated == 1
 
 
+def test_records_nested_in_another_are_found_across_indexers():
+    with cluster(indexers=2) as hec, channel_client(hec) as client:
+        client.post(RAW, content='{"RayID":"p","Subrequests":[{"RayID":"s"}]}')
+        client.post(RAW, content='{"RayID":"q"}')
+        sent = [{"RayID": k} for k in "psq"]
+        assert hec.cluster.delivery(sent, key="RayID", nested="Subrequests").nested_keys == ["s"]
+        assert hec.assert_delivered(sent, key="RayID", nested="Subrequests").complete
+
+
 def test_the_admin_api_shows_each_indexer():
     with FakeHEC([Token(TOKEN, ack=True)], indexers=2) as hec, channel_client(hec) as client:
         client.post(RAW, content="x")

@@ -81,6 +81,8 @@ class EpochOrDate(click.ParamType):
               help="ibm-cis limits fields to IBM Cloud Internet Services' table.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=100_000, show_default=True,
               help="Records per batch; batch_prefix and batch_suffix wrap each batch.")
+@click.option("--scope", type=click.Choice(("zone", "account")), default=None,
+              help="Whose job pushes the records: a zone's, or an account's (firewall_events: every zone). [default: the dataset's own]")
 @click.option("--out", "-o", type=OutputFile(stdout=True), default="-", show_default=True, metavar="FILE",
               help="Where to write; '-' is stdout.")
 @click.option("--progress/--no-progress", default=None,
@@ -88,7 +90,7 @@ class EpochOrDate(click.ParamType):
 def generate(dataset: str, count: int, fields: str | None, timestamps: str | None, output_type: str | None,
              sample: float | None, cve: bool | None, logpull_options: str | None, output_options: str | None,
              seed: int | None, rate: float, start: float | None, jitter: float, profile: str, batch_size: int,
-             out: str | Path, progress: bool | None) -> None:
+             scope: str | None, out: str | Path, progress: bool | None) -> None:
     """Write synthetic Logpush records, as a Logpush job with these options would deliver them.
 
     \b
@@ -99,9 +101,13 @@ def generate(dataset: str, count: int, fields: str | None, timestamps: str | Non
     """
     options = _options(fields, timestamps, output_type, sample, cve, logpull_options, output_options)
     try:
-        get_dataset(dataset, profile)
+        chosen = get_dataset(dataset, profile)
     except UnknownDatasetError as error:
         raise click.BadParameter(str(error), param_hint="--dataset") from None
+    try:
+        chosen.check_scope(scope)
+    except UnknownDatasetError as error:
+        raise click.BadParameter(str(error), param_hint="--scope") from None
     if start is None:
         start = DEFAULT_START if seed is not None else _ending_now(count, rate)
     show = progress if progress is not None else count >= _PROGRESS_THRESHOLD and sys.stderr.isatty()
@@ -114,7 +120,7 @@ def generate(dataset: str, count: int, fields: str | None, timestamps: str | Non
                 bar.advance(records)
 
             pieces = encoded_stream(dataset, options, seed=seed or 0, count=count, start=start, rate=rate,
-                                    profile=profile, jitter=jitter, batch_size=batch_size, progress=advance)
+                                    profile=profile, jitter=jitter, batch_size=batch_size, progress=advance, scope=scope)
             _write(pieces, out, written)
     except KeyboardInterrupt:
         where = "the output" if out == "-" else str(out)

@@ -46,6 +46,9 @@ _EXIT_CODES = epilog(
 @click.option("--policy", type=click.Choice(list(POLICIES)), default="faq", show_default=True, help="Retry, drop and disable behaviour.")
 @click.option("--time-scale", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True, help="Logical seconds per wall second for the job's own waits (60: five minutes of retries in five seconds); the destination's answers still have 30 real seconds.")
 @click.option("--cacert", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None, help="CA bundle to trust for the destination.")
+@click.option("--merge-subrequests", is_flag=True, help="http_requests: Worker subrequests go inside their parent's line (Subrequests).")
+@click.option("--scope", type=click.Choice(("zone", "account")), default=None,
+              help="A zone's job or an account's (firewall_events: every zone). [default: the dataset's own]")
 @click.option("--any-port", is_flag=True, help="Allow Splunk ports other than 443 and 8088, as newer Logpush docs do.")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=4, show_default=True, help="Batches uploaded at once.")
 @click.option("--gzip-level", type=click.IntRange(0, 9), default=DEFAULT_GZIP_LEVEL, show_default=True, help="gzip level of the batches (6 makes about half the bytes for four times the CPU).")
@@ -66,6 +69,8 @@ def push(
     policy: str,
     time_scale: float,
     cacert: Path | None,
+    merge_subrequests: bool,
+    scope: str | None,
     any_port: bool,
     concurrency: int,
     gzip_level: int,
@@ -84,6 +89,8 @@ def push(
         job["filter"] = job_filter
     if filter_attack_traffic:
         job["filter_attack_traffic"] = True
+    if merge_subrequests:
+        job["merge_subrequests"] = True
     console = output.console(stderr=True)
     try:
         simulator = LogpushSimulator(
@@ -95,6 +102,7 @@ def push(
             seed=seed,
             cafile=cacert,
             any_port=any_port,
+            scope=scope,
             concurrency=concurrency,
             compress_level=gzip_level,
         )
@@ -179,6 +187,7 @@ def _summarise(report: Report, console: Console) -> None:
         ("lost while disabled", metrics.records_lost_disabled),
         ("sampled out", metrics.records_sampled_out),
         ("filtered out", metrics.records_filtered_out),
+        *([("subrequests merged into their parent's line", metrics.records_merged)] if metrics.records_merged else []),
         ("batches / uploads / retries", f"{metrics.batches} / {metrics.uploads} / {metrics.retries}"),
         ("bytes uncompressed / compressed", f"{metrics.bytes_uncompressed:,} / {metrics.bytes_compressed:,}"),
         ("answers", ", ".join(f"{k}: {v}" for k, v in sorted(metrics.outcomes.items())) or "-"),

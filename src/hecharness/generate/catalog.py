@@ -63,7 +63,10 @@ class Dataset:
 
     `key` is the field that identifies a record within one generated stream (never repeated),
     which is what delivery accounting should key on. `event_time` is the timestamp field that
-    advances at the stream's rate.
+    advances at the stream's rate. `subrequests` names the field a job that merges Worker
+    subrequests folds them into; Cloudflare outputs it only for such a job. `scope` is where a
+    job for the dataset lives (a zone, or an account); `other_scopes` the others it may live in
+    (an account-wide firewall_events job covers every zone of the account since June 2026).
     """
 
     name: str
@@ -72,10 +75,24 @@ class Dataset:
     event_time: str
     scope: str
     ibm_name: str | None
+    subrequests: str | None = None
+    other_scopes: tuple[str, ...] = ()
     _by_name: dict[str, Field] = dataclass_field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_name", {f.name: f for f in self.fields})
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        return (self.scope, *self.other_scopes)
+
+    def check_scope(self, scope: str | None) -> str:
+        """The scope a stream or job is in: `scope`, or the dataset's own when None."""
+        if scope is None:
+            return self.scope
+        if scope not in self.scopes:
+            raise UnknownDatasetError(f"scope: {self.name} is pushed by {' or '.join(a + ' jobs' for a in self.scopes)}, not {scope!r}")
+        return scope
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -98,21 +115,24 @@ class Dataset:
             return tuple(f for f in self.fields if f.ibm_cis)
         return self.fields
 
-    def default_fields(self, profile: str = "cloudflare") -> tuple[str, ...]:
-        """What ``all`` means: every non-deprecated field of the profile, in the documented order."""
-        return tuple(f.name for f in self.available(profile) if not f.deprecated)
+    def default_fields(self, profile: str = "cloudflare", merging: bool = False) -> tuple[str, ...]:
+        """What ``all`` means: every non-deprecated field of the profile, in the documented order.
 
-    def select(self, fields: str | Iterable[str] | None, profile: str = "cloudflare") -> tuple[str, ...]:
+        `Subrequests` is one of them only for a job that merges subrequests (`merging`).
+        """
+        return tuple(f.name for f in self.available(profile) if not f.deprecated and (merging or f.name != self.subrequests))
+
+    def select(self, fields: str | Iterable[str] | None, profile: str = "cloudflare", merging: bool = False) -> tuple[str, ...]:
         """Check a field selection and return it as a tuple, in the order given.
 
         None, ``"all"`` and ``["all"]`` select the defaults. A string is a comma-separated list,
         as in ``logpull_options``. Deprecated fields are only included when named.
         """
         if fields is None:
-            return self.default_fields(profile)
+            return self.default_fields(profile, merging)
         names = [n.strip() for n in fields.split(",")] if isinstance(fields, str) else list(fields)
         if names == ["all"]:
-            return self.default_fields(profile)
+            return self.default_fields(profile, merging)
         if not names:
             raise OutputOptionsError("field_names: at least one field is required")
         offered = {f.name for f in self.available(profile)}
@@ -155,8 +175,9 @@ def _fields(facts: tuple[fieldfacts.FieldFact, ...], optional: frozenset[str] = 
 _DATASETS = {
     d.name: d
     for d in (
-        Dataset("http_requests", _fields(fieldfacts.HTTP_REQUESTS), "RayID", "EdgeStartTimestamp", "zone", "http_requests"),
-        Dataset("firewall_events", _fields(fieldfacts.FIREWALL_EVENTS), "RayID", "Datetime", "zone", "firewall_events"),
+        Dataset("http_requests", _fields(fieldfacts.HTTP_REQUESTS), "RayID", "EdgeStartTimestamp", "zone", "http_requests", "Subrequests"),
+        Dataset("firewall_events", _fields(fieldfacts.FIREWALL_EVENTS), "RayID", "Datetime", "zone", "firewall_events",
+                other_scopes=("account",)),
         Dataset("dns_logs", _fields(fieldfacts.DNS_LOGS), "Timestamp", "Timestamp", "zone", "dns_logs"),
         Dataset("spectrum_events", _fields(fieldfacts.SPECTRUM_EVENTS), "Timestamp", "Timestamp", "zone", "range_events"),
         Dataset("network_analytics_logs", _fields(fieldfacts.NETWORK_ANALYTICS_LOGS, frozenset(_OPTIONAL)), "Datetime", "Datetime", "account", None),

@@ -22,6 +22,7 @@ from typing import Any
 import orjson
 
 from hecharness.generate.catalog import Dataset, get_dataset
+from hecharness.generate.errors import OutputOptionsError
 from hecharness.generate.options import OutputOptions, OutputType
 from hecharness.generate.render import csv_value, json_value, timestamp_converter
 
@@ -96,7 +97,9 @@ class Encoder:
     ) -> None:
         self.dataset = dataset if isinstance(dataset, Dataset) else get_dataset(dataset, profile)
         self.options = OutputOptions.parse(options)
-        self.fields = self.dataset.select(self.options.field_names, profile)
+        if self.options.merge_subrequests and self.dataset.subrequests is None:
+            raise OutputOptionsError(f"merge_subrequests: only http_requests merges subrequests, not {self.dataset.name}")
+        self.fields = self.dataset.select(self.options.field_names, profile, merging=self.options.merge_subrequests)
         self.layout = Layout(self.dataset, self.options, self.fields)
 
     def encode_record(self, record: Mapping[str, Any]) -> bytes:

@@ -3,8 +3,12 @@
 Facts (names, types, enumerations, deprecation, IBM CIS membership) follow Cloudflare's published
 dataset pages and IBM CIS's field table; the one-line descriptions are our own.
 
-Types: "string", "int", "float", "bool", "object", "array[int]", "array[string]", and
-"int or string" for timestamps (an integer for unix/unixnano, a string for rfc3339).
+Types: "string", "int", "float", "bool", "object", "array[int]", "array[string]", "array[object]",
+and "int or string" for timestamps (an integer for unix/unixnano, a string for the rfc3339 forms).
+
+http_requests (123 fields) and firewall_events (47) are Cloudflare's lists as of September 2026.
+Deprecated fields are still offered, as Cloudflare keeps them so that jobs naming them do not
+break; they are left out of a job's default fields.
 """
 
 from __future__ import annotations
@@ -29,7 +33,37 @@ def not_on_ibm_cis(facts: Iterable[FieldFact]) -> tuple[FieldFact, ...]:
     return tuple(fact._replace(ibm_cis=False) for fact in facts)
 
 
+# Fields both datasets document alike: AI Security's verdicts, their deprecated Firewall for AI
+# names (Cloudflare keeps filling them) and the WAF's attack signatures.
+AI_SECURITY: tuple[FieldFact, ...] = (
+    FieldFact("AISecurityCustomTopicCategories", "object",
+              "the customer's AI Security topic labels found, each with its relevance, 1 (most) to 99 (least)", ibm_cis=False),
+    FieldFact("AISecurityInjectionScore", "int",
+              "likelihood of prompt injection, from AI Security", ibm_cis=False),
+    FieldFact("AISecurityPIICategories", "array[string]",
+              "categories of personal data found by AI Security", ibm_cis=False),
+    FieldFact("AISecurityTokenCount", "int",
+              "number of tokens in the request, counted by AI Security", ibm_cis=False),
+    FieldFact("AISecurityUnsafeTopicCategories", "array[string]",
+              "unsafe topics found by AI Security", ibm_cis=False),
+)
+
+# Firewall for AI's names for the same verdicts, deprecated since May 2026.
+FIREWALL_FOR_AI: tuple[FieldFact, ...] = tuple(
+    FieldFact(fact.name.replace("AISecurity", "FirewallForAI"), fact.type, f"old name of {fact.name}", deprecated=True, ibm_cis=False)
+    for fact in AI_SECURITY
+    if fact.name != "AISecurityCustomTopicCategories"  # newer than the rename: it never had an old name
+)
+
+WAF_SIGNATURES: tuple[FieldFact, ...] = (
+    FieldFact("WAFRequestSignatureCategories", "array[string]",
+              "categories of the attack signatures the request matched", ibm_cis=False),
+    FieldFact("WAFRequestSignatureRefs", "array[string]",
+              "references of the attack signature rules the request matched", ibm_cis=False),
+)
+
 HTTP_REQUESTS: tuple[FieldFact, ...] = (
+    *AI_SECURITY,
     FieldFact("BotDetectionIDs", "array[int]",
               "IDs of the Bot Management heuristics that fired on the request"),
     FieldFact("BotDetectionTags", "array[string]",
@@ -66,6 +100,8 @@ HTTP_REQUESTS: tuple[FieldFact, ...] = (
             "deferred",
         ),
     ),
+    FieldFact("CacheLockWaitedMs", "int",
+              "longest wait on a cache lock over all cache tiers, milliseconds", ibm_cis=False),
     FieldFact("CacheReserveUsed", "bool", "whether Cache Reserve served the response"),
     FieldFact("CacheResponseBytes", "int", "bytes the cache layer returned to the edge"),
     FieldFact("CacheResponseStatus", "int",
@@ -140,6 +176,18 @@ HTTP_REQUESTS: tuple[FieldFact, ...] = (
               "TLS version negotiated with the client; none for plain HTTP"),
     FieldFact("ClientSrcPort", "int", "client source port"),
     FieldFact("ClientTCPRTTMs", "int", "smoothed TCP round-trip time to the client, milliseconds"),
+    FieldFact(
+        "ClientTLSKeyExchangeGroup", "string",
+        "TLS key exchange group agreed with the client; UNK when unknown, NONE without TLS",
+        values=(
+            "X25519MLKEM768",
+            "X25519",
+            "P-256",
+            "UNK",
+            "NONE",
+        ),
+        ibm_cis=False,
+    ),
     FieldFact("ClientXRequestedWith", "string", "X-Requested-With header of the request"),
     FieldFact("ContentScanObjResults", "array[string]",
               "verdict for each scanned object in the request body"),
@@ -226,6 +274,7 @@ HTTP_REQUESTS: tuple[FieldFact, ...] = (
     FieldFact("EdgeStartTimestamp", "int or string", "when the edge received the request"),
     FieldFact("EdgeTimeToFirstByteMs", "int",
               "milliseconds from connection to the first response byte"),
+    *FIREWALL_FOR_AI,
     FieldFact("FraudAttack", "string",
               "main attack or use case seen by fraud detection", ibm_cis=False),
     FieldFact("FraudDetectionIDs", "array[int]",
@@ -266,6 +315,9 @@ HTTP_REQUESTS: tuple[FieldFact, ...] = (
         ),
         ibm_cis=False,
     ),
+    FieldFact("MatchedRules", "array[object]",
+              "Cloudflare Rules products' matched rules, one object per ruleset: product, rulesetId, "
+              "rulesetVersion and rules (id, optional metadata)", ibm_cis=False),
     FieldFact("OriginDNSResponseTimeMs", "int", "milliseconds to resolve the origin name"),
     FieldFact("OriginIP", "string", "origin server address"),
     FieldFact("OriginRequestHeaderSendDurationMs", "int",
@@ -317,6 +369,9 @@ HTTP_REQUESTS: tuple[FieldFact, ...] = (
             "rewrite",
             "forceConnectionClose",
             "skip",
+            "precursorInterstitialPageIssued",
+            "precursorInterstitialPageBypassed",
+            "precursorInterstitialPageSolved",
         ),
     ),
     FieldFact("SecurityRuleDescription", "string",
@@ -351,10 +406,14 @@ HTTP_REQUESTS: tuple[FieldFact, ...] = (
             "apiShieldSchemaValidation",
             "apiShieldTokenValidation",
             "apiShieldSequenceMitigation",
+            "precursor",
         ),
     ),
     FieldFact("SmartRouteColoID", "int",
               "data center used to reach the origin through Argo Smart Routing"),
+    FieldFact("Subrequests", "array[object]",
+              "the Worker subrequests merged into this request, each with the request's own fields; "
+              "only output when the job merges subrequests", ibm_cis=False),
     FieldFact("UpperTierColoID", "int", "upper-tier data center checked for a cached copy"),
     FieldFact("VerifiedBotCategory", "string", "category of a verified bot"),
     FieldFact("WAFAttackScore", "int", "overall WAF attack score, 1 (attack) to 99 (clean)"),
@@ -364,6 +423,7 @@ HTTP_REQUESTS: tuple[FieldFact, ...] = (
               "name of the last variable a WAF rule matched", deprecated=True),
     FieldFact("WAFRCEAttackScore", "int",
               "WAF score for remote code execution, 1 (attack) to 99 (clean)"),
+    *WAF_SIGNATURES,
     FieldFact("WAFSQLiAttackScore", "int", "WAF score for SQL injection, 1 (attack) to 99 (clean)"),
     FieldFact("WAFXSSAttackScore", "int",
               "WAF score for cross-site scripting, 1 (attack) to 99 (clean)"),
@@ -381,14 +441,7 @@ HTTP_REQUESTS: tuple[FieldFact, ...] = (
 )
 
 FIREWALL_EVENTS: tuple[FieldFact, ...] = (
-    FieldFact("AISecurityInjectionScore", "int",
-              "likelihood of prompt injection, from AI Security", ibm_cis=False),
-    FieldFact("AISecurityPIICategories", "array[string]",
-              "categories of personal data found by AI Security", ibm_cis=False),
-    FieldFact("AISecurityTokenCount", "int",
-              "number of tokens in the request, counted by AI Security", ibm_cis=False),
-    FieldFact("AISecurityUnsafeTopicCategories", "array[string]",
-              "unsafe topics found by AI Security", ibm_cis=False),
+    *AI_SECURITY,
     FieldFact(
         "Action", "string", "action the firewall took",
         values=(
@@ -408,6 +461,9 @@ FIREWALL_EVENTS: tuple[FieldFact, ...] = (
             "managedchallengenoninteractivesolved",
             "managedchallengeinteractivesolved",
             "managedchallengebypassed",
+            "precursorinterstitialpageissued",
+            "precursorinterstitialpagebypassed",
+            "precursorinterstitialpagesolved",
         ),
     ),
     FieldFact("ClientASN", "int", "autonomous system number of the visitor"),
@@ -446,14 +502,7 @@ FIREWALL_EVENTS: tuple[FieldFact, ...] = (
     FieldFact("Description", "string", "description of the rule that matched"),
     FieldFact("EdgeColoCode", "string", "IATA code of the data center that served the request"),
     FieldFact("EdgeResponseStatus", "int", "HTTP status returned to the visitor"),
-    FieldFact("FirewallForAIInjectionScore", "int",
-              "old name of AISecurityInjectionScore", deprecated=True, ibm_cis=False),
-    FieldFact("FirewallForAIPIICategories", "array[string]",
-              "old name of AISecurityPIICategories", deprecated=True, ibm_cis=False),
-    FieldFact("FirewallForAITokenCount", "int",
-              "old name of AISecurityTokenCount", deprecated=True, ibm_cis=False),
-    FieldFact("FirewallForAIUnsafeTopicCategories", "array[string]",
-              "old name of AISecurityUnsafeTopicCategories", deprecated=True, ibm_cis=False),
+    *FIREWALL_FOR_AI,
     FieldFact("FraudUserID", "string",
               "user identifier assigned by fraud detection", ibm_cis=False),
     FieldFact(
@@ -511,6 +560,9 @@ FIREWALL_EVENTS: tuple[FieldFact, ...] = (
             "apishieldsequencemitigation",
         ),
     ),
+    *WAF_SIGNATURES,
+    FieldFact("ZoneName", "string",
+              "name of the zone, such as example.com; what tells zones apart in an account-wide job", ibm_cis=False),
 )
 
 DNS_LOGS: tuple[FieldFact, ...] = (

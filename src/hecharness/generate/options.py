@@ -3,13 +3,15 @@
 - ``output_options``, the structured object::
 
       {"field_names": ["RayID", "EdgeStartTimestamp"], "timestamp_format": "rfc3339",
-       "sample_rate": 0.1, "CVE-2021-44228": true}
+       "sample_rate": 0.1, "CVE-2021-44228": true, "merge_subrequests": false}
 
 - ``logpull_options``, the legacy query string::
 
       fields=RayID,EdgeStartTimestamp&timestamps=rfc3339&sample=0.1&CVE-2021-44228=true
 
-Both parse to the same `OutputOptions`. Anything Logpush would refuse raises `OutputOptionsError`
+Both parse to the same `OutputOptions`. `merge_subrequests` (http_requests only) folds Worker
+subrequests into their parent's `Subrequests`; Cloudflare's sources put it in ``output_options``
+or at the top level of the job, and `from_job` takes either (see `hecharness.logpush`). Anything Logpush would refuse raises `OutputOptionsError`
 with a one-line message naming the key and the value. Field names are checked against a dataset
 later (see `Dataset.select`), since the options themselves do not say which dataset they are for.
 """
@@ -19,12 +21,12 @@ from __future__ import annotations
 import difflib
 import urllib.parse
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
 from typing import Any
 
 from hecharness.generate.errors import OutputOptionsError
-from hecharness.generate.render import TIMESTAMP_FORMATS
+from hecharness.generate.render import TIMESTAMP_FORMATS, timestamp_format_error
 from hecharness.generate.template import Template, parse_template
 
 __all__ = ["OUTPUT_TYPES", "OutputOptions", "OutputType"]
@@ -46,7 +48,8 @@ _TYPE_DEFAULTS = {
 }
 
 _STRING_KEYS = ("batch_prefix", "batch_suffix", "record_prefix", "record_suffix", "record_delimiter", "field_delimiter", "record_template")
-_OBJECT_KEYS = ("field_names", "output_type", *_STRING_KEYS, "timestamp_format", "sample_rate", "CVE-2021-44228")
+_OBJECT_KEYS = ("field_names", "output_type", *_STRING_KEYS, "timestamp_format", "sample_rate", "CVE-2021-44228",
+                "merge_subrequests")
 _LOGPULL_KEYS = ("fields", "timestamps", "sample", "CVE-2021-44228")
 # Go's strconv.ParseBool, which reads the CVE flag in logpull_options.
 _GO_BOOLS = {"1": True, "t": True, "T": True, "TRUE": True, "true": True, "True": True,
@@ -69,6 +72,7 @@ class OutputOptions:
     timestamp_format: str = "unixnano"
     sample_rate: float = 1.0
     cve_2021_44228: bool = False
+    merge_subrequests: bool = False
 
     def __post_init__(self) -> None:
         if self.field_names is not None:
@@ -82,7 +86,7 @@ class OutputOptions:
         if self.output_type not in OUTPUT_TYPES:
             raise OutputOptionsError(f"output_type: {self.output_type!r} is not one of {', '.join(OUTPUT_TYPES)}")
         if self.timestamp_format not in TIMESTAMP_FORMATS:
-            raise OutputOptionsError(f"timestamp_format: {self.timestamp_format!r} is not one of {', '.join(TIMESTAMP_FORMATS)}")
+            raise OutputOptionsError(timestamp_format_error("timestamp_format", self.timestamp_format))
         for key in _STRING_KEYS:
             value = getattr(self, key)
             if value is not None and not isinstance(value, str):
@@ -90,6 +94,8 @@ class OutputOptions:
         check_sample_rate("sample_rate", self.sample_rate)
         if not isinstance(self.cve_2021_44228, bool):
             raise OutputOptionsError(f"CVE-2021-44228: expected true or false, got {self.cve_2021_44228!r}")
+        if not isinstance(self.merge_subrequests, bool):
+            raise OutputOptionsError(f"merge_subrequests: expected true or false, got {self.merge_subrequests!r}")
         if self.record_template is not None:
             parse_template(self.record_template)
 
@@ -135,7 +141,7 @@ class OutputOptions:
             values["field_names"] = tuple(names)
         if "timestamps" in seen:
             if seen["timestamps"] not in TIMESTAMP_FORMATS:
-                raise OutputOptionsError(f"timestamps: {seen['timestamps']!r} is not one of {', '.join(TIMESTAMP_FORMATS)}")
+                raise OutputOptionsError(timestamp_format_error("timestamps", seen["timestamps"]))
             values["timestamp_format"] = seen["timestamps"]
         if "sample" in seen:
             try:
@@ -165,12 +171,22 @@ class OutputOptions:
 
     @classmethod
     def from_job(cls, job: Mapping[str, Any]) -> OutputOptions:
-        """A job's effective options: ``output_options`` when present, else ``logpull_options``."""
+        """A job's effective options: ``output_options`` when present, else ``logpull_options``.
+
+        A true top-level ``merge_subrequests`` turns merging on too, whichever form holds the rest.
+        """
         if job.get("output_options") is not None:
-            return cls.from_output_options(job["output_options"])
-        if job.get("logpull_options"):
-            return cls.from_logpull(job["logpull_options"])
-        return cls()
+            options = cls.from_output_options(job["output_options"])
+        elif job.get("logpull_options"):
+            options = cls.from_logpull(job["logpull_options"])
+        else:
+            options = cls()
+        merge = job.get("merge_subrequests")
+        if merge is None or merge is False:
+            return options
+        if merge is not True:
+            raise OutputOptionsError(f"merge_subrequests: expected true or false, got {merge!r}")
+        return replace(options, merge_subrequests=True)
 
     def to_output_options(self) -> dict[str, Any]:
         """The ``output_options`` object for these options, as a job would show it."""

@@ -45,6 +45,7 @@ def records(
     profile: str = "cloudflare",
     sample_rate: float = 1.0,
     jitter: float = 0.0,
+    scope: str | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Generate records of `dataset` as dicts, fields in the order selected.
 
@@ -58,6 +59,9 @@ def records(
     - `sample_rate`: keep this fraction of records, as a job's ``sample_rate`` does.
     - `jitter`: up to this many seconds of processing delay; records then come out in the
       order they became available rather than in event order.
+    - `scope`: ``"zone"`` or ``"account"``, for a dataset a job of either may push
+      (firewall_events: one zone, or every zone of an account, told apart by ZoneName); None
+      for the dataset's own.
 
     Timestamps are integer nanoseconds. Each dataset's `key` field (`get_dataset(name).key`:
     RayID for http_requests and firewall_events, the event timestamp for the others) never
@@ -66,7 +70,7 @@ def records(
     """
     chosen = get_dataset(dataset, profile)
     selection = chosen.select(fields, profile)
-    blueprint, plans = _plans(chosen.name, seed, count, start, rate, sample_rate, jitter)
+    blueprint, plans = _plans(chosen.name, seed, count, start, rate, sample_rate, jitter, scope=chosen.check_scope(scope))
     return map(blueprint.materializer(selection), plans)
 
 
@@ -81,6 +85,7 @@ def timed_records(
     profile: str = "cloudflare",
     sample_rate: float = 1.0,
     jitter: float = 0.0,
+    scope: str | None = None,
 ) -> Iterator[tuple[float, dict[str, Any]]]:
     """Like `records`, paired with when each record becomes available to Logpush.
 
@@ -90,7 +95,7 @@ def timed_records(
     """
     chosen = get_dataset(dataset, profile)
     selection = chosen.select(fields, profile)
-    blueprint, timed = _plans(chosen.name, seed, count, start, rate, sample_rate, jitter, timed=True)
+    blueprint, timed = _plans(chosen.name, seed, count, start, rate, sample_rate, jitter, timed=True, scope=chosen.check_scope(scope))
     materialize = blueprint.materializer(selection)
     return ((available / 1e9, materialize(plan)) for available, plan in timed)
 
@@ -114,18 +119,21 @@ class RecordSource:
         rate: Rate = DEFAULT_RATE,
         profile: str = "cloudflare",
         jitter: float = 0.0,
+        scope: str | None = None,
     ) -> None:
         self.dataset = get_dataset(dataset, profile)
         self.profile = profile
-        self._blueprint, self._timed = _plans(self.dataset.name, seed, count, start, rate, 1.0, jitter, timed=True)
+        self.scope = self.dataset.check_scope(scope)
+        self._blueprint, self._timed = _plans(self.dataset.name, seed, count, start, rate, 1.0, jitter, timed=True, scope=self.scope)
         self._materialize = self._blueprint.materializer(self.dataset.select(None, profile))
         self._key = self.getter(self.dataset.key)
 
     def __iter__(self) -> Iterator[tuple[float, Any]]:
         return ((available / 1e9, plan) for available, plan in self._timed)
 
-    def record(self, item: Any) -> dict[str, Any]:
-        return self._materialize(item)
+    def record(self, item: Any, fields: tuple[str, ...] | None = None) -> dict[str, Any]:
+        """The item's record: the dataset's default fields, or `fields` (any of its fields, in that order)."""
+        return self._materialize(item) if fields is None else self._blueprint.materializer(fields)(item)
 
     def key(self, item: Any) -> Any:
         """The item's natural key (`Dataset.key`: RayID, or the event time), without building its record."""
@@ -161,6 +169,7 @@ def batches(
     profile: str = "cloudflare",
     jitter: float = 0.0,
     batch_size: int = _CHUNK,
+    scope: str | None = None,
 ) -> Iterator[bytes]:
     """Encoded batches of up to `batch_size` records, as a job with `options` would upload them.
 
@@ -169,7 +178,7 @@ def batches(
     ``records(...)`` with the same arguments would give.
     """
     _check_count("batch_size", batch_size, minimum=1)
-    encoder, render, plans = _encoding(dataset, options, seed, count, start, rate, profile, jitter)
+    encoder, render, plans = _encoding(dataset, options, seed, count, start, rate, profile, jitter, scope)
     chunks = iter(lambda: list(itertools.islice(plans, batch_size)), [])
     return (b"".join(encoder.join_lines([[render(plan) for plan in chunk]])) for chunk in chunks)
 
@@ -186,6 +195,7 @@ def encoded_stream(
     jitter: float = 0.0,
     batch_size: int = 100_000,
     progress: Callable[[int], None] | None = None,
+    scope: str | None = None,
 ) -> Iterator[bytes]:
     """The bytes of consecutive batches, in pieces of about a thousand records.
 
@@ -194,7 +204,7 @@ def encoded_stream(
     records in each piece as it is produced.
     """
     _check_count("batch_size", batch_size, minimum=1)
-    encoder, render, plans = _encoding(dataset, options, seed, count, start, rate, profile, jitter)
+    encoder, render, plans = _encoding(dataset, options, seed, count, start, rate, profile, jitter, scope)
     return _pieces(encoder, render, plans, batch_size, progress)
 
 
@@ -213,14 +223,15 @@ def _pieces(encoder: Encoder, render: Callable[[Plan], bytes], plans: Iterator[P
         yield from encoder.join_lines(one_batch(first))
 
 
-def _encoding(dataset, options, seed, count, start, rate, profile, jitter):
+def _encoding(dataset, options, seed, count, start, rate, profile, jitter, scope):
     encoder = Encoder(dataset, options, profile=profile)
-    blueprint, plans = _plans(encoder.dataset.name, seed, count, start, rate, encoder.options.sample_rate, jitter)
+    blueprint, plans = _plans(encoder.dataset.name, seed, count, start, rate, encoder.options.sample_rate, jitter,
+                              scope=encoder.dataset.check_scope(scope))
     return encoder, blueprint.renderer(encoder.layout), plans
 
 
 def _plans(dataset: str, seed: int, count: int | None, start: float, rate: Rate, sample_rate: float, jitter: float,
-           timed: bool = False) -> tuple[Blueprint, Iterator[Any]]:
+           timed: bool = False, scope: str | None = None) -> tuple[Blueprint, Iterator[Any]]:
     """Plans in delivery order; with `timed`, as (available_ns, plan) pairs."""
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise GenerateError(f"seed: expected an integer, got {seed!r}")
@@ -229,7 +240,7 @@ def _plans(dataset: str, seed: int, count: int | None, start: float, rate: Rate,
     check_sample_rate("sample_rate", sample_rate)
     reorder = Reorder(jitter, seed)
     event_times = EventTimes(start, rate)
-    source = builders.source(dataset, seed, seconds_to_ns(start))
+    source = builders.source(dataset, seed, seconds_to_ns(start), scope)
     plans: Iterator[Any] = source.plans(event_times.chunks())
     if sample_rate < 1:
         # Its own random stream, so that the records kept are exactly a subset of the unsampled ones.

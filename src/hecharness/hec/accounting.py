@@ -5,7 +5,12 @@ whole line) and counted into one of four kinds: delivered (arrived at least once
 arrived), duplicated (arrived more often than sent) and unexpected (arrived, but nobody sent it).
 
 The events may come from several journals: a record delivered once to each of two HECs is a
-duplicate, one delivered to either is delivered. Lines that reach a HEC without being records
+duplicate, one delivered to either is delivered.
+
+A record may also arrive inside another one: a sender that folds records into a list field of a
+parent (Logpush merging Worker subrequests into `Subrequests`) delivers them there. Given `nested=`,
+the path to such a list, each element counts as an arrival of its own key, and the report names the
+records it found that way. Lines that reach a HEC without being records
 (Logpush's validation probe, a health check someone posted) are named in `ignore=` and left out
 before anything is counted.
 """
@@ -13,18 +18,21 @@ before anything is counted.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import orjson
 
+from hecharness.errors import InvalidArgument
 from hecharness.hec.batches import Event
 from hecharness.hec.jsontext import dumps_json
 
-__all__ = ["account", "records_among", "key_function", "payload_of", "DeliveryReport", "EventSource", "Key"]
+__all__ = ["account", "records_among", "key_function", "payload_of", "DeliveryReport", "EventSource", "Key", "Nested"]
 
 Key = str | Callable[[Any], Any] | None
+# Where records nested in an event sit: a field name, or a path of field names, holding a list.
+Nested = str | Sequence[str] | None
 
 
 class EventSource(Protocol):
@@ -47,7 +55,9 @@ class DeliveryReport:
     arrivals of expected records) and `unexpected` (arrivals nobody expected) are counts too, as in
     the JSON form. The records themselves, by key, are `missing_keys`, `duplicated_keys` (each with
     its extra arrivals) and `unexpected_keys`. `lost` gives, for missing records the journal saw
-    accepted and then lost (an indexer restarted before writing them), the reason.
+    accepted and then lost (an indexer restarted before writing them), the reason. With `nested_in`
+    (the path accounting looked in), `nested_keys` are the arrivals found inside another record
+    rather than as events of their own; `received` counts them too.
     """
 
     expected: int
@@ -58,6 +68,12 @@ class DeliveryReport:
     unexpected_keys: list[Any]
     key: str
     lost: dict[Any, str] = field(default_factory=dict)
+    nested_in: str | None = None
+    nested_keys: list[Any] = field(default_factory=list)
+
+    @property
+    def nested(self) -> int:
+        return len(self.nested_keys)
 
     @property
     def missing(self) -> int:
@@ -84,6 +100,8 @@ class DeliveryReport:
             f"unexpected {self.unexpected}",
         ]
         text = ", ".join(parts) + f" (by {self.key})"
+        if self.nested_keys:
+            text += f"; {self.nested} found nested in {self.nested_in}, e.g. {', '.join(map(repr, self.nested_keys[:limit]))}"
         if self.missing_keys:
             text += f"; first missing: {', '.join(map(repr, self.missing_keys[:limit]))}"
         if self.lost:
@@ -105,6 +123,7 @@ class DeliveryReport:
         """
         show = shown or _clipped
         lost = {"lost": len(self.lost), "first_lost": [[show(k), why] for k, why in list(self.lost.items())[:20]]}
+        nested = {"nested_in": self.nested_in, "nested": self.nested, "first_nested": [show(k) for k in self.nested_keys[:20]]}
         return {
             "expected": self.expected,
             "received": self.received,
@@ -118,6 +137,7 @@ class DeliveryReport:
             "first_duplicated": [[show(k), n + 1] for k, n in list(self.duplicated_keys.items())[:20]],
             "first_unexpected": [show(k) for k in self.unexpected_keys[:20]],
             **(lost if self.lost else {}),
+            **(nested if self.nested_in is not None else {}),
         }
 
 
@@ -126,18 +146,20 @@ def account(
     sources: Iterable[EventSource],
     key: Key = None,
     ignore: Iterable[str | bytes] = (),
+    nested: Nested = None,
 ) -> DeliveryReport:
     """Account for the records a sender meant to deliver against the events of one or more journals.
 
     `key` names a field (e.g. "RayID") read from each record and each event's JSON payload, or is a
     function of a record; without one, records and events are compared as whole lines. Events whose
-    line is one of `ignore` are not records and are left out. Raises `JournalTruncated` when a
-    journal dropped events to respect its cap. A missing record that a journal lost after accepting
-    it is named in the report's `lost` with the reason.
+    line is one of `ignore` are not records and are left out. `nested` is the path (a field name, or
+    a list of them) to a list of records inside an event, each an arrival of its own (it needs a
+    `key`). Raises `JournalTruncated` when a journal dropped events to respect its cap. A missing
+    record that a journal lost after accepting it is named in the report's `lost` with the reason.
     """
     sources = list(sources)
     events = records_among((event for source in sources for event in source.complete_events()), ignore)
-    report = _tally(expected, events, key)
+    report = _tally(expected, events, key, _path(nested, key))
     if report.missing_keys:
         key_of, _ = key_function(key)
         missing = set(report.missing_keys)
@@ -160,7 +182,27 @@ def records_among(events: Iterable[Event], ignore: Iterable[str | bytes] = ()) -
     return [event for event in events if event.text not in ignored]
 
 
-def _tally(expected: Iterable[Any], events: list[Event], key: Key) -> DeliveryReport:
+def _path(nested: Nested, key: Key) -> tuple[str, ...] | None:
+    if nested is None:
+        return None
+    path = (nested,) if isinstance(nested, str) else tuple(nested)
+    if not path or not all(isinstance(step, str) and step for step in path):
+        raise InvalidArgument(f"nested: expected a field name or a list of them, got {nested!r}")
+    if key is None:
+        raise InvalidArgument("nested: records inside an event can only be told apart by a key, such as key='RayID'")
+    return path
+
+
+def _inside(payload: Any, path: tuple[str, ...]) -> list[Any]:
+    """The records at `path` in an event's payload; none when the path leads nowhere or to no list."""
+    for step in path:
+        if not isinstance(payload, dict):
+            return []
+        payload = payload.get(step)
+    return payload if isinstance(payload, list) else []
+
+
+def _tally(expected: Iterable[Any], events: list[Event], key: Key, nested: tuple[str, ...] | None = None) -> DeliveryReport:
     key_of, label = key_function(key)
     wanted: Counter[Any] = Counter()
     order: list[Any] = []
@@ -173,16 +215,26 @@ def _tally(expected: Iterable[Any], events: list[Event], key: Key) -> DeliveryRe
         total += 1
     arrived: Counter[Any] = Counter()
     arrival_order: list[Any] = []
+    found_nested: list[Any] = []
     for event in events:
         k = key_of(event)
         if k not in arrived:
             arrival_order.append(k)
         arrived[k] += 1
+        if nested is not None:
+            for inner in _inside(payload_of(event), nested):
+                k = key_of(inner)
+                if k not in arrived:
+                    arrival_order.append(k)
+                arrived[k] += 1
+                found_nested.append(k)
     missing = [k for k in order if arrived[k] < wanted[k] for _ in range(wanted[k] - arrived[k])]
     duplicated = {k: arrived[k] - wanted[k] for k in arrival_order if k in wanted and arrived[k] > wanted[k]}
     unexpected = [k for k in arrival_order if k not in wanted for _ in range(arrived[k])]
     delivered = sum(min(arrived[k], wanted[k]) for k in order)
-    return DeliveryReport(total, len(events), delivered, missing, duplicated, unexpected, label)
+    label_nested = None if nested is None else ".".join(nested)
+    return DeliveryReport(total, len(events) + len(found_nested), delivered, missing, duplicated, unexpected, label,
+                          nested_in=label_nested, nested_keys=found_nested)
 
 
 def key_function(key: Key) -> tuple[Callable[[Any], Any], str]:

@@ -39,7 +39,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hecharness.errors import HecHarnessError
+from hecharness.errors import HecHarnessError, InvalidArgument
 from hecharness.faults import FaultSpecError
 from hecharness.hec.cluster import Cluster
 from hecharness.hec.collector import Collector
@@ -117,10 +117,13 @@ def admin_app(collector: Collector | Cluster, admin_token: str | None = None) ->
         key = body.get("key") if "records" in body else None
         if key is not None and not isinstance(key, str):
             raise BadRequest(f'"key" must be a field name, got {key!r}')
+        nested = body.get("nested") if "records" in body else None
         try:
-            return collector.journal.delivery(expected, key).to_dict()
+            return collector.journal.delivery(expected, key, nested=nested).to_dict()
         except JournalTruncated as error:
             raise BadRequest(str(error), 409) from None
+        except InvalidArgument as error:
+            raise BadRequest(str(error)) from None
 
     def cluster_of() -> Cluster:
         if not isinstance(collector, Cluster):

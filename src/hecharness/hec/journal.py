@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from hecharness.errors import HecHarnessError
-from hecharness.hec.accounting import DeliveryReport, Key, account
+from hecharness.hec.accounting import DeliveryReport, Key, Nested, account
 from hecharness.hec.batches import Batch, Event, EventBatch, RequestRecord
 from hecharness.hec.har import journal_har
 
@@ -239,14 +239,17 @@ class Journal:
                 )
         return self.events
 
-    def delivery(self, expected: Iterable[Any], key: Key = None, ignore: Iterable[str | bytes] = ()) -> DeliveryReport:
+    def delivery(
+        self, expected: Iterable[Any], key: Key = None, ignore: Iterable[str | bytes] = (), nested: Nested = None
+    ) -> DeliveryReport:
         """Account for what a sender meant to deliver against the events this journal accepted.
 
         `key` names a field (e.g. "RayID") read from each record and each event's JSON payload, or is
         a function of a record; without one, records and events are compared as whole lines. Lines in
-        `ignore` are not records (a validation probe). See `hecharness.hec.accounting.account`.
+        `ignore` are not records (a validation probe). `nested` is where records inside an event sit
+        (e.g. "Subrequests"). See `hecharness.hec.accounting.account`.
         """
-        return account(expected, [self], key, ignore)
+        return account(expected, [self], key, ignore, nested)
 
     def export(self) -> dict[str, Any]:
         """Counters, requests and events as JSON-ready data."""

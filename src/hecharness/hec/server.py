@@ -40,7 +40,7 @@ from starlette.types import ASGIApp
 from hecharness.clock import Clock, RealClock
 from hecharness.errors import HecHarnessError, InvalidArgument
 from hecharness.faults import FaultSet
-from hecharness.hec.accounting import DeliveryReport, Key
+from hecharness.hec.accounting import DeliveryReport, Key, Nested
 from hecharness.hec.admin import admin_app
 from hecharness.hec.batches import Event, RequestRecord
 from hecharness.hec.cluster import Cluster, Indexer, Restart
@@ -357,16 +357,17 @@ class FakeHEC:
         return self.journal.events
 
     def assert_delivered(
-        self, records: Iterable[Any], key: Key = None, ignore: Iterable[str | bytes] = ()
+        self, records: Iterable[Any], key: Key = None, ignore: Iterable[str | bytes] = (), nested: Nested = None
     ) -> DeliveryReport:
         """Assert that every record arrived exactly once and nothing else did; return the report.
 
         `key` as for `Journal.delivery`: a field name such as "RayID", a function, or None to
-        compare whole lines; lines in `ignore` are not records. The failure message gives the
-        counts and the first missing, duplicated and unexpected keys.
+        compare whole lines; lines in `ignore` are not records; `nested` is where records inside
+        another one sit (e.g. "Subrequests"). The failure message gives the counts and the first
+        missing, duplicated and unexpected keys.
         """
         __tracebackhide__ = True
-        report = self.journal.delivery(records, key, ignore)
+        report = self.journal.delivery(records, key, ignore, nested)
         if not report.complete:
             raise AssertionError(f"delivery incomplete: {report.summary()}")
         return report

@@ -18,7 +18,7 @@ from typing import Any
 
 from hecharness.destination import Destination, DestinationError, parse_destination
 from hecharness.errors import HecHarnessError
-from hecharness.generate import Encoder, GenerateError, OutputOptions, attack_mark
+from hecharness.generate import Encoder, GenerateError, OutputOptions, attack_mark, get_dataset
 from hecharness.logpush.filters import FilterError, JobFilter, parse_filter
 
 __all__ = [
@@ -73,7 +73,7 @@ _API_FIELDS = (
     "error_message",
 )
 # Newer options, echoed only when a job uses them, so a job that does not reads as it always did.
-_OPTIONAL_FIELDS = ("filter", "kind", "filter_attack_traffic")
+_OPTIONAL_FIELDS = ("filter", "kind", "filter_attack_traffic", "merge_subrequests")
 _IBM_DROPS = frozenset(
     {"output_options", "max_upload_bytes", "max_upload_records", "max_upload_interval_seconds", *_OPTIONAL_FIELDS}
 )
@@ -158,8 +158,13 @@ class LogpushJob:
     filter: str | None = None
     kind: str = JobKind.LOGPUSH.value
     filter_attack_traffic: bool = False
+    # Top level here, in output_options in the generated API reference: either turns merging on.
+    merge_subrequests: bool | None = None
     any_port: bool = field(default=False, repr=False, compare=False)
     allow_http: bool = field(default=False, repr=False, compare=False)
+    # Whose job it is: a zone's, or an account's (firewall_events since June 2026). The API has it
+    # in the path (/zones/{id}/logpush/jobs, /accounts/{id}/...), not in the body; None is the dataset's own.
+    scope: str | None = field(default=None, compare=False)
     destination: Destination = field(init=False, repr=False, compare=False)
     parsed_filter: JobFilter | None = field(init=False, repr=False, compare=False)
 
@@ -168,6 +173,7 @@ class LogpushJob:
             raise JobError("id", f"id must be a positive integer, got {self.id!r}")
         _require_optional_str("name", self.name)
         self._set("dataset", _dataset_of(self.dataset))
+        self._set("scope", _scope_of(self.dataset, self.scope))
         if not isinstance(self.enabled, bool):
             raise JobError("enabled", f"enabled must be true or false, got {self.enabled!r}")
         _require_optional_str("logpull_options", self.logpull_options)
@@ -177,7 +183,7 @@ class LogpushJob:
                     "output_options", f"output_options must be an object, got {type(self.output_options).__name__}"
                 )
             self._set("output_options", dict(self.output_options))
-        _check_options(self.dataset, self.logpull_options, self.output_options)
+        _check_options(self.dataset, self.logpull_options, self.output_options, self.merge_subrequests)
         for name, (low, high) in UPLOAD_RANGES.items():
             _check_range(name, getattr(self, name), low, high)
         self._set("frequency", _frequency_of(self.frequency))
@@ -194,8 +200,13 @@ class LogpushJob:
         self._set("destination", _destination_of(self.destination_conf, self.any_port, self.allow_http))
 
     @classmethod
-    def from_api(cls, body: Mapping[str, Any], *, any_port: bool = False, allow_http: bool = False) -> LogpushJob:
-        """A job from its API JSON (as `to_api()` gives it, or from either provider's responses)."""
+    def from_api(
+        cls, body: Mapping[str, Any], *, any_port: bool = False, allow_http: bool = False, scope: str | None = None
+    ) -> LogpushJob:
+        """A job from its API JSON (as `to_api()` gives it, or from either provider's responses).
+
+        `scope` is ``"zone"`` or ``"account"``: which API path the body was sent to.
+        """
         unknown = sorted(set(body) - set(_API_FIELDS) - set(_OPTIONAL_FIELDS))
         if unknown:
             raise JobError(unknown[0], f"{unknown[0]!r} is not a Logpush job field; known: {_known_fields()}")
@@ -205,7 +216,7 @@ class LogpushJob:
             _check_edge_limits({name: body[name] for name in _NOT_FOR_EDGE if name in body})
         # Explicit nulls for the batch limits mean "not set", which the defaults already express.
         fields = {key: value for key, value in body.items() if not (key in UPLOAD_RANGES and value is None)}
-        return cls(**fields, any_port=any_port, allow_http=allow_http)
+        return cls(**fields, any_port=any_port, allow_http=allow_http, scope=scope)
 
     def update(self, **changes: Any) -> LogpushJob:
         """A copy with `changes` applied and checked, as a PUT to the job would; `self` is left as it was.
@@ -376,11 +387,28 @@ def _check_attack_traffic(value: Any, dataset: str) -> None:
         )
 
 
-def _check_options(dataset: str, logpull_options: str | None, output_options: Mapping[str, Any] | None) -> None:
+def _scope_of(dataset: str, scope: Any) -> str:
+    try:
+        return get_dataset(dataset).check_scope(scope)
+    except GenerateError as error:
+        raise JobError("scope", str(error).removeprefix("scope: ")) from None
+
+
+def _check_options(dataset: str, logpull_options: str | None, output_options: Mapping[str, Any] | None,
+                   merge_subrequests: bool | None = None) -> None:
     """Both option forms go through the generator's parser and field table: one grammar, one error."""
+    if merge_subrequests is not None and not isinstance(merge_subrequests, bool):
+        raise JobError("merge_subrequests", f"merge_subrequests must be true or false, got {merge_subrequests!r}")
     which = "output_options" if output_options is not None else "logpull_options"
     try:
-        Encoder(dataset, OutputOptions.from_job({"logpull_options": logpull_options, "output_options": output_options}))
+        options = OutputOptions.from_job({"logpull_options": logpull_options, "output_options": output_options})
+    except GenerateError as error:
+        text = str(error)
+        raise JobError(which, text if text.startswith(which) else f"{which}: {text}") from None
+    if merge_subrequests and dataset != "http_requests":
+        raise JobError("merge_subrequests", f"merge_subrequests: only http_requests merges subrequests, not {dataset}")
+    try:
+        Encoder(dataset, options)
     except GenerateError as error:
         text = str(error)
         raise JobError(which, text if text.startswith(which) else f"{which}: {text}") from None

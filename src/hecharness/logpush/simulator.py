@@ -20,8 +20,11 @@ on the destination's clock (see `hecharness.clock`): a fake HEC on the same cloc
 logical time, anything else in real time.
 
 Every record is accounted for: generated = uploaded + dropped + lost while disabled + sampled out +
-filtered out (+ pending, until the run ends). A job's `filter` and `filter_attack_traffic` decide which
-records are pushed at all; sampling applies to what they keep, as Cloudflare's docs say.
+filtered out + merged (+ pending, until the run ends). A job's `filter` and `filter_attack_traffic`
+decide which records are pushed at all; sampling applies to what they keep, as Cloudflare's docs say.
+A job that merges Worker subrequests (http_requests, `merge_subrequests`) sends them inside their
+parent's line: they count as merged, the parent's filter decides for them, and their fate is their
+parent's (see `hecharness.logpush.subrequests`).
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from hecharness.logpush.batching import DEFAULT_GZIP_LEVEL, Batcher, UploadBatch
 from hecharness.logpush.job import ApiError, JobError, LogpushJob, envelope
 from hecharness.logpush.policy import DisableClock, RetryPolicy, get_policy
 from hecharness.logpush.sender import OutcomeKind, Sender, UploadOutcome
+from hecharness.logpush.subrequests import FACTS, Merged, merge_subrequests
 
 __all__ = ["LogpushSimulator", "Metrics", "Attempt", "AttemptVerdict", "JobEvent", "JobEventKind", "Report", "ValidationRefused", "create_job"]
 
@@ -74,6 +78,7 @@ class Metrics:
     records_uploaded: int = 0
     records_dropped: int = 0  # in batches given up after their attempts
     records_lost_disabled: int = 0  # available while the job was disabled: never pushed, never backfilled
+    records_merged: int = 0  # Worker subrequests sent inside their parent's line, not as lines of their own
     batches: int = 0
     batches_uploaded: int = 0
     batches_dropped: int = 0
@@ -92,6 +97,7 @@ class Metrics:
             - self.records_uploaded
             - self.records_dropped
             - self.records_lost_disabled
+            - self.records_merged
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -186,6 +192,7 @@ class _Config:
     render: Callable[[Any], bytes]
     keep: Callable[[Any], bool] | None  # None: every record is pushed
     sender: Sender | None = None
+    merging: bool = False  # folds subrequests into their parent's line, which shows them
 
 
 class LogpushSimulator:
@@ -218,6 +225,7 @@ class LogpushSimulator:
         track_keys: bool = False,
         any_port: bool = False,
         allow_http: bool = False,
+        scope: str | None = None,
         destination_clock: Clock | None = None,
         upload_wall_timeout: float | None = None,
         progress: Callable[[Metrics], None] | None = None,
@@ -226,7 +234,7 @@ class LogpushSimulator:
             raise InvalidArgument(f"concurrency must be a whole number >= 1, got {concurrency!r}")
         if not 0 <= compress_level <= 9:
             raise InvalidArgument(f"compress_level must be 0 to 9, got {compress_level!r}")
-        self.job = _as_job(job, any_port, allow_http)
+        self.job = _as_job(job, any_port, allow_http, scope)
         self.clock = clock or RealClock()
         self.policy = get_policy(policy)
         self.cafile = cafile
@@ -246,9 +254,12 @@ class LogpushSimulator:
         self._started_at = self.clock.now()
         # Generated records are rendered straight from the generator's plans; given ones are dicts.
         self._generated = None if records is not None else RecordSource(
-            self.job.dataset, seed=seed, count=count, start=self._started_at, rate=rate, jitter=jitter
+            self.job.dataset, seed=seed, count=count, start=self._started_at, rate=rate, jitter=jitter, scope=self.job.scope
         )
         self._source: Iterator[tuple[float, Any]] = iter(records if records is not None else self._generated)
+        self._subrequests = get_dataset(self.job.dataset).subrequests
+        if self._subrequests is not None:
+            self._source = merge_subrequests(self._source, self._facts_of, lambda: self._config.merging)
         self._config = self._configure(self.job)
         self._endless = records is None and count is None
         self._next_record: tuple[float, Mapping[str, Any]] | None = None
@@ -282,7 +293,7 @@ class LogpushSimulator:
         lost, keys = self._config.batcher.discard()
         self.metrics.records_lost_disabled += lost
         if self._keys is not None:
-            self._keys["lost"].extend(keys)
+            self._file("lost", keys)
         while self._due:  # queued retries die with the job
             _, _, batch = heapq.heappop(self._due)
             self._drop(batch, now, while_disabled=True)
@@ -389,12 +400,16 @@ class LogpushSimulator:
                     return None
                 self._next_record = None
                 taken += 1
+                if type(record) is Merged:
+                    self.metrics.records_merged += len(record.subrequests)
+                    self.metrics.records_generated += len(record.subrequests)
                 if not enabled:
                     self.metrics.records_lost_disabled += 1
                     if keyed:
-                        self._keys["lost"].append(self._key_of(record))
+                        self._file("lost", [self._key_of(record)])
                     continue
-                if keep is not None and not keep(record):
+                # A merged line is its parent's: the parent's filter decides for the subrequests in it.
+                if keep is not None and not keep(record.parent if type(record) is Merged else record):
                     self.metrics.records_filtered_out += 1
                     continue
                 if sampled and self._sampling.random() >= config.sample_rate:
@@ -488,7 +503,7 @@ class LogpushSimulator:
             metrics.bytes_uncompressed += batch.raw_bytes
             metrics.bytes_compressed += len(batch.body)
             if self._keys is not None:
-                self._keys["uploaded"].extend(batch.keys or [])
+                self._file("uploaded", batch.keys or [])
             self._failing_since = None
             self._succeeded_at = now
             self.job = self._config.job = self.job.succeeded(batch.ready_at)
@@ -526,7 +541,7 @@ class LogpushSimulator:
         else:
             self.metrics.records_dropped += batch.records
         if self._keys is not None:
-            self._keys["lost" if while_disabled else "dropped"].extend(batch.keys or [])
+            self._file("lost" if while_disabled else "dropped", batch.keys or [])
 
     def _apply(self, updated: LogpushJob) -> None:
         """A configuration change takes effect: close the old batch, start batching the new way."""
@@ -554,16 +569,56 @@ class LogpushSimulator:
             track_keys=self.track_keys,
         )
         render = self._generated.renderer(encoder) if self._generated is not None else encoder.encode_record
+        # Merged subrequests travel in the parent's Subrequests field: a job that does not output
+        # that field does not merge, rather than send them nowhere.
+        merging = options.merge_subrequests and self._subrequests in encoder.fields
+        if self._subrequests is not None:
+            render = self._merged_renderer(encoder, render)
         sender = previous.sender if previous is not None and previous.job.destination_conf == job.destination_conf else None
         if previous is not None and sender is None and previous.sender is not None:
             asyncio.ensure_future(previous.sender.aclose())
         gate = job.gate(self._generated.getter if self._generated is not None else None)
-        return _Config(version, job, encoder, batcher, options.sample_rate, render, gate, sender)
+        return _Config(version, job, encoder, batcher, options.sample_rate, render, gate, sender, merging)
+
+    def _merged_renderer(self, encoder: Encoder, render: Callable[[Any], bytes]) -> Callable[[Any], bytes]:
+        """`render`, and for a `Merged` parent its line with the subrequests' records in Subrequests."""
+        fields, field = encoder.fields, self._subrequests
+        inner = tuple(name for name in fields if name != field)
+        convert, stamps = encoder.layout.convert, encoder.layout.timestamp_fields
+        whole = self._generated.record if self._generated is not None else (lambda item, fields: item)
+
+        def render_line(item: Any) -> bytes:
+            if type(item) is not Merged:
+                return render(item)
+            record = dict(whole(item.parent, fields))
+            # The elements carry the job's fields (the docs do not say whether they carry all of a
+            # record's), in the job's timestamp format, as the parent does.
+            record[field] = [
+                {name: convert(value) if name in stamps else value for name in inner for value in (sub.get(name),)}
+                for sub in (whole(sub, inner) for sub in item.subrequests)
+            ]
+            return encoder.encode_record(record)
+
+        return render_line
+
+    def _facts_of(self, item: Any) -> Mapping[str, Any]:
+        return self._generated.record(item, FACTS) if self._generated is not None else item
 
     def _key_of(self, item: Any) -> Any:
+        if type(item) is Merged:
+            return _Keys((self._key_of(item.parent), *map(self._key_of, item.subrequests)))
         if self._generated is not None:
             return self._generated.key(item)
         return item.get(get_dataset(self.job.dataset).key)
+
+    def _file(self, fate: str, keys: Iterable[Any]) -> None:
+        """Note the keys of records in one fate; a merged line's subrequests share their parent's."""
+        filed = self._keys[fate]
+        for key in keys:
+            if type(key) is _Keys:
+                filed.extend(key)
+            else:
+                filed.append(key)
 
     async def _wait(self, moment: float) -> None:
         if isinstance(self.clock, VirtualClock):
@@ -607,14 +662,16 @@ class LogpushSimulator:
 
 
 async def create_job(
-    body: Mapping[str, Any], *, cafile: str | Path | None = None, any_port: bool = False, **simulator: Any
+    body: Mapping[str, Any], *, cafile: str | Path | None = None, any_port: bool = False, scope: str | None = None,
+    **simulator: Any,
 ) -> tuple[dict[str, Any], LogpushSimulator | None]:
     """Create a job as the API does: check it, push the validation probe, answer in the envelope.
 
+    `scope` is where the body was posted: ``"zone"`` or ``"account"`` (None: the dataset's own).
     Returns the envelope and, when it succeeded, a simulator for the job.
     """
     try:
-        job = LogpushJob.from_api(body, any_port=any_port)
+        job = LogpushJob.from_api(body, any_port=any_port, scope=scope)
     except JobError as error:
         return envelope(errors=[error]), None
     try:
@@ -624,6 +681,10 @@ async def create_job(
     except ValidationRefused as refusal:
         return refusal.envelope, None
     return envelope(job.to_api()), LogpushSimulator(job, cafile=cafile, **simulator)
+
+
+class _Keys(tuple):
+    """The keys of a merged line: its parent's, then its subrequests'."""
 
 
 def _deadline(policy: RetryPolicy, destination_clock: Clock | None, wall_timeout: float | None) -> dict[str, Any]:
@@ -657,10 +718,10 @@ async def _validate(job: LogpushJob, cafile: str | Path | None, deadline: dict[s
     raise ValidationRefused(cause)
 
 
-def _as_job(job: LogpushJob | Mapping[str, Any] | str, any_port: bool, allow_http: bool) -> LogpushJob:
+def _as_job(job: LogpushJob | Mapping[str, Any] | str, any_port: bool, allow_http: bool, scope: str | None) -> LogpushJob:
     if isinstance(job, LogpushJob):
         return job
     if isinstance(job, str):
-        return LogpushJob(destination_conf=job, enabled=True, any_port=any_port, allow_http=allow_http)
-    return LogpushJob.from_api({"enabled": True, **job}, any_port=any_port, allow_http=allow_http)
+        return LogpushJob(destination_conf=job, enabled=True, any_port=any_port, allow_http=allow_http, scope=scope)
+    return LogpushJob.from_api({"enabled": True, **job}, any_port=any_port, allow_http=allow_http, scope=scope)
 

@@ -1,8 +1,9 @@
 """Record builders, one module per dataset, and the registry that finds them.
 
 Building a dataset's pools takes a fraction of a second, so blueprints are cached per
-(dataset, seed, day): every stream with the same seed shares them, and each stream only adds its
-own random state.
+(dataset, seed, day, scope): every stream with the same seed shares them, and each stream only adds
+its own random state. A builder whose dataset a job of several scopes may push (firewall_events,
+zone or account) takes the scope as its build's third argument.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import Protocol
 
 from hecharness.generate.blueprint import Blueprint, Plan
+from hecharness.generate.catalog import get_dataset
 
 __all__ = ["Source", "source"]
 
@@ -35,10 +37,12 @@ class Source(Protocol):
         """One plan per event time, in the same order."""
 
 
-def source(dataset: str, seed: int, start_ns: int) -> Source:
-    """A fresh plan source for one stream of `dataset` (its Cloudflare name)."""
+def source(dataset: str, seed: int, start_ns: int, scope: str | None = None) -> Source:
+    """A fresh plan source for one stream of `dataset` (its Cloudflare name), in a job of `scope` (None: the dataset's own)."""
     module, name = _BUILDERS[dataset]
-    return getattr(_module(module), name)(*_built(dataset, seed, start_ns - start_ns % _DAY_NS), seed)
+    if not get_dataset(dataset).other_scopes:
+        scope = None  # a builder of one scope takes none
+    return getattr(_module(module), name)(*_built(dataset, seed, start_ns - start_ns % _DAY_NS, scope), seed)
 
 
 def _module(name: str):
@@ -46,5 +50,6 @@ def _module(name: str):
 
 
 @functools.lru_cache(maxsize=8)
-def _built(dataset: str, seed: int, day_ns: int) -> tuple:
-    return _module(_BUILDERS[dataset][0]).build(seed, day_ns)
+def _built(dataset: str, seed: int, day_ns: int, scope: str | None) -> tuple:
+    build = _module(_BUILDERS[dataset][0]).build
+    return build(seed, day_ns) if scope is None else build(seed, day_ns, scope)

@@ -8,7 +8,9 @@ Every event is a match, so the traffic mix leans to scanners and scripts. Consis
   (OriginResponseStatus 0); log, bypass and solved challenges pass on to the origin, whose status
   the edge returns;
 - the ContentScanObj* arrays have equal lengths; RayID is unique within a stream and
-  OriginatorRayID is ``00`` except on solved challenges, where it names an earlier request.
+  OriginatorRayID is ``00`` except on solved challenges, where it names an earlier request;
+- a zone job's events are all of one zone; an account job's (scope ``account``) come from every
+  zone of the account, most from the busiest, and ZoneName and ClientRequestHost say which.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import random
 from collections.abc import Iterable, Iterator
 
 from hecharness.generate.blueprint import Blueprint, Plan, Slot
-from hecharness.generate.builders.http_requests import _ORIGIN_STATUS, RayIds, _pick, _security, category
+from hecharness.generate.builders.http_requests import _ORIGIN_STATUS, RayIds, _pick, _security, category, signatures
 from hecharness.generate.builders.world import PERSONAS, Persona, World
 from hecharness.generate.catalog import get_dataset
 from hecharness.generate.pools import Pools
@@ -32,25 +34,30 @@ CLIENT_FIELDS = (
 REQUEST_FIELDS = (
     "ClientRefererHost", "ClientRefererPath", "ClientRefererQuery", "ClientRefererScheme", "ClientRequestHost",
     "ClientRequestMethod", "ClientRequestPath", "ClientRequestQuery", "ContentScanObjResults", "ContentScanObjSizes",
-    "ContentScanObjTypes", "FraudUserID", "LeakedCredentialCheckResult",
+    "ContentScanObjTypes", "FraudUserID", "LeakedCredentialCheckResult", "ZoneName",
 )
 VERDICT_FIELDS = (
-    "AISecurityInjectionScore", "AISecurityPIICategories", "AISecurityTokenCount", "AISecurityUnsafeTopicCategories",
+    "AISecurityCustomTopicCategories", "AISecurityInjectionScore", "AISecurityPIICategories", "AISecurityTokenCount", "AISecurityUnsafeTopicCategories",
     "Action", "Description", "EdgeResponseStatus", "FirewallForAIInjectionScore", "FirewallForAIPIICategories",
     "FirewallForAITokenCount", "FirewallForAIUnsafeTopicCategories", "Kind", "MatchIndex", "Metadata",
-    "OriginResponseStatus", "Ref", "RuleID", "Source",
+    "OriginResponseStatus", "Ref", "RuleID", "Source", "WAFRequestSignatureCategories", "WAFRequestSignatureRefs",
 )
 DYNAMIC_FIELDS = ("RayID", "Datetime", "OriginatorRayID")
 
 FIREWALL_TRAFFIC = {Persona.HUMAN: 0.35, Persona.BOT: 0.05, Persona.SCRIPT: 0.25, Persona.SCANNER: 0.35}
 _ACTIONS = {"skip": "bypass"}
+# Source spells products in lowercase; its documented list has no precursor, whose matches show as unknown.
+_SOURCES = {"precursor": "unknown"}
 _TERMINATING = {"block", "managedChallenge", "challenge", "jschallenge"}
 _SOLVED = {"managedChallengeNonInteractiveSolved"}
 
 
-def build(seed: int, start_ns: int) -> tuple[Blueprint, World, dict]:
+def build(seed: int, start_ns: int, scope: str = "zone") -> tuple[Blueprint, World, dict]:
     pools = Pools(seed, "firewall_events")
     world = World(pools, clients=1500)
+    if scope == "zone":
+        # The account's other zones keep their place in the world (and its random draws), unvisited.
+        world.site_weights = [1.0] + [0.0] * (len(world.sites) - 1)
     clients, requests, verdicts = Slot("client", CLIENT_FIELDS), Slot("request", REQUEST_FIELDS), Slot("verdict", VERDICT_FIELDS)
     for client in world.clients:
         clients.add(_client_values(client), client)
@@ -82,7 +89,7 @@ def _request_values(r) -> dict:
         "ClientRequestHost": r.host, "ClientRequestMethod": r.method, "ClientRequestPath": r.path,
         "ClientRequestQuery": f"?{r.query}" if r.query else "", "ContentScanObjResults": r.content_results,
         "ContentScanObjSizes": r.content_sizes, "ContentScanObjTypes": r.content_types, "FraudUserID": r.fraud_user,
-        "LeakedCredentialCheckResult": r.leaked_credentials,
+        "LeakedCredentialCheckResult": r.leaked_credentials, "ZoneName": r.zone,
     }
 
 
@@ -108,7 +115,8 @@ def _verdict(world: World, persona: Persona, kind: str, rulesets: dict[str, str]
         "FirewallForAITokenCount": 0, "FirewallForAIUnsafeTopicCategories": [], "Kind": "firewall",
         # The last match of a request has index 0, earlier ones count up from there.
         "MatchIndex": len(matches) - 1 - index, "Metadata": metadata, "OriginResponseStatus": origin,
-        "Ref": rule.ref, "RuleID": rule.id, "Source": rule.source.lower(),
+        "Ref": rule.ref, "RuleID": rule.id, "Source": _SOURCES.get(rule.source, rule.source.lower()),
+        "AISecurityCustomTopicCategories": {}, **signatures([(action, rule)]),
     }
     return values, action in _SOLVED
 

@@ -12,7 +12,13 @@ kept per (persona, request kind), which is what keeps records consistent:
 - SecurityActions, SecurityRuleIDs and SecuritySources always have the same length, and
   SecurityAction/SecurityRuleID name the terminating match when there is one;
 - content type and size follow the request kind; EdgeEndTimestamp = EdgeStartTimestamp + the
-  outcome's duration; RayID is unique within a stream.
+  outcome's duration; RayID is unique within a stream;
+- a Worker subrequest (WorkerSubrequest, ClientRequestSource edgeWorkerFetch) follows the visitor
+  request whose Worker made it, names it in ParentRayID and shares its client; other records have
+  ParentRayID ``00``;
+- AI Security fields are zero and empty except on requests that carried a prompt, and the
+  deprecated FirewallForAI* fields repeat them; WAFRequestSignature* name the managed WAF rules
+  matched; ClientTLSKeyExchangeGroup follows the client's TLS stack (NONE without TLS).
 """
 
 from __future__ import annotations
@@ -35,9 +41,12 @@ CLIENT_FIELDS = (
     "ClientCountry", "ClientDeviceType", "ClientIP", "ClientIPClass", "ClientLatitude", "ClientLongitude",
     "ClientMTLSAuthCertFingerprint", "ClientMTLSAuthStatus", "ClientRegionCode", "ClientRequestProtocol",
     "ClientRequestScheme", "ClientRequestUserAgent", "ClientSSLCipher", "ClientSSLProtocol", "ClientTCPRTTMs",
-    "EdgeColoCode", "EdgeColoID", "JA3Hash", "JA4", "JA4Signals", "JSDetectionPassed", "VerifiedBotCategory",
+    "ClientTLSKeyExchangeGroup", "EdgeColoCode", "EdgeColoID", "JA3Hash", "JA4", "JA4Signals", "JSDetectionPassed", "VerifiedBotCategory",
 )
 REQUEST_FIELDS = (
+    "AISecurityCustomTopicCategories", "AISecurityInjectionScore", "AISecurityPIICategories", "AISecurityTokenCount",
+    "AISecurityUnsafeTopicCategories", "FirewallForAIInjectionScore", "FirewallForAIPIICategories",
+    "FirewallForAITokenCount", "FirewallForAIUnsafeTopicCategories", "MatchedRules", "Subrequests",
     "ClientRequestBytes", "ClientRequestHost", "ClientRequestMethod", "ClientRequestPath", "ClientRequestReferer",
     "ClientRequestSource", "ClientRequestURI", "ClientXRequestedWith", "ContentScanObjResults", "ContentScanObjSizes",
     "ContentScanObjTypes", "Cookies", "EdgeRequestHost", "FraudAttack", "FraudDetectionIDs", "FraudDetectionTags",
@@ -46,7 +55,7 @@ REQUEST_FIELDS = (
     "WorkerSubrequestCount", "WorkerWallTimeUs", "ZoneName",
 )
 OUTCOME_FIELDS = (
-    "CacheCacheStatus", "CacheReserveUsed", "CacheResponseBytes", "CacheResponseStatus", "CacheTieredFill",
+    "CacheCacheStatus", "CacheLockWaitedMs", "CacheReserveUsed", "CacheResponseBytes", "CacheResponseStatus", "CacheTieredFill",
     "EdgeCFConnectingO2O", "EdgePathingOp", "EdgePathingSrc", "EdgePathingStatus", "EdgeResponseBodyBytes",
     "EdgeResponseBytes", "EdgeResponseCompressionRatio", "EdgeResponseContentType", "EdgeResponseStatus",
     "EdgeTimeToFirstByteMs", "OriginDNSResponseTimeMs", "OriginRequestHeaderSendDurationMs", "OriginResponseBytes",
@@ -55,7 +64,7 @@ OUTCOME_FIELDS = (
     "OriginTCPHandshakeDurationMs", "OriginTLSHandshakeDurationMs", "PayPerCrawlStatus", "ResponseHeaders",
     "SecurityAction", "SecurityActions", "SecurityRuleDescription", "SecurityRuleID", "SecurityRuleIDs",
     "SecuritySources", "SmartRouteColoID", "UpperTierColoID", "WAFAttackScore", "WAFFlags", "WAFMatchedVar",
-    "WAFRCEAttackScore", "WAFSQLiAttackScore", "WAFXSSAttackScore",
+    "WAFRCEAttackScore", "WAFRequestSignatureCategories", "WAFRequestSignatureRefs", "WAFSQLiAttackScore", "WAFXSSAttackScore",
 )
 DYNAMIC_FIELDS = ("RayID", "ParentRayID", "EdgeStartTimestamp", "EdgeEndTimestamp", "ClientSrcPort", "EdgeServerIP", "OriginIP")
 
@@ -91,6 +100,18 @@ _PATHING = {
     "rateLimit": ("ban", "macro", "rate_limit"),
 }
 _PASSED = ("wl", "macro", "nr")
+PRECURSOR_ACTIONS = ("precursorInterstitialPageIssued", "precursorInterstitialPageSolved", "precursorInterstitialPageBypassed")
+# TLS stacks that offer X25519MLKEM768 first by default, and ones that still prefer NIST P-256.
+_POST_QUANTUM = frozenset({"chrome", "firefox", "safari", "go", "google", "apple", "openai"})
+_NIST_CURVES = frozenset({"java", "okhttp", "python"})
+_ODD_STACKS = frozenset({"nmap", "masscan"})  # scanners whose handshakes Cloudflare cannot classify
+_PII = ("EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "IBAN_CODE", "PERSON")
+_UNSAFE = ("S1", "S2", "S6", "S9", "S10", "S12")  # Llama Guard hazard categories
+_TOPICS = ("billing", "competitors", "legal-advice", "medical", "account-recovery")
+# Attack signature categories by attack kind (the docs name the fields, not the category names).
+_SIGNATURES = {"sqli": "SQL Injection", "xss": "Cross-Site Scripting", "log4j": "Log4Shell", "rce": "Remote Code Execution",
+               "traversal": "Directory Traversal", "wordpress": "WordPress", "secrets": "Information Disclosure",
+               "probe": "Vulnerability Scanning"}
 _MATCHED_VAR = {"sqli": "http.request.uri.query", "xss": "http.request.uri.query", "traversal": "http.request.uri.query",
                 "log4j": "http.request.uri.query", "rce": "http.request.body.raw"}
 
@@ -121,12 +142,13 @@ def build(seed: int, start_ns: int, sizes: tuple[int, int] = (2000, 100)) -> tup
     clients, requests, outcomes = Slot("client", CLIENT_FIELDS), Slot("request", REQUEST_FIELDS), Slot("outcome", OUTCOME_FIELDS)
     for client in world.clients:
         clients.add(_client_values(client), client)
+    products = _rules_products(pools)
     request_pools: dict[str, list] = {}
     for persona in PERSONAS:
         # Pools stay small enough for their pre-rendered fragments to sit in CPU cache; the
         # combinations of client x request x outcome still run into the hundreds of millions.
         count = {Persona.HUMAN: 1000, Persona.BOT: 200, Persona.SCRIPT: 300, Persona.SCANNER: 400}[persona]
-        request_pools[persona] = [requests.add(*_request_values(world, world.request(persona))) for _ in range(count)]
+        request_pools[persona] = [requests.add(*_request_values(world, world.request(persona), products)) for _ in range(count)]
     outcome_pools: dict[tuple[str, str], list] = {}
     for persona, entries in request_pools.items():
         for kind in sorted({entry.meta.kind for entry in entries}):
@@ -147,6 +169,62 @@ def _client_values(c) -> dict:
         "ClientRequestUserAgent": c.agent.user_agent, "ClientSSLCipher": c.tls_cipher, "ClientSSLProtocol": c.tls_protocol,
         "ClientTCPRTTMs": c.rtt_ms, "EdgeColoCode": c.colo.code, "EdgeColoID": c.colo.id, "JA3Hash": c.ja3, "JA4": c.ja4,
         "JA4Signals": c.ja4_signals, "JSDetectionPassed": c.js_detection, "VerifiedBotCategory": c.agent.bot_category,
+        "ClientTLSKeyExchangeGroup": key_exchange_group(c.agent.family, c.tls_protocol),
+    }
+
+
+def key_exchange_group(family: str, tls_protocol: str) -> str:
+    """The group a TLS stack agrees on: post-quantum where browsers and Go offer it by default (2026)."""
+    if tls_protocol == "none":
+        return "NONE"
+    if tls_protocol == "TLSv1.3" and family in _POST_QUANTUM:
+        return "X25519MLKEM768"
+    if family in _NIST_CURVES:
+        return "P-256"
+    return "UNK" if family in _ODD_STACKS else "X25519"
+
+
+def _rules_products(pools: Pools) -> dict[str, dict]:
+    """A zone's Cloudflare Rules rulesets (one per product), for MatchedRules."""
+    rng = pools.rng
+    return {
+        product: {"product": product, "rulesetId": pools.hex(32), "rulesetVersion": rng.randint(1, 60),
+                  "rules": [pools.hex(32) for _ in range(3)]}
+        for product in ("transform", "redirects", "snippets", "origin")
+    }
+
+
+def _matched_rules(rng: random.Random, products: dict[str, dict], kind: str, host: str) -> list[dict]:
+    matched = []
+    for product, chance in (("transform", 0.3), ("redirects", 0.05 if kind == "page" else 0), ("snippets", 0.1 if kind == "page" else 0),
+                            ("origin", 0.5 if host.startswith("api.") else 0)):
+        if rng.random() < chance:
+            ruleset = products[product]
+            rule = {"id": rng.choice(ruleset["rules"])}
+            if product == "snippets":  # metadata is optional: snippets name what they ran
+                rule["metadata"] = {"snippet_name": "edge_headers"}
+            matched.append({"product": product, "rulesetId": ruleset["rulesetId"], "rulesetVersion": ruleset["rulesetVersion"],
+                            "rules": [rule]})
+    return matched
+
+
+def _ai_security(rng: random.Random, kind: str) -> dict:
+    """AI Security verdicts: zero and empty unless the request carried a prompt (some API writes)."""
+    tokens = injection = 0
+    pii: list[str] = []
+    unsafe: list[str] = []
+    topics: dict[str, int] = {}
+    if kind == "write" and rng.random() < 0.15:
+        tokens = int(rng.lognormvariate(5, 1)) + 1
+        injection = rng.randint(1, 20) if rng.random() < 0.05 else rng.randint(60, 99)
+        pii = rng.sample(_PII, rng.randint(1, 2)) if rng.random() < 0.1 else []
+        unsafe = [rng.choice(_UNSAFE)] if rng.random() < 0.03 else []
+        topics = {topic: rng.randint(1, 99) for topic in rng.sample(_TOPICS, rng.randint(0, 2))}
+    # FirewallForAI* are the deprecated names of the same verdicts, which Cloudflare still fills.
+    return {
+        "AISecurityCustomTopicCategories": topics, "AISecurityInjectionScore": injection, "AISecurityPIICategories": pii,
+        "AISecurityTokenCount": tokens, "AISecurityUnsafeTopicCategories": unsafe, "FirewallForAIInjectionScore": injection,
+        "FirewallForAIPIICategories": pii, "FirewallForAITokenCount": tokens, "FirewallForAIUnsafeTopicCategories": unsafe,
     }
 
 
@@ -157,7 +235,7 @@ class RequestMeta:
     origin_ip: str
 
 
-def _request_values(world: World, r) -> tuple[dict, RequestMeta]:
+def _request_values(world: World, r, products: dict[str, dict]) -> tuple[dict, RequestMeta]:
     rng = world.pools.rng
     site = next(s for s in world.sites if s.zone == r.zone)
     worker = site.worker if site.worker and r.host == site.hosts["api"] else ""
@@ -177,6 +255,7 @@ def _request_values(world: World, r) -> tuple[dict, RequestMeta]:
         "WorkerStatus": (rng.choices(("ok", "exception"), (99, 1))[0] if worker else "unknown"),
         "WorkerSubrequest": r.kind == "subrequest", "WorkerSubrequestCount": rng.randint(0, 3) if worker else 0,
         "WorkerWallTimeUs": cpu + rng.randint(1_000, 80_000) if worker else 0, "ZoneName": r.zone,
+        "MatchedRules": _matched_rules(rng, products, r.kind, r.host), "Subrequests": [], **_ai_security(rng, r.kind),
     }
     return values, RequestMeta(r.kind, r.kind == "subrequest", rng.choice(site.origins))
 
@@ -196,6 +275,9 @@ def _security(world: World, persona: Persona, kind: str) -> tuple[list, object, 
         if roll < 2.5:
             rule = rng.choice((world.country_rule, world.ip_rule))
             return [("block", rule)], rule, "block"
+        if roll < 2.8:
+            # The docs do not say that Precursor's interstitial page ends a request: it passes, as a log does.
+            return [(rng.choice(PRECURSOR_ACTIONS), world.precursor_rule)], None, None
         if kind == "write" and roll < 3.5:
             return [("block", world.rate_rules[0])], world.rate_rules[0], "block"
         if kind == "write" and roll < 6:
@@ -327,8 +409,19 @@ def _outcome(world: World, persona: Persona, kind: str, day_seconds: int) -> tup
         "WAFMatchedVar": _MATCHED_VAR.get(terminating.attack, "") if blocked and terminating.attack else "",
         "WAFRCEAttackScore": rce, "WAFSQLiAttackScore": sqli, "WAFXSSAttackScore": xss,
     }
+    values.update(signatures(matches))
+    values["CacheLockWaitedMs"] = rng.randint(1, 250) if cache in ("miss", "expired", "updating") and rng.random() < 0.15 else 0
     contacted = not blocked and cache not in _FROM_CACHE
     return values, RequestOutcome(contacted, duration_ns)
+
+
+def signatures(matches: list) -> dict[str, list[str]]:
+    """WAFRequestSignature{Categories,Refs}: the attack signatures among a request's matched rules."""
+    attacks = [rule for _, rule in matches if rule.attack]
+    return {
+        "WAFRequestSignatureCategories": list(dict.fromkeys(_SIGNATURES[rule.attack] for rule in attacks)),
+        "WAFRequestSignatureRefs": [rule.id[:8] for rule in attacks],
+    }
 
 
 def _pick(rng, table: dict):
@@ -353,7 +446,8 @@ class HttpRequests:
         self.request_info = [None] * len(requests.entries)
         for persona, entries in by_persona.items():
             for entry in entries:
-                self.request_info[entry.index] = (pools["outcomes"][(persona, entry.meta.kind)], entry.meta.subrequest, entry.meta.origin_ip)
+                self.request_info[entry.index] = (pools["outcomes"][(persona, entry.meta.kind)], entry.meta.subrequest, entry.meta.origin_ip,
+                                                  bool(entry.values["WorkerScriptName"]))
         self.outcome_info = [(o.meta.origin, o.meta.duration_ns) for o in outcomes.entries]
         self.ray_ids = RayIds(self.rng)
 
@@ -363,14 +457,16 @@ class HttpRequests:
         clients, weights = self.clients, self.client_weights
         client_info, request_info, outcome_info = self.client_info, self.request_info, self.outcome_info
         count, offset, multiplier, mask = 0, self.ray_ids.offset, RayIds.MULTIPLIER, RayIds.MASK
-        previous = "00"
+        # A Worker subrequest belongs to the latest visitor request that ran a Worker (or, before
+        # one has come, the latest visitor request): it names that RayID and comes from its client.
+        parent, parent_client, parent_ips, parent_worker = "00", None, (), False
         for chunk in chunks:
             plans = []
             append = plans.append
             for t, client in zip(chunk, rng.choices(clients, cum_weights=weights, k=len(chunk))):
                 requests, edge_ips = client_info[client.index]
                 request = requests[int(draw() * len(requests))]
-                outcomes, subrequest, origin_ip = request_info[request.index]
+                outcomes, subrequest, origin_ip, worker = request_info[request.index]
                 outcome = outcomes[int(draw() * len(outcomes))]
                 contacted, duration = outcome_info[outcome.index]
                 # RayIds.next, inlined: this loop runs once per record.
@@ -378,13 +474,16 @@ class HttpRequests:
                 low = (count * multiplier + offset) & mask
                 low ^= low >> 19
                 ray = "%016x" % ((((t >> 30) & 0xFFFFFF) << 40) | low)
-                if contacted:
-                    append(((ray, previous if subrequest else "00", t, t + duration, 1024 + low % 64512, edge_ips[low & 3], origin_ip),
-                            client, request, outcome))
+                if subrequest and parent_client is not None:
+                    client, edge_ips, parent_ray = parent_client, parent_ips, parent
                 else:
-                    append(((ray, previous if subrequest else "00", t, t + duration, 1024 + low % 64512, "", ""),
-                            client, request, outcome))
-                previous = ray
+                    parent_ray = "00"
+                    if worker or parent_client is None or not parent_worker:
+                        parent, parent_client, parent_ips, parent_worker = ray, client, edge_ips, worker
+                if contacted:
+                    append(((ray, parent_ray, t, t + duration, 1024 + low % 64512, edge_ips[low & 3], origin_ip), client, request, outcome))
+                else:
+                    append(((ray, parent_ray, t, t + duration, 1024 + low % 64512, "", ""), client, request, outcome))
             yield from plans
 
 

@@ -171,6 +171,7 @@ class World:
         self.ip_rule = Rule(pools.hex(32), "", "ip")
         self.country_rule = Rule(pools.hex(32), "", "country")
         self.asn_rule = Rule(pools.hex(32), "", "asn")
+        self.precursor_rule = Rule(pools.hex(32), "Precursor interstitial page", "precursor")
         self.upper_tiers = tuple(COLOS[code].id for code in ("IAD", "ORD", "FRA", "SIN", "NRT"))
         rng.shuffle(self.clients)
 

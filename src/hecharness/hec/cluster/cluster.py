@@ -24,7 +24,7 @@ from hecharness.errors import InvalidArgument
 from hecharness.faults import FaultSet
 from hecharness.faults.actions import FRONT_DOOR_ANSWERS
 from hecharness.hec import connection, replies
-from hecharness.hec.accounting import DeliveryReport, Key, account
+from hecharness.hec.accounting import DeliveryReport, Key, Nested, account
 from hecharness.hec.batches import RequestRecord
 from hecharness.hec.cluster.balancing import Balancing
 from hecharness.hec.cluster.indexer import Indexer
@@ -216,9 +216,11 @@ class Cluster:
         self.configure(**self._initial_settings.to_dict())
         self.journal.clear()
 
-    def delivery(self, expected: Iterable[Any], key: Key = None, ignore: Iterable[str | bytes] = ()) -> DeliveryReport:
+    def delivery(
+        self, expected: Iterable[Any], key: Key = None, ignore: Iterable[str | bytes] = (), nested: Nested = None
+    ) -> DeliveryReport:
         """Accounting over every indexer's journal: a record that arrived at two indexers is duplicated."""
-        return account(expected, [indexer.journal for indexer in self.indexers], key, ignore)
+        return account(expected, [indexer.journal for indexer in self.indexers], key, ignore, nested)
 
     def busy_since(self, moment: float) -> bool:
         return any(indexer.collector.busy_since(moment) for indexer in self.indexers)
