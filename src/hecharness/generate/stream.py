@@ -119,8 +119,11 @@ class RecordSource:
         self.profile = profile
         self._blueprint, self._timed = _plans(self.dataset.name, seed, count, start, rate, 1.0, jitter, timed=True)
         self._materialize = self._blueprint.materializer(self.dataset.select(None, profile))
-        kind, number = self._blueprint.owner[self.dataset.key]
         key = self.dataset.key
+        if key is None:
+            self._key = lambda item: None  # no field identifies a record (workers_trace_events)
+            return
+        kind, number = self._blueprint.owner[key]
         # Every dataset's key is a per-record value today, but a slot-owned key works as well.
         self._key = (lambda item: item[0][number]) if kind == Piece.DYNAMIC else (lambda item: item[number + 1].values[key])
 
@@ -131,7 +134,7 @@ class RecordSource:
         return self._materialize(item)
 
     def key(self, item: Any) -> Any:
-        """The item's natural key (`Dataset.key`: RayID, or the event time), without building its record."""
+        """The item's natural key (`Dataset.key`: RayID, or the event time; None if it has none), without building its record."""
         return self._key(item)
 
     def renderer(self, encoder: Encoder) -> Callable[[Any], bytes]:

@@ -1,4 +1,4 @@
-"""Record builders, one module per dataset, and the registry that finds them.
+"""Record builders, one module per hand-modelled dataset, `listed` for every other, and the registry that finds them.
 
 Building a dataset's pools takes a fraction of a second, so blueprints are cached per
 (dataset, seed, day): every stream with the same seed shares them, and each stream only adds its
@@ -13,6 +13,8 @@ from collections.abc import Iterable, Iterator
 from typing import Protocol
 
 from hecharness.generate.blueprint import Blueprint, Plan
+from hecharness.generate.builders import listed
+from hecharness.generate.catalog import Dataset, get_dataset
 
 __all__ = ["Source", "source"]
 
@@ -37,8 +39,12 @@ class Source(Protocol):
 
 def source(dataset: str, seed: int, start_ns: int) -> Source:
     """A fresh plan source for one stream of `dataset` (its Cloudflare name)."""
+    day_ns = start_ns - start_ns % _DAY_NS
+    if dataset not in _BUILDERS:
+        # Keyed by the dataset itself, not its name: a user's field list may be replaced by another.
+        return listed.Listed(*_listed(get_dataset(dataset), seed, day_ns), seed)
     module, name = _BUILDERS[dataset]
-    return getattr(_module(module), name)(*_built(dataset, seed, start_ns - start_ns % _DAY_NS), seed)
+    return getattr(_module(module), name)(*_built(dataset, seed, day_ns), seed)
 
 
 def _module(name: str):
@@ -48,3 +54,8 @@ def _module(name: str):
 @functools.lru_cache(maxsize=8)
 def _built(dataset: str, seed: int, day_ns: int) -> tuple:
     return _module(_BUILDERS[dataset][0]).build(seed, day_ns)
+
+
+@functools.lru_cache(maxsize=8)
+def _listed(dataset: Dataset, seed: int, day_ns: int) -> tuple:
+    return listed.build(dataset, seed, day_ns)
