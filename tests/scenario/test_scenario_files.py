@@ -37,7 +37,7 @@ def test_each_faq_behaviour_has_a_scenario():
         },
         "insecure-skip-verify": {"insecure-skip-verify-self-signed", "insecure-skip-verify-splunk-default"},
         "pre-flight check": {"preflight-good-hec", "preflight-certificate-name"},
-        "datasets": {f"dataset-{d}" for d in ("http-requests", "range-events", "firewall-events", "network-analytics-logs", "dns-logs")},
+        "datasets": {f"dataset-{d}" for d in ("http-requests", "range-events", "firewall-events", "network-analytics-logs", "dns-logs", "gateway-http")},
         "any sender": {"external-curl", "external-sender"},
         "slow destination: retried, duplicated when already indexed": {"slow-before-reading", "slow-after-indexing"},
         "indexer acknowledgement on": {"ack-token"},
