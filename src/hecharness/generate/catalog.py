@@ -173,7 +173,7 @@ _HAND_MODELLED = (
 HAND_MODELLED = tuple(d.name for d in _HAND_MODELLED)
 
 # Identifier fields that name one record, best first: the first a dataset has is its key.
-_KEYS = ("RayID", "RequestID", "QueryID", "AuditLogID", "InstanceID", "SessionID", "ID")
+_KEYS = ("RayID", "RequestID", "QueryID", "EventID", "AuditLogID", "InstanceID", "SessionID", "ID")
 
 
 def _from_list(listed: ListedDataset) -> Dataset:
