@@ -117,7 +117,9 @@ def maker(field: Field) -> Maker:
     kind = field.type
     if kind is None:
         return _constant(None)
-    make = _enumeration(field) if field.values else _BY_TYPE[kind](field.name, words(field.name))
+    if field.values:
+        return _enumeration(field)  # documented values only: never an empty one the list does not name
+    make = _BY_TYPE[kind](field.name, words(field.name))
     lowered = field.description.lower()
     if kind != "bool" and any(hint in lowered for hint in ("if any", "if exists", "if applicable", "if matched")):
         # Documented as present only sometimes: empty in a third of entries, as a real log is.
