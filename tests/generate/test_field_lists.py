@@ -1,6 +1,7 @@
 """Field list files: a dataset added without code, checked entry by entry, usable everywhere a dataset is named."""
 
 import json
+from pathlib import Path
 
 import orjson
 import pytest
@@ -158,3 +159,14 @@ def test_fields_refuses_two_different_datasets():
 def test_an_unknown_dataset_is_still_refused():
     with pytest.raises(UnknownDatasetError, match="unknown dataset 'gateway_dnz' \\(did you mean 'gateway_dns'\\?\\)"):
         get_dataset("gateway_dnz")
+
+
+def test_the_datasets_page_lists_every_dataset_with_its_key_and_event_time():
+    page = (Path(__file__).parents[2] / "docs" / "generate.md").read_text()
+    table = page[page.index("## Datasets"):page.index("## A dataset of your own")]
+    rows = {line.split("|")[1].split()[0].strip("`"): line for line in table.splitlines() if line.startswith("| `")}
+    assert list(rows) == list(DATASET_NAMES)
+    for name, row in rows.items():
+        dataset = get_dataset(name)
+        assert ("field list" if dataset.listed else "hand-modelled") in row, name
+        assert f"`{dataset.event_time}`" in row and (f"`{dataset.key}`" in row if dataset.key else "none" in row), name
