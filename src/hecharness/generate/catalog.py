@@ -179,16 +179,21 @@ _KEYS = ("RayID", "RequestID", "QueryID", "EventID", "AuditLogID", "InstanceID",
 def _from_list(listed: ListedDataset) -> Dataset:
     fields = _fields(listed.facts)
     times = [f.name for f in fields if f.is_timestamp]
-    # A start, not an end, is when something happened; a dataset timed only in milliseconds
-    # (workers_trace_events' EventTimestampMs) follows the clock in that field.
-    event_time = listed.event_time or next(
-        (name for name in times if "End" not in name), times[0] if times else None
-    ) or next((f.name for f in fields if f.type == "int" and f.name.endswith("TimestampMs")), None)
+    event_time = listed.event_time or _event_time(fields, times)
     names = {f.name for f in fields}
     key = listed.key or next((name for name in _KEYS if name in names), None)
     if key is None and event_time in times:
         key = event_time  # event times never repeat within a stream
     return Dataset(listed.name, fields, key, event_time, listed.scope, None, listed=True)
+
+
+def _event_time(fields: tuple[Field, ...], times: list[str]) -> str | None:
+    # A start, not an end, is when something happened.
+    starts = [name for name in times if "End" not in name]
+    if starts or times:
+        return (starts or times)[0]
+    # A dataset timed only in milliseconds (workers_trace_events' EventTimestampMs) follows the clock there.
+    return next((f.name for f in fields if f.type == "int" and f.name.endswith("TimestampMs")), None)
 
 
 _DATASETS = {d.name: d for d in _HAND_MODELLED}

@@ -42,7 +42,7 @@ def source(dataset: str, seed: int, start_ns: int) -> Source:
     day_ns = start_ns - start_ns % _DAY_NS
     if dataset not in _BUILDERS:
         # Keyed by the dataset itself, not its name: a user's field list may be replaced by another.
-        return listed.Listed(*_listed(get_dataset(dataset), seed, day_ns), seed)
+        return listed.Listed(*_listed(get_dataset(dataset), seed), seed)
     module, name = _BUILDERS[dataset]
     return getattr(_module(module), name)(*_built(dataset, seed, day_ns), seed)
 
@@ -57,5 +57,5 @@ def _built(dataset: str, seed: int, day_ns: int) -> tuple:
 
 
 @functools.lru_cache(maxsize=8)
-def _listed(dataset: Dataset, seed: int, day_ns: int) -> tuple:
-    return listed.build(dataset, seed, day_ns)
+def _listed(dataset: Dataset, seed: int) -> tuple:
+    return listed.build(dataset, seed)

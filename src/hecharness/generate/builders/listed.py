@@ -40,13 +40,14 @@ _MULTIPLIER = 0x9E3779B97F
 _MASK = (1 << 40) - 1
 
 
-def build(dataset: Dataset, seed: int, day_ns: int) -> tuple[Blueprint, Callable[..., Iterator[Plan]]]:
+def build(dataset: Dataset, seed: int) -> tuple[Blueprint, Callable[..., Iterator[Plan]]]:
+    """The dataset's pools (one per group of fields) and its per-record loop, for one seed."""
     pools = Pools(seed, f"listed:{dataset.name}")
     sites = tuple(f"{pools.fake.domain_word()}.{pools.rng.choice(('com', 'net', 'org', 'io'))}" for _ in range(6))
     dynamic = [f for f in dataset.fields if _per_record(dataset, f)]
     static = [f for f in dataset.fields if f not in dynamic]
     slots = []
-    for number, group in enumerate(_groups(static)):
+    for group in _groups(static):
         slot = Slot(f"{group[0].name}+{len(group) - 1}", [f.name for f in group])
         makers = [(f.name, maker(f)) for f in group]
         for _ in range(ENTRIES):
