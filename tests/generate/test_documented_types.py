@@ -69,7 +69,7 @@ def test_time_fields_follow_the_jobs_timestamp_format(name, timestamps):
     dataset = get_dataset(name)
     times = dataset.timestamp_fields
     lines = b"".join(encoded_stream(name, {"field_names": list(dataset.field_names), "timestamp_format": timestamps},
-                                    seed=3, count=50)).splitlines()
+                                    seed=11, count=50)).splitlines()
     for line in lines:
         record = json.loads(line)
         for field in times:

@@ -56,6 +56,7 @@ def _built(dataset: str, seed: int, day_ns: int) -> tuple:
     return _module(_BUILDERS[dataset][0]).build(seed, day_ns)
 
 
-@functools.lru_cache(maxsize=8)
+# Small (a few MB each) and many: room for every reference dataset under a couple of seeds.
+@functools.lru_cache(maxsize=32)
 def _listed(dataset: Dataset, seed: int) -> tuple:
     return listed.build(dataset, seed)
