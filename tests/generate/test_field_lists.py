@@ -170,3 +170,20 @@ def test_the_datasets_page_lists_every_dataset_with_its_key_and_event_time():
         dataset = get_dataset(name)
         assert ("field list" if dataset.listed else "hand-modelled") in row, name
         assert f"`{dataset.event_time}`" in row and (f"`{dataset.key}`" in row if dataset.key else "none" in row), name
+
+
+def test_fields_about_one_subject_agree_within_a_record():
+    continents = {"US": "NA", "DE": "EU", "JP": "AS", "BR": "SA", "AU": "OC", "ZA": "AF"}
+    seen = 0
+    for row in records("gateway_network", seed=6, count=2000, fields=["SourceIPCountryCode", "SourceIPContinentCode",
+                                                                        "DestinationIPCountryCode", "DestinationIPContinentCode"]):
+        for side in ("Source", "Destination"):
+            country = row[f"{side}IPCountryCode"]
+            if country in continents:
+                seen += 1
+                assert row[f"{side}IPContinentCode"] == continents[country], row
+    assert seen > 1000
+    names: dict[int, set[str]] = {}
+    for row in records("nel_reports", seed=6, count=2000):
+        names.setdefault(row["ClientIPASN"], set()).add(row["ClientIPASNDescription"])
+    assert len(names) > 20 and all(len(described) == 1 for described in names.values()), names

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from hecharness.generate.catalog import Field
-from hecharness.generate.pools import COLOS, Metro, Pools
+from hecharness.generate.pools import COLOS, Metro, Network, Pools
 
 __all__ = ["Context", "Maker", "maker"]
 
@@ -65,6 +65,10 @@ class Context:
     @functools.cached_property
     def metro(self) -> Metro:
         return self.pools.metro()
+
+    @functools.cached_property
+    def network(self) -> Network:
+        return self.pools.eyeball_network(self.metro.country)
 
     @functools.cached_property
     def ip(self) -> str:
@@ -220,6 +224,8 @@ def _string(name: str, parts: list[str]) -> Maker:
         return lambda ctx: ctx.rng.choice([name for name, _ in _QUERY_TYPES.values()])
     if last == "Headers":
         return lambda ctx: f"Host: {ctx.host}, Accept: */*, User-Agent: {ctx.pools.script().user_agent}"
+    if name.endswith("ASNDescription"):
+        return lambda ctx: ctx.network.name
     if last in ("Body", "Message", "Description", "Prompt", "Response", "Justification"):
         return lambda ctx: ctx.pools.fake.sentence(nb_words=6)
     if last in ("Name", "Namespace", "Entrypoint", "Location"):
@@ -244,7 +250,7 @@ def _int(name: str, parts: list[str]) -> Maker:
     if name.endswith("SubnetLength"):
         return lambda ctx: ctx.rng.choice((0, 24, 56))
     if name.endswith("ASN"):
-        return lambda ctx: ctx.rng.choice((7922, 3320, 16509, 15169, 13335, 4766, 2856, 3215))
+        return lambda ctx: ctx.network.asn
     if last == "Code" and ("HTTP" in parts or "Status" in parts):
         return _weighted(_HTTP_STATUSES)
     if last in ("RCode", "Code"):
@@ -294,6 +300,8 @@ def _strings(name: str, parts: list[str]) -> Maker:
         one = _string(name[:-1], [*parts[:-1], "Code"])
     elif last in ("Headers",):
         return lambda ctx: ctx.rng.sample(_HEADERS, ctx.rng.randint(0, 2))
+    elif last == "Reversed":
+        return lambda ctx: [".".join(reversed(f"alias.{ctx.host}".split(".")))] if ctx.rng.random() < 0.3 else []
     elif last in ("CNAMEs", "Es"):
         return lambda ctx: [f"alias.{ctx.host}"] if ctx.rng.random() < 0.3 else []
     elif last == "Names" and "File" in parts:
