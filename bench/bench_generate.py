@@ -12,7 +12,8 @@ Variants, all producing newline-delimited JSON bytes for http_requests, one proc
   general path for callers that need each record as a dict (informational).
 
 Each runs with all (non-deprecated) fields, with every documented field (deprecated ones and
-`Subrequests` included: Cloudflare's 123) and with a 10-field selection. Rates are given per
+`Subrequests` included: Cloudflare's 123) and with a 10-field selection. Then every other dataset, all
+fields (deprecated ones too), through `encoded_stream`: one row each beside http_requests (issue 19). Rates are given per
 second of this process's CPU time (what one core does) and per second of wall time; on a shared
 machine the two differ by however much of the core other processes took. The CPU other processes
 used during a run is measured from /proc/stat; a run during which they used more than a quarter of
@@ -22,8 +23,9 @@ before timing and reported on its own line.
 Memory: two child processes stream 100,000 and 10,000,000 full-width records to /dev/null and
 report their peak RSS; flat means the two peaks are within 50 MB.
 
-    python bench/bench_generate.py        # prints the Markdown section
-    python bench/run.py generate          # the same, written into bench/RESULTS.md
+    python bench/bench_generate.py             # prints the Markdown section
+    python bench/bench_generate.py datasets    # only the per-dataset table (about a minute)
+    python bench/run.py generate               # the whole section, written into bench/RESULTS.md
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ import orjson
 from faker import Faker
 
 from _common import busy_seconds
-from hecharness.generate import Encoder, encoded_stream, get_dataset, records
+from hecharness.generate import DATASET_NAMES, Encoder, encoded_stream, get_dataset, records
 
 DATASET = "http_requests"
 TEN_FIELDS = ("RayID", "EdgeStartTimestamp", "EdgeEndTimestamp", "ClientIP", "ClientRequestHost", "ClientRequestMethod",
@@ -51,6 +53,7 @@ TARGET_RATIO = 50
 TARGET_RATE = 100_000
 FLAT_MB = 50
 MEMORY_COUNTS = (100_000, 10_000_000)
+DATASET_COUNT = 200_000
 
 
 def naive_records(fields, count: int, seed: int = 1):
@@ -157,7 +160,35 @@ def peak_rss_mb(count: int) -> float:
     return int(run.stdout.strip()) / 1024
 
 
+def every_dataset() -> None:
+    """One row per dataset, all fields: the field-list datasets must keep the hand-modelled ones' speed class."""
+    load_before = os.getloadavg()[0]
+    rows = []
+    for name in DATASET_NAMES:
+        dataset = get_dataset(name)
+        options = {"field_names": list(dataset.field_names)}
+        list(encoded_stream(name, options, count=1))  # pools and fragments, before timing
+
+        def produce(fields, count, name=name, options=options):
+            return sum(len(piece) for piece in encoded_stream(name, options, count=count, rate=RATE))
+
+        rows.append((dataset, measure(produce, None, DATASET_COUNT)))
+    print("### Every dataset, all fields (deprecated ones too), encoded_stream to ndjson, one core\n")
+    print("| dataset | made from | fields | records | records/s (CPU) | MB/s (CPU) | bytes/record | other processes | ≥ 100k/s |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---|")
+    for dataset, run in rows:
+        origin = "field list" if dataset.listed else "hand model"
+        print(f"| {dataset.name} | {origin} | {len(dataset.fields)} | {run.records:,} | {run.rate:,.0f} | "
+              f"{run.size / run.cpu / 1e6:,.1f} | {run.size / run.records:,.0f} | {run.others:.2f} cores | "
+              f"{'PASS' if run.rate >= TARGET_RATE else 'FAIL'} |")
+    print()
+    print(f"Load average (1 min) on this shared machine: {load_before:.2f} before, {os.getloadavg()[0]:.2f} after.")
+
+
 def main() -> int:
+    if sys.argv[1:] == ["datasets"]:
+        every_dataset()
+        return 0
     load_before = os.getloadavg()[0]
     all_fields = get_dataset(DATASET).default_fields()
     every_field = get_dataset(DATASET).field_names
@@ -212,6 +243,8 @@ def main() -> int:
           f"{large - small:+.1f} MB → {'PASS' if abs(large - small) <= FLAT_MB else 'FAIL'}")
     print()
     print(f"Load average (1 min) on this shared machine: {load_before:.2f} before, {load_after:.2f} after.")
+    print()
+    every_dataset()
     return 0
 
 

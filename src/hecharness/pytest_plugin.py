@@ -7,8 +7,8 @@
         fake_hec.assert_delivered(["hello"])
 
 Fixtures: `fake_hec` (configured by `@pytest.mark.fake_hec(...)`), `fake_hec_tls`, `fake_hec_factory`,
-`hec_ca`, `logpush_records`, `logpush_job`, `hec_preflight`; options `--hec-host` / ini `hec_host` and
-`--hec-tls` / ini `hec_tls`; docs/pytest-plugin.md tells them all. Only options, the marker and fixtures
+`hec_ca`, `logpush_records`, `logpush_job`, `hec_preflight`; options `--hec-host` / ini `hec_host`,
+`--hec-tls` / ini `hec_tls` and `--hec-field-list` / ini `hec_field_lists`; docs/pytest-plugin.md tells them all. Only options, the marker and fixtures
 live here; what they do is `hecharness.testing`, usable without pytest. An error raised inside a
 server fails the test that was using it, with the server's traceback.
 """
@@ -62,7 +62,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "TLS mode(s) of fake_hec and fake_hec_factory: valid, self-signed, splunk-default, "
         f"mismatched-name, expired or plain (default {DEFAULT_TLS}); several comma-separated"
     ))
+    group.addoption("--hec-field-list", dest="hec_field_lists", metavar="FILE", action="append", default=[], help=(
+        "a field list file (JSON, as Cloudflare's reference lists): logpush_records and logpush_job can then "
+        "name its datasets; repeatable"
+    ))
     parser.addini("hec_host", f"address the fake HEC fixtures listen on (default {DEFAULT_HOST})", default=DEFAULT_HOST)
+    parser.addini("hec_field_lists", "field list files whose datasets the Logpush fixtures can name", type="paths", default=[])
     parser.addini("hec_tls", f"default TLS mode(s) of the fake HEC fixtures (default {DEFAULT_TLS})", default=DEFAULT_TLS)
 
 
@@ -73,6 +78,12 @@ def pytest_configure(config: pytest.Config) -> None:
         "cookie_name=, cookie_lifetime=, channel_cookie=, balancer_fallback=, balancer_unavailable=, restarts=): "
         "configure the fake_hec fixture for this test (hecharness)",
     )
+    field_lists = [*config.getini("hec_field_lists"), *config.getoption("hec_field_lists")]
+    if field_lists:  # reading them loads the generator; most runs have none
+        try:
+            testing.add_field_lists(field_lists)
+        except testing.OptionError as error:
+            raise pytest.UsageError(str(error)) from None
     tls = _option(config, "hec_tls")
     if tls != DEFAULT_TLS:  # checking loads hecharness.tls; the default needs no check
         try:

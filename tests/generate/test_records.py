@@ -4,7 +4,8 @@ import itertools
 
 import pytest
 
-from hecharness.generate import DATASET_NAMES, GenerateError, OutputOptionsError, RecordSource, get_dataset, records, timed_records
+from hecharness.generate import DATASET_NAMES, HAND_MODELLED, GenerateError, OutputOptionsError, RecordSource, get_dataset, records, timed_records
+from hecharness.generate.fieldlist import reference_lists
 
 from .conftest import sample
 
@@ -18,6 +19,7 @@ _TYPES = {
     "array[string]": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
     "array[object]": lambda v: isinstance(v, list) and all(isinstance(x, dict) for x in v),
     "int or string": lambda v: type(v) is int,  # records carry nanoseconds; encoders format them
+    None: lambda v: v is None,  # undocumented in the field list: written as null
 }
 
 
@@ -49,12 +51,22 @@ def test_enumerations_are_used_not_just_their_first_value(dataset):
     assert sum(len(values) > 1 for values in seen.values()) >= len(varied) * 0.6, seen
 
 
+KEYED = [name for name in DATASET_NAMES if get_dataset(name).key is not None]
+
+
+def test_only_a_dataset_without_an_identifying_field_has_no_key():
+    # workers_trace_events has no ID and only a millisecond time: its records are told apart by their lines.
+    assert [name for name in DATASET_NAMES if name not in KEYED] == ["workers_trace_events"]
+
+
+@pytest.mark.parametrize("dataset", KEYED)
 def test_the_natural_key_never_repeats_within_a_stream(dataset):
     key = get_dataset(dataset).key
     values = [r[key] for r in records(dataset, seed=3, count=20_000, fields=[key], rate=1e6)]
     assert len(set(values)) == len(values)
 
 
+@pytest.mark.parametrize("dataset", KEYED)
 def test_a_record_source_gives_each_items_key_without_its_record(dataset):
     source = RecordSource(dataset, seed=3, count=300, jitter=0.5)
     key = get_dataset(dataset).key
@@ -70,7 +82,9 @@ def test_ray_ids_look_like_cloudflare_ray_ids():
 
 def test_event_times_start_at_start_and_advance_at_the_rate(dataset):
     event = get_dataset(dataset).event_time
-    times = [r[event] for r in records(dataset, seed=1, count=2500, start=1_600_000_000.0, rate=250, fields=[event])]
+    # An integer event time is in milliseconds (workers_trace_events' EventTimestampMs), a timestamp in nanoseconds.
+    unit = 10**6 if get_dataset(dataset).field(event).type == "int" else 1
+    times = [r[event] * unit for r in records(dataset, seed=1, count=2500, start=1_600_000_000.0, rate=250, fields=[event])]
     assert times[0] == 1_600_000_000 * 10**9
     assert times == sorted(times)
     per_second = [sum(1 for t in times if s * 10**9 <= t - times[0] < (s + 1) * 10**9) for s in range(10)]
@@ -207,4 +221,6 @@ def test_network_analytics_is_not_on_ibm_cis():
 
 
 def test_all_datasets_are_generated():
-    assert DATASET_NAMES == ("http_requests", "firewall_events", "dns_logs", "spectrum_events", "network_analytics_logs")
+    assert DATASET_NAMES[:5] == ("http_requests", "firewall_events", "dns_logs", "spectrum_events", "network_analytics_logs")
+    # The rest come from the reference field lists (#19): every dataset they hold is generated.
+    assert set(DATASET_NAMES) == set(HAND_MODELLED) | {listed.name for listed in reference_lists()}

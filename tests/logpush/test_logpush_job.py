@@ -208,6 +208,17 @@ def test_known_datasets(dataset):
     assert job(dataset=dataset).dataset == dataset
 
 
+@pytest.mark.parametrize(("dataset", "field"), [("gateway_dns", "QueryName"), ("audit_logs_v2", "ActionTimestamp"), ("nel_reports", "Phase")])
+def test_datasets_generated_from_their_field_lists_are_known_too(dataset, field):
+    assert job(dataset=dataset, output_options={"field_names": [field]}).dataset == dataset
+
+
+def test_a_field_of_another_dataset_is_refused_for_a_listed_dataset():
+    error = refused(dataset="gateway_dns", output_options={"field_names": ["RayID"]})
+
+    assert error.field == "output_options" and "unknown field 'RayID' for gateway_dns" in str(error)
+
+
 def test_ibm_range_events_is_spectrum_events():
     assert job(dataset="range_events").dataset == "spectrum_events"
 

@@ -267,3 +267,32 @@ def test_marker_cluster_options_give_a_cluster_and_restarts_apply_per_test(pytes
     result.assert_outcomes(passed=2, errors=2)
     result.stdout.fnmatch_lines(["*unknown balancer 'random'*", "*restart 'restart node=1 for=-1'*"])
     assert "Traceback" not in result.stdout.str()
+
+
+FIELD_LIST = '{"datasets": {"plugin_audit": {"fields": [{"name": "When", "type": "int or string"}, {"name": "EventID", "type": "string"}]}}}'
+
+
+def test_a_field_list_option_lets_the_logpush_fixtures_name_its_datasets(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".json", fields=FIELD_LIST)
+    pytester.makeini("[pytest]\nhec_field_lists = fields.json\n")
+    pytester.makepyfile(
+        """
+        def test_records(logpush_records):
+            records = logpush_records("plugin_audit", count=5)
+            assert [list(r) for r in records] == [["When", "EventID"]] * 5
+
+        def test_job(fake_hec, logpush_job):
+            report = logpush_job({"dataset": "plugin_audit"}, count=20).run_sync()
+            assert report.metrics.records_uploaded == 20
+            assert len(fake_hec.journal.events) == 20
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=2)
+
+
+def test_a_bad_field_list_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".json", fields='{"datasets": {"x": {"fields": [{"name": "A", "type": "integer"}]}}}')
+    pytester.makepyfile("def test_nothing(): pass")
+    result = pytester.runpytest("--hec-field-list", "fields.json")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--hec-field-list: fields.json: datasets.x.fields[[]0[]] ('A'): type 'integer' is not one of*"])

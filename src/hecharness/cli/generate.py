@@ -15,6 +15,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from hecharness.cli.datasets import DATASET_HELP, field_list_option
 from hecharness.cli.exits import epilog, interrupted
 from hecharness.cli.group import main
 from hecharness.cli.output import OutputFile
@@ -28,6 +29,7 @@ from hecharness.generate import (
     OutputOptions,
     OutputOptionsError,
     UnknownDatasetError,
+    dataset_names,
     encoded_stream,
     get_dataset,
 )
@@ -59,8 +61,8 @@ class EpochOrDate(click.ParamType):
 
 
 @main.command(epilog=epilog("every record was written"))
-@click.option("--dataset", "-d", required=True, metavar="NAME",
-              help="http_requests, firewall_events, dns_logs, spectrum_events (or range_events), network_analytics_logs.")
+@click.option("--dataset", "-d", required=True, metavar="NAME", help=DATASET_HELP)
+@field_list_option
 @click.option("--count", "-n", type=click.IntRange(min=0), default=1000, show_default=True, help="Records to write.")
 @click.option("--fields", "-f", metavar="LIST", help="Comma-separated field names, or 'all' (the default).")
 @click.option("--timestamps", type=click.Choice(TIMESTAMP_FORMATS), help="Timestamp format. [default: unixnano]")
@@ -98,6 +100,7 @@ def generate(dataset: str, count: int, fields: str | None, timestamps: str | Non
       hecharness generate -d http_requests -n 1000000 --rate 5000 -o requests.ndjson
       hecharness generate -d firewall_events --fields RayID,Action,Datetime --timestamps rfc3339
       hecharness generate -d dns_logs --logpull-options 'fields=QueryName,Timestamp&timestamps=unix'
+      hecharness generate -d my_logs --field-list my-fields.json -n 100
     """
     options = _options(fields, timestamps, output_type, sample, cve, logpull_options, output_options)
     try:
@@ -230,21 +233,53 @@ class _Progress:
 
 
 @main.command(epilog=epilog("the fields were listed"))
-@click.argument("dataset")
+@click.argument("dataset", required=False)
+@click.option("--dataset", "-d", "dataset_option", metavar="NAME", help="The dataset (the same as giving it as the argument).")
+@field_list_option
 @click.option("--profile", type=click.Choice(PROFILES), default="cloudflare", show_default=True,
               help="ibm-cis lists only the fields IBM Cloud Internet Services offers.")
-def fields(dataset: str, profile: str) -> None:
-    """List DATASET's fields with their types, allowed values and a short description."""
+def fields(dataset: str | None, dataset_option: str | None, profile: str) -> None:
+    """List DATASET's fields with their types, allowed values and a short description; without one, list the datasets.
+
+    \b
+    Examples:
+      hecharness fields http_requests
+      hecharness fields --dataset gateway_dns
+      hecharness fields --field-list my-fields.json --dataset my_logs
+    """
+    if dataset is not None and dataset_option is not None and dataset != dataset_option:
+        raise click.UsageError(f"two datasets given: {dataset!r} and --dataset {dataset_option!r}; give one")
+    name = dataset if dataset is not None else dataset_option
+    if name is None:
+        _list_datasets(profile)
+        return
     try:
-        chosen = get_dataset(dataset, profile)
+        chosen = get_dataset(name, profile)
     except UnknownDatasetError as error:
-        raise click.BadParameter(str(error), param_hint="DATASET") from None
+        raise click.BadParameter(str(error), param_hint="DATASET" if dataset is not None else "--dataset") from None
     available = chosen.available(profile)
     deprecated = sum(f.deprecated for f in available)
-    click.echo(f"# {chosen.name}: {len(available)} fields ({deprecated} deprecated); key {chosen.key}; "
-               f"event time {chosen.event_time}; timestamps are int (unix, unixnano) or string (rfc3339)")
+    click.echo(f"# {chosen.name}: {len(available)} fields ({deprecated} deprecated); key {chosen.key or 'none (records are told apart by their lines)'}; "
+               f"event time {chosen.event_time or 'none'}; timestamps are int (unix, unixnano) or string (rfc3339)")
     width = max(len(f.name) for f in available)
     for field in available:
         notes = " (deprecated)" if field.deprecated else ""
-        values = f"; one of: {', '.join(repr(v) for v in field.values)}" if field.values else ""
-        click.echo(f"{field.name:<{width}}  {field.type:<13}  {field.description}{notes}{values}")
+        kind, description = (field.type, field.description) if field.type else ("undocumented", "type not documented; written as null")
+        values = f"{'; ' if description else ''}one of: {', '.join(repr(v) for v in field.values)}" if field.values else ""
+        click.echo(f"{field.name:<{width}}  {kind:<13}  {description}{notes}{values}")
+
+
+def _list_datasets(profile: str) -> None:
+    rows = []
+    for name in dataset_names():
+        try:
+            dataset = get_dataset(name, profile)
+        except UnknownDatasetError:
+            continue  # not offered on this profile
+        origin = "from its field list" if dataset.listed else "hand-modelled"
+        shown = dataset.ibm_name if profile == "ibm-cis" and dataset.ibm_name else dataset.name
+        rows.append((shown, f"{len(dataset.available(profile))} fields", dataset.scope, origin))
+    widths = [max(len(row[column]) for row in rows) for column in range(3)]
+    click.echo(f"# {len(rows)} datasets; 'hecharness fields NAME' lists one's fields")
+    for row in rows:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[3])

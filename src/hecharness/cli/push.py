@@ -12,12 +12,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from hecharness.cli import output
+from hecharness.cli.datasets import DATASET_HELP, field_list_option
 from hecharness.cli.exits import epilog, interrupted
 from hecharness.cli.group import main
 from hecharness.cli.output import OutputFile
 from hecharness.clock import RealClock
 from hecharness.errors import HecHarnessError
-from hecharness.generate import DATASET_NAMES
 from hecharness.logpush import LogpushSimulator, Report, ValidationRefused
 from hecharness.logpush.batching import DEFAULT_GZIP_LEVEL
 from hecharness.destination import DestinationError
@@ -33,7 +33,8 @@ _EXIT_CODES = epilog(
 
 @main.command(epilog=_EXIT_CODES)
 @click.option("--destination-conf", required=True, help="The job's destination, e.g. 'splunk://host:8088/services/collector/raw?channel=...&header_Authorization=Splunk%20<token>'.")
-@click.option("--dataset", default="http_requests", show_default=True, help=f"One of {', '.join(DATASET_NAMES)} (range_events for spectrum_events).")
+@click.option("--dataset", default="http_requests", show_default=True, help=DATASET_HELP)
+@field_list_option
 @click.option("--count", type=click.IntRange(1), default=10_000, show_default=True, help="Records to generate.")
 @click.option("--rate", type=click.FloatRange(min=0, min_open=True), default=1000.0, show_default=True, help="Records per logical second.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for the records and the policy's jitter.")

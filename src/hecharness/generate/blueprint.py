@@ -70,7 +70,9 @@ class Slot:
 class Blueprint:
     """A dataset's slots and dynamic fields; together they own every field exactly once."""
 
-    def __init__(self, dataset: Dataset, slots: Sequence[Slot], dynamic: Sequence[str]) -> None:
+    def __init__(self, dataset: Dataset, slots: Sequence[Slot], dynamic: Sequence[str | None], event_index: int | None = None) -> None:
+        """`dynamic` may hold None for a per-record value that is no field (say, an event time in
+        nanoseconds behind a field in milliseconds); `event_index` then says which value is the event time."""
         self.dataset = dataset
         self.slots = tuple(slots)
         self.dynamic = tuple(dynamic)
@@ -79,11 +81,12 @@ class Blueprint:
             for name in slot.fields:
                 self._own(name, (Piece.SLOT, number))
         for number, name in enumerate(self.dynamic):
-            self._own(name, (Piece.DYNAMIC, number))
+            if name is not None:
+                self._own(name, (Piece.DYNAMIC, number))
         unowned = [name for name in dataset.field_names if name not in self.owner]
         if unowned:
             raise AssertionError(f"{dataset.name}: nobody builds {unowned}")
-        self.event_index = self.dynamic.index(dataset.event_time)
+        self.event_index = self.dynamic.index(dataset.event_time) if event_index is None else event_index
         # Pre-rendering every entry for a layout takes a noticeable fraction of a second, and
         # a simulator asks for the same layout batch after batch.
         self._materializers: dict[tuple[str, ...], Callable[[Plan], dict[str, Any]]] = {}

@@ -3,6 +3,10 @@
 A *profile* decides which fields exist: ``"cloudflare"`` offers every field Cloudflare documents,
 ``"ibm-cis"`` only those in IBM Cloud Internet Services' table (and IBM's dataset names, such as
 ``range_events`` for ``spectrum_events``).
+
+Five datasets are hand-modelled (`HAND_MODELLED`: their fields in `fieldfacts`, their records built
+to agree with one another). Every other dataset comes from a field list: the reference lists the
+package carries, or a file a user adds with `add_field_list`.
 """
 
 from __future__ import annotations
@@ -11,17 +15,22 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field as dataclass_field
 from enum import StrEnum
+from pathlib import Path
 
 from hecharness.generate import fieldfacts
 from hecharness.generate.errors import OutputOptionsError, UnknownDatasetError
+from hecharness.generate.fieldlist import FieldListError, ListedDataset, read_field_list, reference_lists
 
 __all__ = [
     "ALIASES",
     "DATASET_NAMES",
+    "HAND_MODELLED",
     "PROFILES",
     "Dataset",
     "Field",
     "Profile",
+    "add_field_list",
+    "dataset_names",
     "get_dataset",
 ]
 
@@ -41,7 +50,7 @@ TIMESTAMP = "int or string"
 @dataclass(frozen=True)
 class Field:
     name: str
-    type: str
+    type: str | None  # None: not documented (a field list's null type); written as null
     description: str
     values: tuple[str, ...] = ()
     deprecated: bool = False
@@ -62,21 +71,24 @@ class Dataset:
     """One Logpush dataset.
 
     `key` is the field that identifies a record within one generated stream (never repeated),
-    which is what delivery accounting should key on. `event_time` is the timestamp field that
-    advances at the stream's rate. `subrequests` names the field a job that merges Worker
-    subrequests folds them into; Cloudflare outputs it only for such a job. `scope` is where a
-    job for the dataset lives (a zone, or an account); `other_scopes` the others it may live in
-    (an account-wide firewall_events job covers every zone of the account since June 2026).
+    which is what delivery accounting should key on; None when no field does (accounting then goes
+    by whole lines). `event_time` is the time field that advances at the stream's rate; None when
+    the dataset has none. `subrequests` names the field a job that merges Worker subrequests folds
+    them into; Cloudflare outputs it only for such a job. `scope` is where a job for the dataset
+    lives (a zone, or an account); `other_scopes` the others it may live in (an account-wide
+    firewall_events job covers every zone of the account since June 2026). `listed` says the
+    dataset comes from a field list, not a hand-made model.
     """
 
     name: str
     fields: tuple[Field, ...]
-    key: str
-    event_time: str
+    key: str | None
+    event_time: str | None
     scope: str
     ibm_name: str | None
     subrequests: str | None = None
     other_scopes: tuple[str, ...] = ()
+    listed: bool = False
     _by_name: dict[str, Field] = dataclass_field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -172,20 +184,65 @@ def _fields(facts: tuple[fieldfacts.FieldFact, ...], optional: frozenset[str] = 
     return tuple(Field(**fact._asdict(), optional=fact.name in optional) for fact in facts)
 
 
-_DATASETS = {
-    d.name: d
-    for d in (
-        Dataset("http_requests", _fields(fieldfacts.HTTP_REQUESTS), "RayID", "EdgeStartTimestamp", "zone", "http_requests", "Subrequests"),
-        Dataset("firewall_events", _fields(fieldfacts.FIREWALL_EVENTS), "RayID", "Datetime", "zone", "firewall_events",
-                other_scopes=("account",)),
-        Dataset("dns_logs", _fields(fieldfacts.DNS_LOGS), "Timestamp", "Timestamp", "zone", "dns_logs"),
-        Dataset("spectrum_events", _fields(fieldfacts.SPECTRUM_EVENTS), "Timestamp", "Timestamp", "zone", "range_events"),
-        Dataset("network_analytics_logs", _fields(fieldfacts.NETWORK_ANALYTICS_LOGS, frozenset(_OPTIONAL)), "Datetime", "Datetime", "account", None),
-    )
-}
+_HAND_MODELLED = (
+    Dataset("http_requests", _fields(fieldfacts.HTTP_REQUESTS), "RayID", "EdgeStartTimestamp", "zone", "http_requests", "Subrequests"),
+    Dataset("firewall_events", _fields(fieldfacts.FIREWALL_EVENTS), "RayID", "Datetime", "zone", "firewall_events",
+            other_scopes=("account",)),
+    Dataset("dns_logs", _fields(fieldfacts.DNS_LOGS), "Timestamp", "Timestamp", "zone", "dns_logs"),
+    Dataset("spectrum_events", _fields(fieldfacts.SPECTRUM_EVENTS), "Timestamp", "Timestamp", "zone", "range_events"),
+    Dataset("network_analytics_logs", _fields(fieldfacts.NETWORK_ANALYTICS_LOGS, frozenset(_OPTIONAL)), "Datetime", "Datetime", "account", None),
+)
+HAND_MODELLED = tuple(d.name for d in _HAND_MODELLED)
+
+# Identifier fields that name one record, best first: the first a dataset has is its key.
+_KEYS = ("RayID", "RequestID", "QueryID", "EventID", "AuditLogID", "InstanceID", "SessionID", "ID")
+
+
+def _from_list(listed: ListedDataset) -> Dataset:
+    fields = _fields(listed.facts)
+    times = [f.name for f in fields if f.is_timestamp]
+    event_time = listed.event_time or _event_time(fields, times)
+    names = {f.name for f in fields}
+    key = listed.key or next((name for name in _KEYS if name in names), None)
+    if key is None and event_time in times:
+        key = event_time  # event times never repeat within a stream
+    return Dataset(listed.name, fields, key, event_time, listed.scope, None, listed=True)
+
+
+def _event_time(fields: tuple[Field, ...], times: list[str]) -> str | None:
+    # A start, not an end, is when something happened.
+    starts = [name for name in times if "End" not in name]
+    if starts or times:
+        return (starts or times)[0]
+    # A dataset timed only in milliseconds (workers_trace_events' EventTimestampMs) follows the clock there.
+    return next((f.name for f in fields if f.type == "int" and f.name.endswith("TimestampMs")), None)
+
+
+_DATASETS = {d.name: d for d in _HAND_MODELLED}
+_DATASETS.update((listed.name, _from_list(listed)) for listed in reference_lists() if listed.name not in _DATASETS)
 
 DATASET_NAMES = tuple(_DATASETS)
 ALIASES = {"range_events": "spectrum_events"}
+
+
+def dataset_names() -> tuple[str, ...]:
+    """Every dataset there is: the built-in ones (`DATASET_NAMES`), then those added from files."""
+    return tuple(_DATASETS)
+
+
+def add_field_list(path: str | Path) -> tuple[Dataset, ...]:
+    """Add the datasets a field list file describes (see `hecharness.generate.fieldlist`), and return them.
+
+    Adding a file again, or another file with a dataset of the same name, replaces that dataset; a
+    built-in dataset cannot be replaced.
+    """
+    listed = read_field_list(path)
+    for entry in listed:
+        if entry.name in DATASET_NAMES or entry.name in ALIASES:
+            raise FieldListError(f"{path}: datasets.{entry.name}: a built-in dataset has that name; give yours another")
+    datasets = tuple(_from_list(entry) for entry in listed)
+    _DATASETS.update((d.name, d) for d in datasets)
+    return datasets
 
 
 def get_dataset(name: str, profile: str = "cloudflare") -> Dataset:
@@ -193,8 +250,8 @@ def get_dataset(name: str, profile: str = "cloudflare") -> Dataset:
     _check_profile(profile)
     dataset = _DATASETS.get(ALIASES.get(name, name))
     if dataset is None:
-        known = ", ".join([*DATASET_NAMES, *ALIASES])
-        raise UnknownDatasetError(f"unknown dataset {name!r}{_hint(name, [*DATASET_NAMES, *ALIASES])} (known: {known})")
+        known = [*_DATASETS, *ALIASES]
+        raise UnknownDatasetError(f"unknown dataset {name!r}{_hint(name, known)} (known: {', '.join(known)})")
     if profile == Profile.IBM_CIS and dataset.ibm_name is None:
         raise UnknownDatasetError(f"dataset {name!r} is not offered by IBM CIS")
     return dataset

@@ -126,7 +126,10 @@ class RecordSource:
         self.scope = self.dataset.check_scope(scope)
         self._blueprint, self._timed = _plans(self.dataset.name, seed, count, start, rate, 1.0, jitter, timed=True, scope=self.scope)
         self._materialize = self._blueprint.materializer(self.dataset.select(None, profile))
-        self._key = self.getter(self.dataset.key)
+        if self.dataset.key is None:
+            self._key = lambda item: None  # no field identifies a record (workers_trace_events)
+        else:
+            self._key = self.getter(self.dataset.key)
 
     def __iter__(self) -> Iterator[tuple[float, Any]]:
         return ((available / 1e9, plan) for available, plan in self._timed)
@@ -136,7 +139,7 @@ class RecordSource:
         return self._materialize(item) if fields is None else self._blueprint.materializer(fields)(item)
 
     def key(self, item: Any) -> Any:
-        """The item's natural key (`Dataset.key`: RayID, or the event time), without building its record."""
+        """The item's natural key (`Dataset.key`: RayID, or the event time; None if it has none), without building its record."""
         return self._key(item)
 
     def getter(self, field: str) -> Callable[[Any], Any]:

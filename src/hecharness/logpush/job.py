@@ -18,7 +18,7 @@ from typing import Any
 
 from hecharness.destination import Destination, DestinationError, parse_destination
 from hecharness.errors import HecHarnessError
-from hecharness.generate import Encoder, GenerateError, OutputOptions, attack_mark, get_dataset
+from hecharness.generate import DATASET_NAMES, Encoder, GenerateError, OutputOptions, attack_mark, dataset_names, get_dataset
 from hecharness.logpush.filters import FilterError, JobFilter, parse_filter
 
 __all__ = [
@@ -34,7 +34,8 @@ __all__ = [
     "rfc3339",
 ]
 
-DATASETS = ("http_requests", "spectrum_events", "firewall_events", "dns_logs", "network_analytics_logs")
+# Every dataset the generator has; one added from a field list (generate.add_field_list) is taken as well.
+DATASETS = DATASET_NAMES
 # IBM CIS calls Spectrum "Range"; its API takes and returns `range_events` for the same dataset.
 DATASET_ALIASES = {"range_events": "spectrum_events"}
 _IBM_DATASETS = ("http_requests", "spectrum_events", "firewall_events", "dns_logs")
@@ -338,9 +339,9 @@ def _as_api_error(error: ApiError | JobError | DestinationError) -> ApiError:
 def _dataset_of(value: Any) -> str:
     if isinstance(value, str):
         name = DATASET_ALIASES.get(value, value)
-        if name in DATASETS:
+        if name in dataset_names():
             return name
-    choices = ", ".join(DATASETS + tuple(DATASET_ALIASES))
+    choices = ", ".join(dataset_names() + tuple(DATASET_ALIASES))
     raise JobError("dataset", f"dataset {value!r} is not one of {choices}")
 
 

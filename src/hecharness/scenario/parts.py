@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from hecharness.faults import parse_fault
-from hecharness.generate import get_dataset
+from hecharness.generate import add_field_list, get_dataset
 from hecharness.hec.cluster import parse_restart
 from hecharness.hec.cluster.balancing import DEFAULT_COOKIE, cluster_balancing
 from hecharness.hec.settings import HECSettings
@@ -84,15 +85,22 @@ class HEC:
 
 @dataclass(frozen=True)
 class Records:
-    """The records a sender pushes: `count` of `dataset`, `rate` per logical second, encoded as `logpull_options` say."""
+    """The records a sender pushes: `count` of `dataset`, `rate` per logical second, encoded as `logpull_options` say.
+
+    `field_list` is a field list file (`hecharness.generate.add_field_list`) whose datasets `dataset` may name;
+    a relative path is taken from the current directory, where `hecharness scenario run` runs.
+    """
 
     dataset: str = "http_requests"
     count: int = 1000
     rate: float = 10.0
     seed: int = 0
     logpull_options: str | None = "timestamps=rfc3339"
+    field_list: str | Path | None = None
 
     def __post_init__(self) -> None:
+        if self.field_list is not None:
+            add_field_list(self.field_list)  # a bad file fails here, naming the entry
         get_dataset(self.dataset)  # unknown names fail here, with the known ones listed
         if isinstance(self.count, bool) or not isinstance(self.count, int) or self.count < 1:
             raise ValueError(f"count must be a whole number >= 1, got {self.count!r}")

@@ -4,13 +4,14 @@ FAQ: "As long as you ingest logs using the cloudflare:json source type, you can 
 Splunk App." The app's props.conf finds each event's time in a quoted RFC 3339 string
 (`TIME_FORMAT = %Y-%m-%dT%H:%M:%SZ`), so jobs for Splunk set `timestamps=rfc3339`.
 
-One scenario per dataset, all fields: http_requests, spectrum_events (under IBM's name,
-range_events), firewall_events, network_analytics_logs and dns_logs.
+One scenario per dataset, all fields: the five hand-modelled ones (http_requests, spectrum_events
+under IBM's name range_events, firewall_events, network_analytics_logs, dns_logs) and gateway_http,
+which is generated from its field list alone, as every other dataset is.
 """
 
 from hecharness.scenario import HEC, Logpush, Records, Scenario, expect
 
-DATASETS = ("http_requests", "range_events", "firewall_events", "network_analytics_logs", "dns_logs")
+DATASETS = ("http_requests", "range_events", "firewall_events", "network_analytics_logs", "dns_logs", "gateway_http")
 
 scenarios = [
     Scenario(

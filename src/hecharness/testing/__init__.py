@@ -5,7 +5,8 @@
 - `ErrorWatch`: which servers a test used and which of their errors it has already reported.
 - `marker_options()`, `parse_faults()`, `check_tls()`: options as a marker or a factory call spells them,
   checked up front, refused with `OptionError` and a one-line message.
-- `logpush_job()`, `preflight()`, `records()`, `destination_conf()`: Logpush pointed at a fake HEC.
+- `logpush_job()`, `preflight()`, `records()`, `destination_conf()`: Logpush pointed at a fake HEC;
+  `add_field_lists()`: datasets from field list files for them.
 - `spawn_served()`: `hecharness serve ... --ready-file F` as a subprocess, returned once it is ready.
 
 Servers start on first use only (an ordinary test run pays nothing), on port 0 with the socket bound
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from hecharness.testing.ca import SessionCA, session_ca
-    from hecharness.testing.jobs import destination_conf, logpush_job, preflight, records
+    from hecharness.testing.jobs import add_field_lists, destination_conf, logpush_job, preflight, records
     from hecharness.testing.options import OptionError, check_tls, marker_options, parse_faults, settings_dict
     from hecharness.testing.pool import ServerPool, stop_all
     from hecharness.testing.spawn import Served, SpawnError, spawn_served
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 _HOMES = {
     "SessionCA": "ca",
     "session_ca": "ca",
+    "add_field_lists": "jobs",
     "destination_conf": "jobs",
     "logpush_job": "jobs",
     "preflight": "jobs",

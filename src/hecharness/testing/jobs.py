@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from hecharness import preflight as preflight_check
 from hecharness.clock import VirtualClock
 from hecharness.destination import Destination
+from hecharness.generate import FieldListError, add_field_list
 from hecharness.generate import records as generate_records
 from hecharness.hec.server import FakeHEC
 from hecharness.logpush import LogpushSimulator
 from hecharness.preflight import PreflightResult
+from hecharness.testing.options import OptionError
 
-__all__ = ["destination_conf", "logpush_job", "preflight", "records"]
+__all__ = ["add_field_lists", "destination_conf", "logpush_job", "preflight", "records"]
+
+
+def add_field_lists(paths: Iterable[str | Path]) -> None:
+    """Add the datasets of field list files, so records and jobs can name them; a bad file is an OptionError."""
+    for path in paths:
+        try:
+            add_field_list(path)
+        except FieldListError as error:
+            raise OptionError(f"--hec-field-list: {error}") from None
 
 
 def records(

@@ -1,4 +1,4 @@
-"""Record builders, one module per dataset, and the registry that finds them.
+"""Record builders, one module per hand-modelled dataset, `listed` for every other, and the registry that finds them.
 
 Building a dataset's pools takes a fraction of a second, so blueprints are cached per
 (dataset, seed, day, scope): every stream with the same seed shares them, and each stream only adds
@@ -14,7 +14,8 @@ from collections.abc import Iterable, Iterator
 from typing import Protocol
 
 from hecharness.generate.blueprint import Blueprint, Plan
-from hecharness.generate.catalog import get_dataset
+from hecharness.generate.builders import listed
+from hecharness.generate.catalog import Dataset, get_dataset
 
 __all__ = ["Source", "source"]
 
@@ -39,6 +40,9 @@ class Source(Protocol):
 
 def source(dataset: str, seed: int, start_ns: int, scope: str | None = None) -> Source:
     """A fresh plan source for one stream of `dataset` (its Cloudflare name), in a job of `scope` (None: the dataset's own)."""
+    if dataset not in _BUILDERS:
+        # Keyed by the dataset itself, not its name: a user's field list may be replaced by another.
+        return listed.Listed(*_listed(get_dataset(dataset), seed), seed)
     module, name = _BUILDERS[dataset]
     if not get_dataset(dataset).other_scopes:
         scope = None  # a builder of one scope takes none
@@ -53,3 +57,9 @@ def _module(name: str):
 def _built(dataset: str, seed: int, day_ns: int, scope: str | None) -> tuple:
     build = _module(_BUILDERS[dataset][0]).build
     return build(seed, day_ns) if scope is None else build(seed, day_ns, scope)
+
+
+# Small (a few MB each) and many: room for every reference dataset under a couple of seeds.
+@functools.lru_cache(maxsize=32)
+def _listed(dataset: Dataset, seed: int) -> tuple:
+    return listed.build(dataset, seed)
