@@ -157,4 +157,6 @@ def _details(observation: Observation) -> dict[str, Any]:
         details["preflight"] = observation.preflight.to_dict()
     if observation.command is not None:
         details["command"] = observation.command.to_dict()
+    if observation.belief is not None:
+        details["believed"] = observation.belief.to_dict()
     return details
