@@ -54,7 +54,7 @@ def test_every_batch_is_acked_once_its_ack_reads_true(scenario_certs, out_dir) -
 
 def test_an_ack_that_never_reads_true_times_out_and_the_resent_batch_arrives_twice(scenario_certs, out_dir) -> None:
     result = _run(
-        HEC(ack=True, faults=["ack:never first=1"]),
+        HEC(ack=True, faults=["ack:never first=1 path=raw"]),
         AckPolling(batch=50, **FAST),
         [
             expect.delivered("all"),
@@ -130,7 +130,7 @@ def test_the_timeline_acts_while_it_sends(scenario_certs, out_dir) -> None:
         scenario_certs,
         out_dir,
         count=400,
-        timeline=[at(0.5, add_fault("ack:never first=1"))],
+        timeline=[at(0.5, add_fault("ack:never first=1 path=raw"))],
     )
     _holds(result)
     mistyped = _run(
