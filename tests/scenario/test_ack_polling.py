@@ -168,3 +168,37 @@ def test_believed_names_what_it_counts() -> None:
 def test_the_wait_for_an_ack_is_counted_in_polls() -> None:
     assert AckPolling().polls == 30  # Vector's retry_limit at its query_interval
     assert AckPolling(poll_interval=1, ack_timeout=2.5).polls == 3
+
+
+def _posted_to(result: ScenarioResult) -> set[str]:
+    """The indexers the timeline names for the posts."""
+    return {mark.label.split(", indexer ")[1].split(",")[0] for mark in result.timeline.marks if "/raw" in mark.label and ", indexer " in mark.label}
+
+
+def test_behind_round_robin_ids_collide_across_indexers_and_displaced_batches_are_resent(scenario_certs, out_dir) -> None:
+    result = _run(
+        HEC(ack=True, indexers=3, balancer="round-robin", settings={"ack_delay": 1.5}),
+        AckPolling(batch=50, concurrency=3, **FAST),
+        [expect.believed("ack-timeouts", at_least=50), expect.duplicated(at_least=50), expect.missing(0)],
+        scenario_certs,
+        out_dir,
+        count=400,
+    )
+    _holds(result)
+    assert _posted_to(result) == {"1", "2", "3"}
+    issued = [p["ack_id"] for p in result.details["believed"]["posts"]]
+    assert len(issued) > len(set(issued))  # the same id from several indexers
+
+
+@pytest.mark.parametrize("cookies", [True, False])
+def test_the_cookie_jar_keeps_every_request_on_the_indexer_a_sticky_balancer_chose(cookies: bool, scenario_certs, out_dir) -> None:
+    result = _run(
+        HEC(ack=True, indexers=3, balancer="cookie", cookie_name="AWSALB"),
+        AckPolling(batch=50, concurrency=3, cookies=cookies, **FAST),
+        [expect.delivered("all")],
+        scenario_certs,
+        out_dir,
+        count=400,
+    )
+    _holds(result)
+    assert (len(_posted_to(result)) == 1) is cookies  # without the cookie, the fallback spreads the posts

@@ -111,7 +111,8 @@ class Timeline:
             outcome = MarkOutcome.ACCEPTED if 200 <= request.status < 300 else MarkOutcome.REFUSED
             answer = f"{request.status}" + (f", code {request.code}" if request.code is not None else "")
             fault = f", fault {request.fault}" if request.fault else ""
-            label = f"{request.method} {request.path} at {offset:,.2f} s: {answer}, {request.events:,} events{fault}"
+            indexer = f", indexer {request.indexer}" if request.indexer is not None else ""  # a cluster's
+            label = f"{request.method} {request.path} at {offset:,.2f} s: {answer}, {request.events:,} events{indexer}{fault}"
             marks.append(Mark("requests", offset, outcome, label))
         flags = tuple(Flag(seconds, "action", label) for seconds, label in actions)
         return cls(ended_at - started_at, ("requests",) if marks else (), tuple(marks), flags, _windows(faults, started_at))
