@@ -27,7 +27,8 @@ shortens the wait: compressing time cannot turn a late ack into a time-out. Like
 `timeout` is logical time plus a few real seconds for the work of moving its bytes.
 
 What it believed became of each batch (acked, accepted, timed out, resent, given up) is its
-`Belief`, which the report shows beside what arrived and `expect.believed(...)` judges.
+`PollingBelief` (an `observation.Belief`): the report shows it beside what arrived, and
+`expect.believed(...)` judges it.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ from hecharness.scenario.context import Run
 from hecharness.scenario.observation import Believed, Observation
 from hecharness.scenario.sender import register
 
-__all__ = ["AckPolling", "AckPollingDriver", "Belief", "Post", "PostOutcome"]
+__all__ = ["AckPolling", "AckPollingDriver", "PollingBelief", "Post", "PostOutcome"]
 
 _RAW = "/services/collector/raw"
 _ACK = "/services/collector/ack"
@@ -120,7 +121,7 @@ class Post:
 
 
 @dataclass
-class Belief:
+class PollingBelief:
     """What the sender believed: every post, and records counted by what it made of them (`Believed`)."""
 
     posts: list[Post] = field(default_factory=list)
@@ -167,7 +168,7 @@ class AckPollingDriver:
         started = run.clock.now()
         records = run.expected_records(started, encoded=True)
         run.add_faults()
-        belief = Belief()
+        belief = PollingBelief()
         async with run.acting(), _client(sender, run) as client:
             await _Push(sender, run, client, records, started, belief).push()
         if run.key is not None:
@@ -200,7 +201,7 @@ class _Waiter:
 class _Push:
     """One run of the sender: the batches, the ids pending, and what it believed."""
 
-    def __init__(self, sender: AckPolling, run: Run, client: httpx.AsyncClient, records: Sequence[tuple[float, bytes]], started: float, belief: Belief) -> None:
+    def __init__(self, sender: AckPolling, run: Run, client: httpx.AsyncClient, records: Sequence[tuple[float, bytes]], started: float, belief: PollingBelief) -> None:
         self.sender, self.run, self.client, self.started, self.belief = sender, run, client, started, belief
         size = sender.batch
         self.batches = [records[first : first + size] for first in range(0, len(records), size)]
