@@ -33,7 +33,7 @@ ROLLING = ("rolling-restart at=10 for=10 gap=5 lose_unwritten=20",)
 
 
 def polling(**options: object) -> AckPolling:
-    return AckPolling(**{"batch": 50, "concurrency": 3, "poll_interval": 5, "ack_timeout": 15, "attempts": 3, "time_scale": 30, **options})
+    return AckPolling(**{"batch": 50, "concurrency": 6, "poll_interval": 5, "ack_timeout": 15, "attempts": 3, "time_scale": 30, **options})
 
 
 def _posted_to(observation: Observation) -> list[int]:
