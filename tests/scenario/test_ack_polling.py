@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from hecharness.scenario import HEC, AckPolling, Logpush, Records, Scenario, add_fault, at, expect, run_scenario
+from hecharness.scenario import ack_polling
 from hecharness.scenario.result import ScenarioResult
 from hecharness.tls import CertificateFiles
 
@@ -137,6 +138,15 @@ def test_the_timeline_acts_while_it_sends(scenario_certs, out_dir) -> None:
         HEC(ack=True), AckPolling(batch=50, **FAST), [expect.delivered("all")], scenario_certs, out_dir, timeline=[at(0.2, add_fault("ack:never", hec="nope"))]
     )
     assert mistyped.error is not None and "no HEC named 'nope'" in mistyped.error
+
+
+def test_a_poller_that_raises_ends_the_run_as_an_error_naming_why(scenario_certs, out_dir, monkeypatch) -> None:
+    async def broken(self, ack_ids: list[int]) -> dict:
+        raise RuntimeError("the poller broke")
+
+    monkeypatch.setattr(ack_polling._Push, "_ask", broken)
+    result = _run(HEC(ack=True), AckPolling(batch=50, **FAST), [expect.delivered("all")], scenario_certs, out_dir)
+    assert result.headline == "error: RuntimeError: the poller broke"  # not a hang, nor the task group around it
 
 
 def test_believed_is_nothing_to_judge_for_a_sender_that_keeps_no_account(scenario_certs, out_dir) -> None:

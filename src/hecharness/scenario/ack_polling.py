@@ -211,11 +211,16 @@ class _Push:
         self.first_answered = asyncio.Event()
 
     async def push(self) -> None:
-        poller = asyncio.ensure_future(self._poll())
+        # One task group: a worker or the poller that raises ends the rest, rather than leaving them waiting;
+        # the run's error is then what it raised, not the group around it.
         try:
-            await asyncio.gather(*(self._work(first=worker == 0) for worker in range(self.sender.concurrency)))
-        finally:
-            poller.cancel()
+            async with asyncio.TaskGroup() as group:
+                poller = group.create_task(self._poll())
+                workers = [group.create_task(self._work(first=worker == 0)) for worker in range(self.sender.concurrency)]
+                await asyncio.wait(workers)
+                poller.cancel()
+        except BaseExceptionGroup as raised:
+            raise raised.exceptions[0] from None
 
     async def _work(self, first: bool) -> None:
         if not first:
