@@ -3,6 +3,7 @@ journal counts), attempts run out, and what it believed is reported beside what 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from hecharness.scenario import HEC, AckPolling, Logpush, Records, Scenario, add_fault, at, expect, run_scenario
 from hecharness.scenario import ack_polling
 from hecharness.scenario.result import ScenarioResult
+from hecharness.scenario.svg import render_svg
 from hecharness.tls import CertificateFiles
 
 # One logical second per 50 ms: a poll interval of 1 s and an ack time-out of 3 s stay well apart in wall time too.
@@ -212,3 +214,14 @@ def test_the_cookie_jar_keeps_every_request_on_the_indexer_a_sticky_balancer_cho
     )
     _holds(result)
     assert (len(_posted_to(result)) == 1) is cookies  # without the cookie, the fallback spreads the posts
+
+
+def test_the_timeline_draws_what_the_sender_believed_a_lane_per_batch_above_the_requests(scenario_certs, out_dir) -> None:
+    result = _run(HEC(ack=True, faults=["ack:never first=1 path=raw"]), AckPolling(batch=100, **FAST), [expect.delivered("all")], scenario_certs, out_dir)
+    _holds(result)
+    timeline = result.timeline
+    assert timeline.lanes == ("batch 0", "batch 1", "requests")
+    first = [mark for mark in timeline.marks if mark.lane == "batch 0"]
+    assert [mark.outcome for mark in first] == ["retry", "delivered"]
+    assert re.fullmatch(r"batch 0, post 1 at [\d.]+ s: ack-timeout \(200, ackId 0 after 3 polls\), 100 records", first[0].label)
+    assert "ack-timeout" in render_svg(timeline, result.name, result.story)

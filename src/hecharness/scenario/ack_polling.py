@@ -50,6 +50,7 @@ from hecharness.clock import Clock, RealClock
 from hecharness.scenario.context import Run
 from hecharness.scenario.observation import Believed, Observation
 from hecharness.scenario.sender import register
+from hecharness.scenario.timeline import Mark, MarkOutcome
 
 __all__ = ["AckPolling", "AckPollingDriver", "PollingBelief", "Post", "PostOutcome"]
 
@@ -145,6 +146,19 @@ class PollingBelief:
             else:
                 counts[Believed.GIVEN_UP] += post.records
         return counts
+
+    def marks(self) -> list[Mark]:
+        last = {post.batch: post for post in self.posts}
+        marks = []
+        for post in sorted(self.posts, key=lambda p: (p.batch, p.attempt)):
+            if post.outcome in (PostOutcome.ACKED, PostOutcome.ACCEPTED):
+                outcome = MarkOutcome.DELIVERED
+            else:
+                outcome = MarkOutcome.DROPPED if post is last[post.batch] else MarkOutcome.RETRY
+            ack = f", ackId {post.ack_id} after {post.polls} poll{'s' if post.polls != 1 else ''}" if post.ack_id is not None else ""
+            label = f"batch {post.batch}, post {post.attempt} at {post.offset:,.1f} s: {post.outcome} ({post.answer}{ack}), {post.records:,} records"
+            marks.append(Mark(f"batch {post.batch}", post.offset, outcome, label))
+        return marks
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -22,6 +22,7 @@ from hecharness.logpush import LogpushJob, Report
 if TYPE_CHECKING:
     from hecharness.preflight import PreflightResult
     from hecharness.scenario.fault_history import FaultPeriod
+    from hecharness.scenario.timeline import Mark
 
 __all__ = ["Observation", "JobState", "CommandResult", "NotObserved", "Belief", "Believed"]
 
@@ -53,6 +54,10 @@ class Belief(Protocol):
 
     def count(self, what: Believed) -> int:
         """How many records it counted as `what`."""
+        ...
+
+    def marks(self) -> list[Mark]:
+        """Its attempts as the timeline draws them: a lane per batch, a mark per attempt."""
         ...
 
     def to_dict(self) -> dict[str, Any]: ...

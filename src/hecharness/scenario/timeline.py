@@ -10,7 +10,7 @@ its records the HEC had indexed all the same: what a retry then delivers twice.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -116,6 +116,11 @@ class Timeline:
             marks.append(Mark("requests", offset, outcome, label))
         flags = tuple(Flag(seconds, "action", label) for seconds, label in actions)
         return cls(ended_at - started_at, ("requests",) if marks else (), tuple(marks), flags, _windows(faults, started_at))
+
+    def beside(self, marks: Sequence[Mark]) -> Timeline:
+        """This timeline with a sender's own lanes (one per batch, as it saw them) above the others."""
+        lanes = dict.fromkeys(mark.lane for mark in marks)
+        return replace(self, lanes=(*lanes, *self.lanes), marks=(*marks, *self.marks))
 
     def count(self, outcome: MarkOutcome) -> int:
         return sum(1 for mark in self.marks if mark.outcome == outcome)
