@@ -44,6 +44,14 @@ def test_each_faq_behaviour_has_a_scenario():
         "any sender": {"external-curl", "external-sender"},
         "slow destination: retried, duplicated when already indexed": {"slow-before-reading", "slow-after-indexing"},
         "indexer acknowledgement on": {"ack-token"},
+        "acks behind a load balancer, stickiness, its expiry, rolling restarts": {
+            "cluster-acks-round-robin",
+            "cluster-acks-sticky",
+            "cluster-acks-sticky-cookies-ignored",
+            "cluster-acks-sticky-expires",
+            "cluster-rolling-restart",
+            "cluster-rolling-restart-acks",
+        },
     }
     for behaviour, wanted in behaviours.items():
         assert wanted <= names, f"{behaviour}: missing {sorted(wanted - names)}"

@@ -20,11 +20,13 @@
     found = discover(BUILTIN, "my-scenarios")  # yours too; files that cannot load are kept apart
     run_many(found.scenarios, unloadable=found.unloadable)   # ...and reported as errors in their place
 
-The sender is the built-in Logpush simulator (`Logpush`), the pre-flight check (`Preflight`) or any
-program (`Command`, see `hecharness.scenario.command` for its environment variables).
+The sender is the built-in Logpush simulator (`Logpush`), the pre-flight check (`Preflight`), a
+sender that polls for indexer acknowledgement (`AckPolling`), or any program (`Command`, see
+`hecharness.scenario.command` for its environment variables).
 """
 
 from hecharness.scenario import expect
+from hecharness.scenario.ack_polling import AckPolling
 from hecharness.scenario.bounds import Bound
 from hecharness.scenario.command import ENVIRONMENT, Command
 from hecharness.scenario.context import Run
@@ -74,6 +76,7 @@ __all__ = [
     "Logpush",
     "Command",
     "Preflight",
+    "AckPolling",
     "At",
     "Action",
     "at",

@@ -109,17 +109,8 @@ class CommandDriver:
         lines = [line for _, line in records]
         path = write_records(run.workdir / "records.ndjson", lines, layout.batch_prefix, layout.record_delimiter, layout.batch_suffix)
         run.add_faults()
-        actions = [asyncio.ensure_future(run.act_at(moment.seconds, moment.action)) for moment in run.timeline]
-        try:
+        async with run.acting():
             result = await run_command(sender, environment(run, path, len(records)), cwd=Path.cwd())
-        finally:
-            for action in actions:
-                action.cancel()
-        # An action that failed (a HEC name mistyped, say) makes the run an error, as it does under Logpush,
-        # rather than a verdict on a timeline that never happened.
-        for action in actions:
-            if action.done() and not action.cancelled() and action.exception() is not None:
-                raise action.exception()
         if run.key is not None:
             records = run.expected_records(started)
         return run.observation(started, run.clock.now(), records, command=result)

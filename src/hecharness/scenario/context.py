@@ -10,7 +10,8 @@ drives it: each sender kind (`hecharness.scenario.sender`) takes the run and ret
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -161,6 +162,24 @@ class Run:
         outcome = self.act(action)
         if asyncio.iscoroutine(outcome):
             await outcome
+
+    @asynccontextmanager
+    async def acting(self) -> AsyncIterator[None]:
+        """Do the timeline's actions on the run's clock while the block runs (a sender that keeps no
+        schedule of its own runs in it); those not due by its end are cancelled.
+
+        An action that raised (a HEC name mistyped, say) raises here once the block is done: the run is
+        an error, as it is under Logpush, rather than a verdict on a timeline that never happened.
+        """
+        actions = [asyncio.ensure_future(self.act_at(moment.seconds, moment.action)) for moment in self.timeline]
+        try:
+            yield
+        finally:
+            for action in actions:
+                action.cancel()
+        for action in actions:
+            if action.done() and not action.cancelled() and action.exception() is not None:
+                raise action.exception()  # type: ignore[misc]
 
     @property
     def logpush(self) -> LogpushSimulator:

@@ -22,7 +22,7 @@ from typing import Any
 from hecharness.generate import get_dataset
 from hecharness.logpush import Attempt
 from hecharness.scenario.bounds import Bound, number
-from hecharness.scenario.observation import NotObserved, Observation
+from hecharness.scenario.observation import Believed, NotObserved, Observation
 
 __all__ = [
     "Expectation",
@@ -58,6 +58,7 @@ __all__ = [
     "timestamps",
     "preflight",
     "exit_code",
+    "believed",
     "switched",
     "field_appears",
     "that",
@@ -543,6 +544,21 @@ def exit_code(code: int = 0) -> Expectation:
         return result.exit_code == code, str(code), f"{result.exit_code}" + (f" ({_clip(tail)})" if result.exit_code != code and tail else "")
 
     return Expectation("command exit code", str(code), check)
+
+
+def believed(what: str, value: Any = None, *, at_least: Any = None, at_most: Any = None) -> Expectation:
+    """Records the sender believed `what` (one of `Believed`: "delivered", "acked", "accepted", "resent",
+    "ack-timeouts", "given-up"), for a sender that keeps such an account (`AckPolling`). Beside
+    `delivered()` and `missing()`, it shows where the sender's belief and the journal part."""
+    if what not in tuple(Believed):
+        raise ValueError(f"what must be one of {', '.join(Believed)}; got {what!r}")
+    what = Believed(what)
+
+    def measure(observation: Observation) -> tuple[float, str]:
+        counted = observation.believed(what)
+        return counted, number(counted)
+
+    return _measured(f"records the sender believed {what}", Bound.parse(value, at_least=at_least, at_most=at_most), measure)
 
 
 # -- changes to a running job -------------------------------------------------------------------------

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Protocol
 
 from hecharness.destination import PROBE_BODY
 from hecharness.errors import HecHarnessError
@@ -21,8 +22,9 @@ from hecharness.logpush import LogpushJob, Report
 if TYPE_CHECKING:
     from hecharness.preflight import PreflightResult
     from hecharness.scenario.fault_history import FaultPeriod
+    from hecharness.scenario.timeline import Mark
 
-__all__ = ["Observation", "JobState", "CommandResult", "NotObserved"]
+__all__ = ["Observation", "JobState", "CommandResult", "NotObserved", "Belief", "Believed"]
 
 # Logpush's validation probe reaches the HEC as one event. It is the job being created, not a record
 # sent, so delivery accounting leaves it out.
@@ -31,6 +33,34 @@ _NOT_RECORDS = (PROBE_BODY,)
 
 class NotObserved(HecHarnessError):
     """An expectation asked for something this run cannot show (e.g. retries of an external command)."""
+
+
+class Believed(StrEnum):
+    """What a sender may believe became of a record: the counts a `Belief` keeps."""
+
+    DELIVERED = "delivered"  # acked, or accepted where there was no ack to wait for
+    ACKED = "acked"  # its ackId read true
+    ACCEPTED = "accepted"  # a 2xx answer without an ackId
+    RESENT = "resent"  # sent again after its first attempt (each time)
+    ACK_TIMEOUTS = "ack-timeouts"  # its ackId never read true in time (each time)
+    GIVEN_UP = "given-up"  # its last attempt failed
+
+
+class Belief(Protocol):
+    """What a sender that keeps its own account believed became of the records.
+
+    The report shows it beside what arrived; `expect.believed(what, ...)` judges one of its counts.
+    """
+
+    def count(self, what: Believed) -> int:
+        """How many records it counted as `what`."""
+        ...
+
+    def marks(self) -> list[Mark]:
+        """Its attempts as the timeline draws them: a lane per batch, a mark per attempt."""
+        ...
+
+    def to_dict(self) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -84,6 +114,7 @@ class Observation:
     snapshots: dict[float, JobState] = field(default_factory=dict)  # by offset
     preflight: PreflightResult | None = None
     command: CommandResult | None = None
+    belief: Belief | None = None
     ports: dict[str, int] = field(default_factory=dict)  # each HEC's port, to tell destinations apart
     fault_periods: list[FaultPeriod] = field(default_factory=list)  # when each fault was in force
     _deliveries: dict[str | None, DeliveryReport] = field(default_factory=dict, repr=False)
@@ -135,6 +166,12 @@ class Observation:
         if self.report is None:
             raise NotObserved(f"only the Logpush simulator reports this; the sender here is {self.sender}")
         return self.report
+
+    def believed(self, what: Believed) -> int:
+        """How many records the sender counted as `what`."""
+        if self.belief is None:
+            raise NotObserved(f"the sender here ({self.sender}) keeps no account of what it believed")
+        return self.belief.count(what)
 
     def job_at(self, offset: float | None) -> JobState:
         """The job at a snapshot taken `offset` seconds in, or at the end (None)."""

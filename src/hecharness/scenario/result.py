@@ -133,7 +133,8 @@ def _timeline(scenario: Scenario, observation: Observation) -> Timeline:
     faults = observation.fault_periods
     if observation.report is not None:
         return Timeline.from_report(observation.report, actions, observation.ports, faults, observation.requests())
-    return Timeline.from_requests(observation.requests(), observation.started_at, observation.ended_at, actions, faults)
+    timeline = Timeline.from_requests(observation.requests(), observation.started_at, observation.ended_at, actions, faults)
+    return timeline.beside(observation.belief.marks()) if observation.belief is not None else timeline
 
 
 def _details(observation: Observation) -> dict[str, Any]:
@@ -157,4 +158,6 @@ def _details(observation: Observation) -> dict[str, Any]:
         details["preflight"] = observation.preflight.to_dict()
     if observation.command is not None:
         details["command"] = observation.command.to_dict()
+    if observation.belief is not None:
+        details["believed"] = observation.belief.to_dict()
     return details

@@ -10,7 +10,7 @@ its records the HEC had indexed all the same: what a retry then delivers twice.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -111,10 +111,16 @@ class Timeline:
             outcome = MarkOutcome.ACCEPTED if 200 <= request.status < 300 else MarkOutcome.REFUSED
             answer = f"{request.status}" + (f", code {request.code}" if request.code is not None else "")
             fault = f", fault {request.fault}" if request.fault else ""
-            label = f"{request.method} {request.path} at {offset:,.2f} s: {answer}, {request.events:,} events{fault}"
+            indexer = f", indexer {request.indexer}" if request.indexer is not None else ""  # a cluster's
+            label = f"{request.method} {request.path} at {offset:,.2f} s: {answer}, {request.events:,} events{indexer}{fault}"
             marks.append(Mark("requests", offset, outcome, label))
         flags = tuple(Flag(seconds, "action", label) for seconds, label in actions)
         return cls(ended_at - started_at, ("requests",) if marks else (), tuple(marks), flags, _windows(faults, started_at))
+
+    def beside(self, marks: Sequence[Mark]) -> Timeline:
+        """This timeline with a sender's own lanes (one per batch, as it saw them) above the others."""
+        lanes = dict.fromkeys(mark.lane for mark in marks)
+        return replace(self, lanes=(*lanes, *self.lanes), marks=(*marks, *self.marks))
 
     def count(self, outcome: MarkOutcome) -> int:
         return sum(1 for mark in self.marks if mark.outcome == outcome)
