@@ -25,6 +25,7 @@ __all__ = ["FluentBit", "locate"]
 
 HERE = Path(__file__).resolve().parent
 BUILD_SCRIPT = HERE / "fluentbit.sh"
+_METRICS_PERIOD = 1.2  # seconds: a little more than Fluent Bit takes to refresh its input metrics
 
 _CONFIG = """\
 [SERVICE]
@@ -99,7 +100,7 @@ class FluentBit:
             try:
                 with socket.create_connection((self.host, self.port), timeout=1):
                     pass
-                self._offset = self._records()
+                self._records()  # its monitoring API answers a little after the input listens
                 return
             except OSError:
                 if time.monotonic() > deadline:
@@ -112,12 +113,23 @@ class FluentBit:
             inputs = json.load(answer)["input"]
         return sum(values.get("records", 0) for name, values in inputs.items() if name.startswith("splunk"))
 
+    def _settled(self, timeout: float = 15) -> int:
+        """The count once it holds still: Fluent Bit refreshes these metrics about once a second."""
+        deadline = time.monotonic() + timeout
+        last = self._records()
+        while True:
+            time.sleep(_METRICS_PERIOD)
+            now = self._records()
+            if now == last or time.monotonic() > deadline:
+                return now
+            last = now
+
     def records(self) -> int:
         """Records (requests, see above) taken since the last `reset`."""
-        return self._records() - self._offset
+        return self._settled() - self._offset
 
     def reset(self) -> None:
-        self._offset = self._records()
+        self._offset = self._settled()
 
     def log_tail(self, lines: int = 10) -> str:
         self._log.flush()
