@@ -1106,7 +1106,7 @@ def describe_servers(servers: tuple[str, ...], notes: dict[str, str], skipped: s
             f"bare Starlette endpoint (read body, gunzip with {inflater()[1]}, count lines, fixed JSON reply) served by "
             f"FakeHEC's own uvicorn setup (httptools, {notes['ceiling'].removeprefix('uvicorn on ')}, access log off)."
         ),
-        "ours": lambda: f"`FakeHEC`, journal on, same uvicorn setup; settings `{notes['ours']}`.",
+        "ours": lambda: f"`FakeHEC`, journal on, FakeHEC's uvicorn setup (the ceiling's); settings `{notes['ours']}`.",
         "ours-count-only": lambda: "`FakeHEC` as ours with `count_only` on: counters only, nothing stored.",
         "pytest-httpserver": lambda: (
             f"{notes['pytest-httpserver']} (werkzeug), as its `httpserver` fixture runs it, a handler that gunzips (same module "
@@ -1251,7 +1251,9 @@ def main(servers: tuple[str, ...] = SERVERS, rounds: int = ROUNDS) -> int:
         f"used during the sample; each sample waits for everything else to use less than {QUIET_CORES} cores "
         f"(within {QUIET_BUDGET_S} s of waiting per run), and one during which it used more was measured again, "
         f"up to {ATTEMPTS} times, keeping the quieter attempt. Samples marked \\* were still taken on a busy "
-        "machine and count only when no quiet sample exists (then the CPU column shows how busy).",
+        "machine and count only when no quiet sample exists (then the CPU column shows how busy). Fluent Bit "
+        "counts records, one per /raw request, so its events are not checked, and its 503s (busy) are allowed "
+        "and left out of its rate.",
         "",
         *report_table(samples, bodies, servers, bursts),
         "",
