@@ -13,6 +13,12 @@ afresh for every sample):
   lines and answers the same JSON. The target is measured against it.
 - **pytest-httpserver-threaded**: the same with `threaded=True`, its opt-in mode, where werkzeug's
   threads receive and inflate in C on both cores; shown beside it for scale.
+- **ours-count-only**: `FakeHEC` with `count_only`: what the journal costs, in rate and in p99 latency.
+- **fluent-bit**: Fluent Bit's `in_splunk` (C), one pipeline thread, null output, built from source by
+  bench/fluentbit.sh when missing (see bench/_fluentbit.py); its rows are skipped, saying why, when
+  it cannot be built. Compared per core (requests/s over the CPU its process used), and at 1 MB
+  also on a burst: the first BURST_S seconds of a fresh server, before its buffers fill and it
+  starts answering 503 (that is Fluent Bit at its best; ours is measured the same way).
 
 wrk (another process) POSTs a pre-built body: 1 KB and 1 MB of ndjson, plain and gzip. After each
 sample the server's own count is checked against wrk's: every completed request must carry exactly
@@ -27,6 +33,7 @@ When our collector misses a target, it is run again under cProfile (on the serve
 next to the ceiling, and the section ends with where the time goes.
 
     python bench/bench_collector.py                   # prints the Markdown section
+    python bench/bench_collector.py --servers ours,ours-count-only,fluent-bit --rounds 3   # a part of it
     python bench/run.py collector                     # the same, written into bench/RESULTS.md
     BENCH_REV=HEAD python bench/run.py collector      # measure a commit's src/, not the working tree
 
@@ -56,6 +63,7 @@ from importlib.metadata import version as package_version
 from pathlib import Path
 
 from _common import busy_cores, busy_seconds, process_cpu
+from _fluentbit import FluentBit, locate
 
 HOST = "127.0.0.1"
 RAW_PATH = "/services/collector/raw"
@@ -74,12 +82,18 @@ QUIET_CORES = 0.25
 ATTEMPTS = 2
 QUIET_BUDGET_S = 180  # at most this long, over the whole run, waiting for other work to stop before a cell
 
+BURST_S = 2  # the burst measure at 1 MB against Fluent Bit: a fresh server's first seconds, no warm-up
+
 # Targets of issue 2, for ours with the journal on, per body.
 TARGET_VS_CEILING = 0.7
 TARGET_VS_HTTPSERVER = 4.0
+# Targets of issue 18: journal-on p99 within this of count-only at 1 KB; per core against Fluent Bit.
+TARGET_P99_VS_COUNT_ONLY = 3.0
+TARGET_VS_FLUENTBIT = 0.5  # at 1 KB and 1 KB gzip; at 1 MB ours must be ahead (> 1x) on the burst
 
 JOURNAL_CAP = 100_000
-SERVERS = ("ceiling", "ours", "pytest-httpserver", "pytest-httpserver-threaded")
+SERVERS = ("ceiling", "ours", "ours-count-only", "pytest-httpserver", "pytest-httpserver-threaded", "fluent-bit")
+OURS = ("ours", "ours-count-only")
 
 
 # -- bodies -------------------------------------------------------------------------------------
@@ -201,6 +215,8 @@ class ServerProcess:
         self.profiler = None
         self.hec = None
         self.httpserver = None
+        self.fluentbit: FluentBit | None = None
+        self.pid = os.getpid()  # the process that serves, whose CPU is measured
         self.lock = threading.Lock()
         self.counts = {"requests": 0, "events": 0, "disconnects": 0}
         self.port = 0
@@ -209,11 +225,12 @@ class ServerProcess:
     # each kind
 
     def start(self) -> None:
-        if self.kind == "ours":
+        if self.kind in OURS:
             from hecharness.hec.server import FakeHEC
             from hecharness.hec.settings import HECSettings
 
-            self.hec = FakeHEC([self.token], admin_port=None, settings=HECSettings(max_events=JOURNAL_CAP))
+            settings = HECSettings(max_events=JOURNAL_CAP, count_only=self.kind == "ours-count-only")
+            self.hec = FakeHEC([self.token], admin_port=None, settings=settings)
             self.hec.start()
             self.note = json.dumps(self.hec.settings.to_dict())
         elif self.kind == "ceiling":
@@ -225,6 +242,10 @@ class ServerProcess:
             self.hec.start()
         elif self.kind in ("pytest-httpserver", "pytest-httpserver-threaded"):
             self._start_httpserver(threaded=self.kind.endswith("threaded"))
+        elif self.kind == "fluent-bit":
+            self.fluentbit = FluentBit(os.environ["FLUENTBIT_BIN"], self.token, HOST)
+            self.port, self.pid = self.fluentbit.port, self.fluentbit.pid
+            self.note = os.environ.get("FLUENTBIT_VERSION", "Fluent Bit")
         else:
             raise ValueError(self.kind)
         if self.hec is not None:
@@ -292,7 +313,10 @@ class ServerProcess:
     # commands
 
     def snapshot(self) -> dict:
-        if self.kind == "ours":
+        if self.fluentbit is not None:
+            # One record per /raw request (see bench/_fluentbit.py): its events are not counted apart.
+            return {"requests": self.fluentbit.records(), "events": None, "other_status": {}, "errors": 0, "first_error": ""}
+        if self.kind in OURS:
             counters = self.hec.journal.counters
             errors = self.hec.errors
             ok = counters.by_status.get(200, 0)
@@ -311,7 +335,9 @@ class ServerProcess:
             return {**self.counts, "other_status": {}, "errors": 0, "first_error": ""}
 
     def reset(self) -> None:
-        if self.kind == "ours":
+        if self.fluentbit is not None:
+            self.fluentbit.reset()
+        if self.kind in OURS:
             self.hec.journal.clear()
             self.hec.collector.errors.clear()
         with self.lock:
@@ -335,6 +361,8 @@ class ServerProcess:
             self.hec.stop()
         if self.httpserver is not None:
             self.httpserver.stop()
+        if self.fluentbit is not None:
+            self.fluentbit.stop()
 
     def serve(self) -> int:
         try:
@@ -344,7 +372,7 @@ class ServerProcess:
             return 1
         import hecharness
 
-        _say({"ready": True, "port": self.port, "note": self.note, "hecharness": hecharness.__file__})
+        _say({"ready": True, "port": self.port, "pid": self.pid, "note": self.note, "hecharness": hecharness.__file__})
         for line in sys.stdin:
             command, _, argument = line.strip().partition(" ")
             try:
@@ -417,6 +445,7 @@ class Server:
             self.close()
             raise BenchError(f"{kind} imported hecharness from {ready['hecharness']}, not from {Server.src}")
         self.port = ready["port"]
+        self.pid = ready["pid"]  # the serving process: this child, or the one it started (Fluent Bit)
         self.note = ready["note"]
         self.url = f"http://{HOST}:{self.port}{RAW_PATH}"
 
@@ -492,8 +521,13 @@ class WrkResult:
     p99_ms: float
 
     @property
+    def ok(self) -> int:
+        """Requests answered 2xx: wrk counts the others among its errors, as "status"."""
+        return self.requests - self.errors.get("status", 0)
+
+    @property
     def rps(self) -> float:
-        return self.requests / self.duration
+        return self.ok / self.duration
 
 
 _LUA = """\
@@ -572,17 +606,19 @@ def median(samples: list[Cell]) -> tuple[float, Cell]:
 def check(cell: Cell) -> None:
     """The server's own count must agree with wrk's, line for line, with no non-2xx answers."""
     wrk, counted, lines = cell.wrk, cell.counted, cell.body.lines
-    if wrk.errors:
-        cell.problems.append(f"wrk errors {wrk.errors}")
-    if wrk.requests == 0:
+    # Fluent Bit answers 503 (code 9) while its buffers are full: refused, not failed; its rate counts 2xx only.
+    errors = {k: v for k, v in wrk.errors.items() if not (k == "status" and cell.server == "fluent-bit")}
+    if errors:
+        cell.problems.append(f"wrk errors {errors}")
+    if wrk.ok == 0:
         cell.problems.append("no request completed")
-    if counted["events"] != counted["requests"] * lines:
+    if counted["events"] is not None and counted["events"] != counted["requests"] * lines:
         cell.problems.append(
             f"server counted {counted['events']} events for {counted['requests']} requests of {lines} lines"
         )
-    extra = counted["requests"] - wrk.requests
+    extra = counted["requests"] - wrk.ok
     if not 0 <= extra <= CONNECTIONS:
-        cell.problems.append(f"server answered {counted['requests']} requests, wrk completed {wrk.requests}")
+        cell.problems.append(f"server answered {counted['requests']} requests, wrk completed {wrk.ok}")
     # Requests wrk abandoned mid-body at its deadline end as disconnects, at most one per connection;
     # nothing else may fail.
     disconnect_errors = counted.get("disconnect_errors", 0)
@@ -643,7 +679,8 @@ def warm_up(server: Server, script: Path, body: Body) -> None:
     """A short run, not measured; a server that fails it stops the benchmark at once."""
     result = run_wrk(server.url, script, WARMUP_S)
     counted = server.settle()
-    if result.errors or result.requests == 0 or counted["events"] != counted["requests"] * body.lines:
+    events = counted["requests"] * body.lines if counted["events"] is None else counted["events"]
+    if set(result.errors) - {"status"} or result.ok == 0 or events != counted["requests"] * body.lines:
         raise BenchError(
             f"{server.kind} failed the warm-up with {body.spec.name}: wrk completed {result.requests} requests, "
             f"errors {result.errors}; the server counted {counted}{server.stderr_tail()}"
@@ -651,15 +688,18 @@ def warm_up(server: Server, script: Path, body: Body) -> None:
     server.ask("reset")
 
 
-def measure(kind: str, body: Body, token: str, script: Path, quiet: Quiet) -> Cell:
-    """One cell; measured again (up to ATTEMPTS times) when other work took CPU during it, keeping the quietest."""
+def measure(kind: str, body: Body, token: str, script: Path, quiet: Quiet, burst: bool = False) -> Cell:
+    """One cell; measured again (up to ATTEMPTS times) when other work took CPU during it, keeping the quietest.
+
+    A burst is a fresh server's first BURST_S seconds, with no warm-up."""
     best: Cell | None = None
     for attempt in range(1, ATTEMPTS + 1):
         quiet.wait()
         with Server(kind, token) as server:
-            warm_up(server, script, body)
-            with CpuWindow(server.proc.pid) as cpu:
-                result = run_wrk(server.url, script, DURATION_S)
+            if not burst:
+                warm_up(server, script, body)
+            with CpuWindow(server.pid) as cpu:
+                result = run_wrk(server.url, script, BURST_S if burst else DURATION_S)
             counted = server.settle()
             cell = Cell(kind, body, result, counted, server.note, cpu, attempt)
             check(cell)
@@ -704,7 +744,7 @@ def profile(kind: str, body: Body, token: str, script: Path, directory: Path, qu
         with Server(kind, token) as server:
             warm_up(server, script, body)
             server.ask("profile-start")
-            with CpuWindow(server.proc.pid) as cpu:
+            with CpuWindow(server.pid) as cpu:
                 run_wrk(server.url, script, PROFILE_S)
             server.settle()
             server.ask(f"profile-stop {path}")
@@ -735,39 +775,115 @@ def _n(value: float) -> str:
     return f"{value:,.0f}"
 
 
-def report_table(samples: dict[tuple[str, str], list[Cell]], bodies: list[Body]) -> list[str]:
+def report_table(
+    samples: dict[tuple[str, str], list[Cell]], bodies: list[Body], servers: tuple[str, ...], bursts: dict[tuple[str, str], list[Cell]]
+) -> list[str]:
     out = [
         "| Server | Body | Requests/s | (samples) | Events/s | MB/s decoded | MB/s wire | p50 / p99 latency (ms) "
         "| CPU cores: server / wrk / other | Checked |",
         "|---|---|---:|---|---:|---:|---:|---:|---:|---|",
     ]
     for body in bodies:
-        for kind in SERVERS:
-            cells = samples[(kind, body.spec.name)]
+        rows = [(kind, kind, samples) for kind in servers]
+        rows += [(kind, f"{kind}, burst of {BURST_S} s", bursts) for kind in servers if (kind, body.spec.name) in bursts]
+        for kind, label, table in rows:
+            cells = table[(kind, body.spec.name)]
             rps, cell = median(cells)
             every = ", ".join(_n(c.rps) + ("" if quiet(c) else "\\*") for c in cells)
-            events = sum(c.counted["events"] for c in cells)
-            in_flight = sum(c.counted["requests"] - c.wrk.requests for c in cells)
-            checked = f"ok, {events:,} events" + (f" (+{in_flight} req in flight)" if in_flight else "")
+            events = sum(c.counted["events"] or 0 for c in cells)
+            in_flight = sum(c.counted["requests"] - c.wrk.ok for c in cells)
+            checked = (f"ok, {events:,} events" if events else f"ok, {sum(c.counted['requests'] for c in cells):,} requests") + (
+                f" (+{in_flight} req in flight)" if in_flight else ""
+            )
+            refused = sum(c.wrk.errors.get("status", 0) for c in cells)
+            if refused:
+                checked += f", {refused:,} answered 503 (busy)"
             out.append(
-                f"| {kind} | {body.spec.name} | **{_n(rps)}** | {every} | {_n(rps * body.lines)} "
+                f"| {label} | {body.spec.name} | **{_n(rps)}** | {every} | {_n(rps * body.lines)} "
                 f"| {_mb(rps * body.decoded)} | {_mb(rps * body.wire)} | {cell.wrk.p50_ms:.1f} / {cell.wrk.p99_ms:.1f} "
                 f"| {_cpu(cell.cpu)} | {checked} |"
             )
     return out
 
 
-def round_ratio(samples: dict[tuple[str, str], list[Cell]], body: str, kind: str, baseline: str) -> tuple[float, list[float]]:
+def round_ratio(
+    samples: dict[tuple[str, str], list[Cell]], body: str, kind: str, baseline: str, of=lambda cell: cell.rps
+) -> tuple[float, list[float]]:
     """`kind` over `baseline` in each round (the two measured back to back), and the median of those.
 
     The machine's speed drifts by tens of percent over minutes here; a ratio taken within a round
-    cancels the drift that a ratio of two medians taken minutes apart would carry."""
-    ratios = [a.rps / b.rps for a, b in zip(samples[(kind, body)], samples[(baseline, body)])]
+    cancels the drift that a ratio of two medians taken minutes apart would carry. `of` is what is
+    compared: the rate, or another figure of a cell."""
+    ratios = [of(a) / of(b) for a, b in zip(samples[(kind, body)], samples[(baseline, body)])]
     return statistics.median(ratios), ratios
 
 
+def per_core(cell: Cell) -> float:
+    """Requests/s per core the server process used (the rate alone where CPU cannot be read)."""
+    return cell.rps / cell.cpu.server if cell.cpu.server else cell.rps
+
+
+def report_latency(samples: dict[tuple[str, str], list[Cell]], bodies: list[Body]) -> tuple[list[str], list[str]]:
+    """What the journal costs: ours against ours-count-only, in rate and in p99 latency (wrk's, as --latency gives)."""
+    out = [
+        f"| Body | ours p50 / p99 (ms) | ours-count-only p50 / p99 (ms) | ours / count-only p99 (by round) "
+        f"| <= {TARGET_P99_VS_COUNT_ONLY:g}x at 1 KB | ours / count-only requests/s |",
+        "|---|---:|---:|---:|---|---:|",
+    ]
+    missed = []
+    for body in bodies:
+        name = body.spec.name
+        _, ours = median(samples[("ours", name)])
+        _, counting = median(samples[("ours-count-only", name)])
+        p99, by_round = round_ratio(samples, name, "ours", "ours-count-only", of=lambda cell: max(cell.wrk.p99_ms, 0.001))
+        rate, _ = round_ratio(samples, name, "ours", "ours-count-only")
+        verdict = ""
+        if name == "1 KB":
+            verdict = "PASS" if p99 <= TARGET_P99_VS_COUNT_ONLY else "FAIL"
+            if verdict == "FAIL":
+                missed.append(name)
+        out.append(
+            f"| {name} | {ours.wrk.p50_ms:.1f} / {ours.wrk.p99_ms:.1f} | {counting.wrk.p50_ms:.1f} / {counting.wrk.p99_ms:.1f} "
+            f"| {p99:.1f}x ({', '.join(f'{r:.1f}' for r in by_round)}) | {verdict} | {rate:.2f}x |"
+        )
+    return out, missed
+
+
+def report_fluentbit(
+    samples: dict[tuple[str, str], list[Cell]], bursts: dict[tuple[str, str], list[Cell]], bodies: list[Body], servers: tuple[str, ...]
+) -> list[str]:
+    """Ours against Fluent Bit's in_splunk per core, and at 1 MB on the burst too."""
+    ours_kinds = [kind for kind in OURS if kind in servers]
+    out = [
+        "| Body | measure | fluent-bit req/s per core | "
+        + " | ".join(f"{kind} per core / fluent-bit's (by round)" for kind in ours_kinds)
+        + " | target | verdict |",
+        "|---|---|---:|" + "---:|" * len(ours_kinds) + "---|---|",
+    ]
+    for body in bodies:
+        name = body.spec.name
+        large = body.lines > 100
+        measures = [("sustained", samples)] + ([(f"burst of {BURST_S} s", bursts)] if (("ours", name) in bursts) else [])
+        for label, table in measures:
+            figures = []
+            for kind in ours_kinds:
+                if (kind, name) not in table:
+                    figures.append("")
+                    continue
+                ratio, by_round = round_ratio(table, name, kind, "fluent-bit", of=per_core)
+                figures.append(f"{ratio:.2f}x ({', '.join(f'{r:.2f}' for r in by_round)})")
+            target, verdict = "", ""
+            if "ours" in servers and (large == (table is bursts)):
+                ratio, _ = round_ratio(table, name, "ours", "fluent-bit", of=per_core)
+                target = "ours ahead (> 1x)" if large else f"ours >= {TARGET_VS_FLUENTBIT}x"
+                verdict = "PASS" if (ratio > 1 if large else ratio >= TARGET_VS_FLUENTBIT) else "FAIL"
+            rate = statistics.median(per_core(cell) for cell in table[("fluent-bit", name)])
+            out.append(f"| {name} | {label} | {_n(rate)} | " + " | ".join(figures) + f" | {target} | {verdict} |")
+    return out
+
+
 def report_ratios(
-    samples: dict[tuple[str, str], list[Cell]], bodies: list[Body], costs: dict[str, dict[str, float]]
+    samples: dict[tuple[str, str], list[Cell]], bodies: list[Body], costs: dict[str, dict[str, float]], servers: tuple[str, ...]
 ) -> tuple[list[str], list[str]]:
     out = [
         f"| Body | ours / ceiling (by round) | >= {TARGET_VS_CEILING}x | ours / pytest-httpserver (by round) "
@@ -786,7 +902,7 @@ def report_ratios(
         ok_httpserver = vs_httpserver >= TARGET_VS_HTTPSERVER
         if not (ok_ceiling and ok_httpserver):
             missed.append(name)
-        busy = "" if all(quiet(cell) for kind in SERVERS for cell in samples[(kind, name)]) else " (busy machine)"
+        busy = "" if all(quiet(cell) for kind in servers for cell in samples[(kind, name)]) else " (busy machine)"
         out.append(
             f"| {name}{busy} | {vs_ceiling:.2f}x ({', '.join(f'{r:.2f}' for r in by_round_ceiling)}) "
             f"| {'PASS' if ok_ceiling else 'FAIL'} "
@@ -984,6 +1100,31 @@ def code_version(rev: str | None, directory: Path) -> str:
 # -- main ------------------------------------------------------------------------------------------
 
 
+def describe_servers(servers: tuple[str, ...], notes: dict[str, str], skipped: str) -> list[str]:
+    about = {
+        "ceiling": lambda: (
+            f"bare Starlette endpoint (read body, gunzip with {inflater()[1]}, count lines, fixed JSON reply) served by "
+            f"FakeHEC's own uvicorn setup (httptools, {notes['ceiling'].removeprefix('uvicorn on ')}, access log off)."
+        ),
+        "ours": lambda: f"`FakeHEC`, journal on, FakeHEC's uvicorn setup (the ceiling's); settings `{notes['ours']}`.",
+        "ours-count-only": lambda: "`FakeHEC` as ours with `count_only` on: counters only, nothing stored.",
+        "pytest-httpserver": lambda: (
+            f"{notes['pytest-httpserver']} (werkzeug), as its `httpserver` fixture runs it, a handler that gunzips (same module "
+            "as the ceiling) and counts lines, its request log trimmed to about as many events as our journal keeps, "
+            "werkzeug's access log off."
+        ),
+        "pytest-httpserver-threaded": lambda: f"{notes['pytest-httpserver-threaded']}, its opt-in mode, otherwise the same.",
+        "fluent-bit": lambda: (
+            f"{notes['fluent-bit']}, `in_splunk` with a token, one pipeline thread (the input not threaded), "
+            "`null` output, flush 1 s, built from source by bench/fluentbit.sh (only in_splunk and out_null)."
+        ),
+    }
+    out = [f"- **{kind}**: {about[kind]()}" for kind in servers]
+    if skipped:
+        out.append(f"- **fluent-bit**: skipped, {skipped}.")
+    return out
+
+
 def ensure_wrk() -> str | None:
     found = shutil.which("wrk")
     if found:
@@ -998,7 +1139,10 @@ def ensure_wrk() -> str | None:
     return None
 
 
-def main() -> int:
+REFERENCE_KINDS = ("ceiling", "ours", "pytest-httpserver", "pytest-httpserver-threaded")  # issue 2's targets
+
+
+def main(servers: tuple[str, ...] = SERVERS, rounds: int = ROUNDS) -> int:
     if ensure_wrk() is None:
         print(
             "wrk is not installed and cannot be installed from here (needs root and apt-get). "
@@ -1011,6 +1155,17 @@ def main() -> int:
 
     token = new_token_value()
     samples: dict[tuple[str, str], list[Cell]] = {}
+    bursts: dict[tuple[str, str], list[Cell]] = {}
+    skipped = ""
+    if "fluent-bit" in servers:
+        print("   fluent-bit: building it when missing (bench/fluentbit.sh)", file=sys.stderr, flush=True)
+        binary, about = locate()
+        if binary is None:
+            skipped = about
+            servers = tuple(kind for kind in servers if kind != "fluent-bit")
+            print(f"   fluent-bit skipped: {about}", file=sys.stderr, flush=True)
+        else:
+            os.environ["FLUENTBIT_BIN"], os.environ["FLUENTBIT_VERSION"] = binary, about
     rev = os.environ.get("BENCH_REV")
     with tempfile.TemporaryDirectory(prefix="bench-collector-") as tmp:
         directory = Path(tmp)
@@ -1026,22 +1181,28 @@ def main() -> int:
         costs = reference_costs(bodies)
         scripts = {body.spec.name: lua_script(directory, body, token) for body in bodies}
         try:
-            # Rounds over every cell, and within a round body by body with the three servers back to back,
+            # Rounds over every cell, and within a round body by body with the servers back to back,
             # so drift in the machine's speed hits every server alike.
-            for round_ in range(1, ROUNDS + 1):
+            for round_ in range(1, rounds + 1):
                 for body in bodies:
-                    for kind in SERVERS:
-                        print(f"   {round_}/{ROUNDS} {kind:18} {body.spec.name:10}", end="", file=sys.stderr, flush=True)
-                        cell = measure(kind, body, token, scripts[body.spec.name], quiet)
-                        samples.setdefault((kind, body.spec.name), []).append(cell)
+                    cells_now = [(kind, False) for kind in servers]
+                    if "fluent-bit" in servers and body.lines > 100:
+                        cells_now += [(kind, True) for kind in ("ours", "fluent-bit") if kind in servers]
+                    for kind, burst in cells_now:
+                        label = f"{kind}{' burst' if burst else ''}"
+                        print(f"   {round_}/{rounds} {label:22} {body.spec.name:10}", end="", file=sys.stderr, flush=True)
+                        cell = measure(kind, body, token, scripts[body.spec.name], quiet, burst=burst)
+                        (bursts if burst else samples).setdefault((kind, body.spec.name), []).append(cell)
                         print(f" {cell.rps:10,.0f} req/s", file=sys.stderr, flush=True)
             cells = {key: median(cells) for key, cells in samples.items()}
-            notes = {kind: cells[(kind, bodies[0].spec.name)][1].note for kind in SERVERS}
+            notes = {kind: cells[(kind, bodies[0].spec.name)][1].note for kind in servers}
         except BenchError as error:
             print(f"\nbenchmark failed: {error}", file=sys.stderr)
             return 1
 
-        ratios, missed = report_ratios(samples, bodies, costs)
+        ratios, missed = [], []
+        if all(kind in servers for kind in REFERENCE_KINDS):
+            ratios, missed = report_ratios(samples, bodies, costs, servers)
         profiles: list[tuple[Body, dict]] = []
         if missed:
             try:
@@ -1066,8 +1227,8 @@ def main() -> int:
         f"Code: {version}.",
         "",
         f"Load: {wrk_version.split(' Copyright')[0]}, {WRK_THREADS} thread, {CONNECTIONS} keep-alive connections, "
-        f"{ROUNDS} samples of {DURATION_S} s per cell, each after a {WARMUP_S} s warm-up (excluded), taken in "
-        f"{ROUNDS} rounds over all cells; the table gives the median rate of the quiet samples, and latency and CPU "
+        f"{rounds} samples of {DURATION_S} s per cell, each after a {WARMUP_S} s warm-up (excluded), taken in "
+        f"{rounds} rounds over all cells; the table gives the median rate of the quiet samples, and latency and CPU "
         f"of the sample nearest to it. POST `{RAW_PATH}` with "
         "`Authorization: Splunk <token>` and the same pre-built body every time. One server runs at a time, "
         "each in its own process, all on 127.0.0.1.",
@@ -1081,12 +1242,7 @@ def main() -> int:
         "",
         "Servers:",
         "",
-        f"- **ceiling**: bare Starlette endpoint (read body, gunzip with {inflater()[1]}, count lines, fixed JSON reply) served by "
-        f"FakeHEC's own uvicorn setup (httptools, {notes['ceiling'].removeprefix('uvicorn on ')}, access log off).",
-        f"- **ours**: `FakeHEC`, journal on, same uvicorn setup; settings `{notes['ours']}`.",
-        f"- **pytest-httpserver**: {notes['pytest-httpserver']} (werkzeug), as its `httpserver` fixture runs it, a handler that gunzips (same module "
-        "as the ceiling) and counts lines, its request log trimmed to about as many events as our journal keeps, werkzeug's access log off.",
-        f"- **pytest-httpserver-threaded**: {notes['pytest-httpserver-threaded']}, its opt-in mode, otherwise the same.",
+        *describe_servers(servers, notes, skipped),
         "",
         "Checked after every sample: the server counted exactly lines × requests events, answered no non-2xx, and "
         f"finished between 0 and {CONNECTIONS} requests more than wrk completed (requests in flight at wrk's "
@@ -1095,23 +1251,55 @@ def main() -> int:
         f"used during the sample; each sample waits for everything else to use less than {QUIET_CORES} cores "
         f"(within {QUIET_BUDGET_S} s of waiting per run), and one during which it used more was measured again, "
         f"up to {ATTEMPTS} times, keeping the quieter attempt. Samples marked \\* were still taken on a busy "
-        "machine and count only when no quiet sample exists (then the CPU column shows how busy).",
+        "machine and count only when no quiet sample exists (then the CPU column shows how busy). Fluent Bit "
+        "counts records, one per /raw request, so its events are not checked, and its 503s (busy) are allowed "
+        "and left out of its rate.",
         "",
-        *report_table(samples, bodies),
+        *report_table(samples, bodies, servers, bursts),
         "",
         f"Reference costs on one core, best of 30: inflating the {big} body with {inflater()[1]} {costs[big]['gunzip'] / 1e3:.2f} ms; "
         f"on the decoded {plain} body, `bytes.count(b'\\n')` {costs[plain]['count lines']:,.0f} µs and "
         f"`bytes.splitlines()` {costs[plain]['splitlines']:,.0f} µs"
         + (f", ours (`RawLines.of`, counting events without making them) {costs[plain]['RawLines']:,.0f} µs." if "RawLines" in costs[plain] else "."),
-        "",
-        f"Targets (ours with the journal on, per body, by requests/s): >= {TARGET_VS_CEILING}x the ceiling and "
-        f">= {TARGET_VS_HTTPSERVER:g}x pytest-httpserver as its fixture runs it; the threaded mode for scale. "
-        "Each ratio is taken within a round, where the servers of a body run back to back, and the table gives "
-        "the median over the rounds with every round's ratio beside it: the machine's speed drifts by tens of "
-        "percent over minutes, which a ratio of medians taken minutes apart would carry.",
-        "",
-        *ratios,
     ]
+    if ratios:
+        lines += [
+            "",
+            f"Targets (ours with the journal on, per body, by requests/s): >= {TARGET_VS_CEILING}x the ceiling and "
+            f">= {TARGET_VS_HTTPSERVER:g}x pytest-httpserver as its fixture runs it; the threaded mode for scale. "
+            "Each ratio is taken within a round, where the servers of a body run back to back, and the table gives "
+            "the median over the rounds with every round's ratio beside it: the machine's speed drifts by tens of "
+            "percent over minutes, which a ratio of medians taken minutes apart would carry.",
+            "",
+            *ratios,
+        ]
+    if "ours" in servers and "ours-count-only" in servers:
+        latency, _ = report_latency(samples, bodies)
+        lines += [
+            "",
+            "### What the journal costs: ours against ours-count-only",
+            "",
+            f"Target: with the journal on, p99 latency at 1 KB within {TARGET_P99_VS_COUNT_ONLY:g}x of count-only's. "
+            "Latencies are wrk's (the percentiles `wrk --latency` prints) of the sample nearest the median rate; "
+            "ratios are taken within a round, as above.",
+            "",
+            *latency,
+        ]
+    if "fluent-bit" in servers and "ours" in servers:
+        lines += [
+            "",
+            "### Against a C server: Fluent Bit's in_splunk",
+            "",
+            f"Per core: requests/s over the cores the server process used (all its threads, from /proc). Targets: "
+            f"ours (journal on) >= {TARGET_VS_FLUENTBIT}x Fluent Bit at 1 KB and 1 KB gzip, and ahead at 1 MB and 1 MB gzip "
+            f"on the burst: a fresh server's first {BURST_S} s, no warm-up, before Fluent Bit's buffers fill and it "
+            "answers 503 (its rate counts only what it took, 2xx). Fluent Bit keeps a /raw body as one record and "
+            "does not split its lines; ours counts and keeps every line as an event.",
+            "",
+            *report_fluentbit(samples, bursts, bodies, servers),
+        ]
+    elif skipped:
+        lines += ["", "### Against a C server: Fluent Bit's in_splunk", "", f"Skipped: {skipped}."]
     if missed:
         lines += [
             "",
@@ -1132,7 +1320,13 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--serve", choices=SERVERS, help=argparse.SUPPRESS)
     parser.add_argument("--token", help=argparse.SUPPRESS)
+    parser.add_argument("--servers", default=",".join(SERVERS), help=f"which servers, comma-separated (default: all of {', '.join(SERVERS)})")
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help=f"samples per cell, taken in rounds (default {ROUNDS})")
     arguments = parser.parse_args()
     if arguments.serve:
         sys.exit(ServerProcess(arguments.serve, arguments.token).serve())
-    sys.exit(main())
+    chosen = tuple(kind.strip() for kind in arguments.servers.split(",") if kind.strip())
+    unknown = [kind for kind in chosen if kind not in SERVERS]
+    if unknown or not chosen or arguments.rounds < 1:
+        parser.error(f"--servers takes some of {', '.join(SERVERS)}; --rounds a whole number >= 1")
+    sys.exit(main(tuple(kind for kind in SERVERS if kind in chosen), arguments.rounds))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 
 import httpx
@@ -9,7 +10,9 @@ import orjson
 import pytest
 
 from hecharness.hec import FakeHEC, HECSettings, JournalTruncated
+from hecharness.hec.batches import Event, RawBatch, RequestRecord
 from hecharness.hec.journal import Journal
+from hecharness.hec.lines import RawLines
 from tests.hec.conftest import CHANNEL, auth
 
 
@@ -102,6 +105,43 @@ def test_request_cap():
         journal.record(RequestRecord(i, 0.0, "POST", "/", "", {}, "", status=200))
     assert [r.id for r in journal.requests()] == [3, 4]
     assert journal.counters.requests == 5
+
+
+def _raw_request(journal: Journal, lines: RawLines) -> RequestRecord:
+    record = RequestRecord(
+        journal.next_request_id(), 1.5, "POST", "/services/collector/raw", "sourcetype=st",
+        {"host": "127.0.0.1:8088", "authorization": "Splunk ****"}, "127.0.0.1:5000", status=200, code=0,
+        text="Success", events=lines.count,
+    )
+    metadata = Event(record.id, None, "main", "http:x", "st", "127.0.0.1:8088", None, raw=None)
+    journal.record(record, RawBatch(metadata, lines))
+    return record
+
+
+def test_a_stored_request_leaves_nothing_for_the_garbage_collector_to_walk():
+    # A full journal of objects made every full collection walk them all: 100 ms stalls under load.
+    journal = Journal()
+    _raw_request(journal, RawLines.listed([b"warm-up"]))
+    gc.collect()
+    before = len(gc.get_objects())
+    for i in range(2_000):
+        _raw_request(journal, RawLines.listed([b"a%d" % i, b"b%d" % i]))
+    gc.collect()
+    assert len(gc.get_objects()) - before < 100
+    assert [e.raw for e in journal.events[-2:]] == ["a1999", "b1999"]
+
+
+def test_stored_requests_and_events_read_back_as_they_came():
+    journal = Journal(max_events=5)
+    first = _raw_request(journal, RawLines.listed([b"x", b"y", b"z"]))
+    # A body of long lines is counted on arrival and cut into lines only when read.
+    long_lines = [b"%d" % i + b"." * 2000 for i in range(40)]
+    second = _raw_request(journal, RawLines.of([b"\n".join(long_lines)]))
+    assert second.events == 40 and journal.requests() == [first, second]
+    assert journal.requests()[0].headers == {"host": "127.0.0.1:8088", "authorization": "Splunk ****"}
+    assert [e.raw for e in journal.events] == [line.decode() for line in long_lines[-5:]]
+    assert {(e.request_id, e.index, e.source, e.sourcetype) for e in journal.events} == {(2, "main", "http:x", "st")}
+    assert journal.counters.events_dropped_from_store == 38
 
 
 def test_count_only_mode_stores_nothing(client, hec):

@@ -7,7 +7,9 @@ run keeps flat memory, and `count_only` stores nothing but the counters.
 The server writes from its own thread while tests read from theirs, so every access takes the
 journal's lock. Each request's events arrive as one batch (`hecharness.hec.batches`), kept as it
 came and turned into `Event` objects only when somebody reads them: the hot path pays for counting
-lines, not for objects. What the events add up to is `hecharness.hec.accounting`'s to say.
+lines, not for objects. Requests and batches are kept packed into plain tuples, which the garbage
+collector does not walk (see `hecharness.hec.batches`). What the events add up to is
+`hecharness.hec.accounting`'s to say.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 
 from hecharness.errors import HecHarnessError
 from hecharness.hec.accounting import DeliveryReport, Key, Nested, account
-from hecharness.hec.batches import Batch, Event, EventBatch, RequestRecord
+from hecharness.hec.batches import Batch, Event, EventBatch, RequestRecord, unpack_batch
 from hecharness.hec.har import journal_har
 
 __all__ = ["Counters", "Journal", "JournalTruncated"]
@@ -68,8 +70,12 @@ class Journal:
         self._reset()
 
     def _reset(self) -> None:
-        self._requests: deque[RequestRecord] = deque()
-        self._batches: deque[Batch] = deque()
+        self._requests: deque[tuple[Any, ...]] = deque()  # RequestRecord.pack()
+        # Batch.pack() and, beside it, how many events each delivered; the oldest has its first
+        # `_head_skip` dropped. Apart, so the packed tuples stay flat (see hecharness.hec.batches).
+        self._batches: deque[tuple[Any, ...]] = deque()
+        self._batch_sizes: deque[int] = deque()
+        self._head_skip = 0
         self._stored_events = 0
         self._counters = Counters()
         self._request_ids = itertools.count(1)
@@ -105,21 +111,24 @@ class Journal:
                 self._changed.notify_all()
 
     def _store_request(self, request: RequestRecord) -> None:
-        self._requests.append(request)
+        self._requests.append(request.pack())
         if len(self._requests) > self.max_requests:
             self._requests.popleft()
             self._counters.requests_dropped_from_store += 1
 
     def _store_batch(self, batch: Batch, events: int) -> None:
-        self._batches.append(batch)
+        self._batches.append(batch.pack())
+        self._batch_sizes.append(events)
         self._stored_events += events
         excess = self._stored_events - self.max_events
         while excess > 0:
-            oldest = self._batches[0]
-            dropped = min(excess, len(oldest))
-            oldest.skip += dropped
-            if not len(oldest):
+            left = self._batch_sizes[0] - self._head_skip
+            dropped = min(excess, left)
+            self._head_skip += dropped
+            if dropped == left:
                 self._batches.popleft()
+                self._batch_sizes.popleft()
+                self._head_skip = 0
             self._stored_events -= dropped
             self._counters.events_dropped_from_store += dropped
             excess -= dropped
@@ -133,18 +142,23 @@ class Journal:
         """
         lost: list[Event] = []
         with self._lock:
-            kept: list[Batch] = []
+            kept: list[tuple[tuple[Any, ...], int]] = []  # packed batches and their sizes, newest first
             while self._batches and len(lost) < count:
-                batch = self._batches.pop()
-                events = list(batch.events(batch.skip))
+                packed, size = self._batches.pop(), self._batch_sizes.pop()
+                oldest = not self._batches
+                events = list(unpack_batch(packed).events(self._head_skip if oldest else 0))
                 if request_ids is not None and events and events[0].request_id not in request_ids:
-                    kept.append(batch)
+                    kept.append((packed, size))
                     continue
+                if oldest:
+                    self._head_skip = 0  # what is left of it is kept below without the events dropped before
                 cut = max(0, len(events) - (count - len(lost)))
                 lost[:0] = events[cut:]
                 if cut:
-                    kept.append(EventBatch(events[:cut]))
-            self._batches.extend(reversed(kept))
+                    kept.append((EventBatch(events[:cut]).pack(), cut))
+            for packed, size in reversed(kept):
+                self._batches.append(packed)
+                self._batch_sizes.append(size)
             self._stored_events -= len(lost)
             self._lost.extend((event, reason) for event in lost)
             if self._waiting:
@@ -177,11 +191,12 @@ class Journal:
     def events(self) -> list[Event]:
         """The stored events, oldest first."""
         with self._lock:
-            # Eviction may move a batch's skip later; read each with the skip seen now.
-            views = [(batch, batch.skip) for batch in self._batches]
+            # Eviction may drop more of the oldest batch later; read it with the skip seen now.
+            packed, skip = list(self._batches), self._head_skip
         out: list[Event] = []
-        for batch, skip in views:
-            out.extend(batch.events(skip))
+        for batch in packed:
+            out.extend(unpack_batch(batch).events(skip))
+            skip = 0
         return out
 
     def requests(
@@ -197,7 +212,8 @@ class Journal:
         A channel is a GUID, so it matches whatever its letters' case, as fault selectors do.
         """
         with self._lock:
-            records = list(self._requests)
+            packed = list(self._requests)
+        records = map(RequestRecord.unpack, packed)
         channel = channel.lower() if channel is not None else None
         return [
             r

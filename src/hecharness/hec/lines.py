@@ -141,6 +141,11 @@ class RawLines:
             return self
         return RawLines(self._cut, count, None if self._lines is None else self._lines[:count])
 
+    @property
+    def cut(self) -> list[bytes] | None:
+        """The lines if they are cut already (a small body's, or once read), else None."""
+        return self._lines
+
     def lines(self) -> list[bytes]:
         # The body is read before the lines and let go after they are set, so a reader on another
         # thread sees either the lines or the whole body; two readers at once both split, equally.

@@ -51,8 +51,8 @@ class IndexerJournal(Journal):
                 batch = None
         request.indexer = self.number
         super().record(request, batch)
-        # Each journal trims its own copy of the batch to its own cap; the lines themselves are shared.
-        self.merged.record(request, batch.copy() if batch is not None else None)
+        # A journal packs a batch and trims its packed copy to its own cap, so both can take this one.
+        self.merged.record(request, batch)
 
 
 class _IndexerCollector(Collector):
