@@ -237,7 +237,11 @@ class FakeHECWorkers:
         """The exact counters, summed over the workers (the last ones once stopped)."""
         if self._final is not None:
             return self._final
-        return sum_counters(self._each("counters"))
+        return sum_counters(self.worker_counters())
+
+    def worker_counters(self) -> list[Counters]:
+        """Each worker's own counters, in worker order: how the kernel spread the connections."""
+        return self._each("counters")
 
     def requests(self, **filters: Any) -> list[RequestRecord]:
         """As `FakeHEC.requests`: `hec.requests(path="raw", status=503)`, over every worker."""
