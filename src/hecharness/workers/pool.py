@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-import os
 import ssl
 import threading
 import time
@@ -62,6 +61,11 @@ _JOURNAL_READS = ("/journal", "/live/requests/", "/services/search")
 _LIVE_READS = ("/metrics", "/live/stream")
 
 
+def _of_head(name: str, doc: str) -> Any:
+    """A read-only attribute that is the parent's own FakeHEC's attribute of that name."""
+    return property(lambda self: getattr(self.head, name), doc=doc)
+
+
 class _Worker:
     def __init__(self, number: int, process: multiprocessing.process.BaseProcess, control: Line) -> None:
         self.number = number
@@ -86,47 +90,29 @@ class FakeHECWorkers:
         *,
         workers: int = 2,
         ack_ledger: str = SHARED_LEDGER,
-        host: str = LOOPBACK,
         port: int = 0,
-        admin_port: int | None = 0,
-        settings: HECSettings | None = None,
-        clock: Clock | None = None,
-        admin_token: str | None = None,
-        tls: str | Sequence[str] = "plain",
-        tls_names: Iterable[str] = (),
-        client_cert_required: bool = False,
-        certs_dir: str | os.PathLike[str] | None = None,
         on_request: Sequence[Callable[[RequestRecord], None]] = (),
+        **options: Any,
     ) -> None:
         if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
             raise InvalidArgument(f"workers must be a whole number >= 1, got {workers!r}")
         if ack_ledger not in ACK_LEDGERS:
             raise InvalidArgument(f"ack_ledger must be one of {', '.join(ACK_LEDGERS)}, got {ack_ledger!r}")
-        clock = clock if clock is not None else RealClock()
+        if "wrap" in options:
+            raise InvalidArgument("wrap= swaps the app of an in-process FakeHEC; workers serve the collector itself")
+        clock = options["clock"] = options.get("clock") or RealClock()
         if not isinstance(clock, RealClock):
             raise InvalidArgument(f"workers read the real clock (a RealClock, scaled or not), got {clock!r}")
+        options["tls_names"] = tuple(options.get("tls_names", ()))
         self.workers = workers
         self.ack_ledger = ack_ledger
-        self.host = host
+        self.host: str = options.get("host", LOOPBACK)
         self.port = port
-        self._tls_names = tuple(tls_names)
         self._on_request = tuple(on_request)
         self._context = multiprocessing.get_context("spawn")
         self._fault_count = self._context.Value("i", 0)
         self._request_ids = SharedCount(self._context)
-        self.head = _Head(
-            self,
-            tokens,
-            host=host,
-            admin_port=admin_port,
-            settings=settings,
-            clock=clock,
-            admin_token=admin_token,
-            tls=tls,
-            tls_names=self._tls_names,
-            client_cert_required=client_cert_required,
-            certs_dir=certs_dir,
-        )
+        self.head = _Head(self, tokens, **options)
         self.head.collector.faults = CountedFaultSet(clock, self._fault_count)
         self._reserved: list[Listener] = []
         self._workers: list[_Worker] = []
@@ -136,30 +122,19 @@ class FakeHECWorkers:
 
     # -- the same names as FakeHEC's ----------------------------------------------------------------
 
-    @property
-    def token(self) -> str:
-        return self.head.token
-
-    @property
-    def tokens(self) -> TokenStore:
-        """The tokens; change them through the admin API or `configure`-like calls, which reach every worker."""
-        return self.head.tokens
-
-    @property
-    def settings(self) -> HECSettings:
-        return self.head.settings
-
-    @property
-    def clock(self) -> Clock:
-        return self.head.clock
-
-    @property
-    def faults(self) -> FaultSet:
-        """The fault rules, one set for every worker: `first=3` fails three requests in all."""
-        return self.head.faults
+    token = _of_head("token", "The value of the first token, the one to send unless a test says otherwise.")
+    tokens = _of_head("tokens", "The tokens; change them with `add_token` or the admin API, which reach every worker.")
+    settings = _of_head("settings", "The settings every worker serves; change them with `configure`.")
+    clock = _of_head("clock", "The parent's clock; the workers read the same time.")
+    faults = _of_head("faults", "The fault rules, one set for every worker: `first=3` fails three requests in all.")
+    admin_url = _of_head("admin_url", "The admin API, in the parent, answering for every worker.")
+    certificates = _of_head("certificates", "The certificate files every TLS mode is served with.")
+    client_cert_required = _of_head("client_cert_required", "Whether TLS clients must present a certificate.")
+    ca_path = _of_head("ca_path", "The CA bundle to give a client; None when serving plain HTTP only.")
 
     @property
     def url(self) -> str:
+        """Base URL of the HEC (the first TLS mode's): every worker listens on it."""
         if not self._reserved:
             raise RuntimeError("the fake HEC is not started")
         return self._reserved[0].url
@@ -169,24 +144,8 @@ class FakeHECWorkers:
         return {listener.name: listener.url for listener in self._reserved}
 
     @property
-    def admin_url(self) -> str | None:
-        return self.head.admin_url
-
-    @property
     def tls_modes(self) -> list[str]:
         return list(self.head.tls_modes)
-
-    @property
-    def certificates(self) -> CertificateFiles | None:
-        return self.head.certificates
-
-    @property
-    def client_cert_required(self) -> bool:
-        return self.head.client_cert_required
-
-    @property
-    def ca_path(self) -> Path | None:
-        return self.head.ca_path
 
     def ssl_context(self) -> ssl.SSLContext:
         return self.head.ssl_context()
@@ -341,17 +300,20 @@ class FakeHECWorkers:
 
     def _spec(self, number: int) -> WorkerSpec:
         head = self.head
+        options = {
+            "host": self.host,
+            "settings": head.settings,
+            "clock": head.clock,
+            "tls": head.tls_modes,
+            "tls_names": head.certificate_names,
+            "client_cert_required": head.client_cert_required,
+            "certs_dir": head.certificates.directory if head.certificates is not None else None,
+        }
         return WorkerSpec(
             number=number,
             tokens=head.tokens.all(),
-            settings=head.settings,
-            clock=head.clock,  # type: ignore[arg-type]  # checked in __init__
-            host=self.host,
             ports=[listener.port for listener in self._reserved],
-            tls=head.tls_modes,
-            tls_names=self._tls_names,
-            client_cert_required=head.client_cert_required,
-            certs_dir=head.certificates.directory if head.certificates is not None else None,
+            options=options,
             ack_ledger=self.ack_ledger,
             request_ids=self._request_ids,
             fault_count=self._fault_count,
@@ -482,6 +444,7 @@ class _Head(FakeHEC):
     def __init__(self, pool: FakeHECWorkers, tokens: Iterable[Token | str] | None, **options: Any) -> None:
         super().__init__(tokens, **options)
         self._pool = pool
+        self.certificate_names = options["tls_names"]
 
     @property
     def running(self) -> bool:

@@ -17,11 +17,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.sharedctypes import Synchronized
-from pathlib import Path
 from typing import Any
 
-from hecharness.clock import RealClock
-from hecharness.hec import FakeHEC, HECSettings, Token
+from hecharness.hec import FakeHEC, Token
 from hecharness.hec.batches import RequestRecord
 from hecharness.hec.journal import Journal
 from hecharness.hec.live.feed import RecentRequests
@@ -45,14 +43,10 @@ class WorkerSpec:
 
     number: int
     tokens: list[Token]
-    settings: HECSettings
-    clock: RealClock  # pickled with its origin, so every worker reads the parent's time
-    host: str
     ports: list[int]  # one per TLS mode, held by the parent
-    tls: Sequence[str]
-    tls_names: Sequence[str]
-    client_cert_required: bool
-    certs_dir: Path | None
+    # FakeHEC's arguments: host, settings, TLS, and the clock, pickled with its origin so that every
+    # worker reads the parent's time
+    options: dict[str, Any]
     ack_ledger: str
     request_ids: SharedCount
     fault_count: Synchronized  # type: ignore[type-arg]
@@ -63,18 +57,7 @@ class _WorkerHEC(FakeHEC):
     """A `FakeHEC` that listens on its parent's ports beside its sibling workers."""
 
     def __init__(self, spec: WorkerSpec) -> None:
-        super().__init__(
-            spec.tokens,
-            host=spec.host,
-            port=spec.ports[0],
-            admin_port=None,
-            settings=spec.settings,
-            clock=spec.clock,
-            tls=spec.tls,
-            tls_names=spec.tls_names,
-            client_cert_required=spec.client_cert_required,
-            certs_dir=spec.certs_dir,
-        )
+        super().__init__(spec.tokens, port=spec.ports[0], admin_port=None, **spec.options)
         self._ports = spec.ports
 
     def _hec_socket(self, index: int) -> socket.socket:
@@ -99,7 +82,7 @@ def run_worker(spec: WorkerSpec, control: Connection, authority: Connection) -> 
 
 def _build(spec: WorkerSpec, parent: Line) -> _WorkerHEC:
     hec = _WorkerHEC(spec)
-    collector, settings = hec.collector, spec.settings
+    collector, settings = hec.collector, hec.settings
     collector.journal = Journal(
         settings.max_events, settings.max_requests, settings.count_only, request_ids=lambda: spec.request_ids
     )
