@@ -12,7 +12,6 @@ load run, never leave their worker.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from multiprocessing.sharedctypes import Synchronized
 from typing import Any
 
 from hecharness.clock import Clock
@@ -27,7 +26,7 @@ __all__ = ["Authority", "CountedFaultSet", "RemoteAcks", "RemoteFaults"]
 class CountedFaultSet(FaultSet):
     """The parent's fault rules, publishing how many there are to the workers after every change."""
 
-    def __init__(self, clock: Clock, count: Synchronized) -> None:  # type: ignore[type-arg]
+    def __init__(self, clock: Clock, count: Any) -> None:  # a shared ctypes int
         super().__init__(clock)
         self._published = count
 
@@ -75,7 +74,7 @@ class RemoteFaults:
     so `clear()`, which a worker's reset calls, leaves them to the parent's own reset.
     """
 
-    def __init__(self, line: Line, count: Synchronized) -> None:  # type: ignore[type-arg]
+    def __init__(self, line: Line, count: Any) -> None:  # a shared ctypes int
         self._line = line
         self._count = count
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hecharness.clock import Clock, RealClock
 from hecharness.errors import InvalidArgument
@@ -110,7 +110,7 @@ class FakeHECWorkers:
         self.port = port
         self._on_request = tuple(on_request)
         self._context = multiprocessing.get_context("spawn")
-        self._fault_count = self._context.Value("i", 0)
+        self._fault_count = self._context.RawValue("i", 0)  # written under the FaultSet's lock, read whole
         self._request_ids = SharedCount(self._context)
         self.head = _Head(self, tokens, **options)
         self.head.collector.faults = CountedFaultSet(clock, self._fault_count)
@@ -470,6 +470,14 @@ class _AdminSync:
             return
         path = scope["path"]
         self._pool._before_admin(path)
-        await self._app(scope, receive, send)
-        if scope["method"] not in ("GET", "HEAD"):
-            self._pool._after_admin(path)
+        if scope["method"] in ("GET", "HEAD"):
+            await self._app(scope, receive, send)
+            return
+
+        async def send_after_telling_workers(message: Message) -> None:
+            # Before the answer leaves: a caller that sends next must meet the change in every worker.
+            if message["type"] == "http.response.start":
+                self._pool._after_admin(path)
+            await send(message)
+
+        await self._app(scope, receive, send_after_telling_workers)

@@ -16,7 +16,6 @@ import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from multiprocessing.sharedctypes import Synchronized
 from typing import Any
 
 from hecharness.hec import FakeHEC, Token
@@ -49,7 +48,7 @@ class WorkerSpec:
     options: dict[str, Any]
     ack_ledger: str
     request_ids: SharedCount
-    fault_count: Synchronized  # type: ignore[type-arg]
+    fault_count: Any  # a shared ctypes int: how many fault rules the parent holds
     on_request: Sequence[Callable[[RequestRecord], None]]
 
 
