@@ -83,3 +83,15 @@ def test_bad_workers_options_exit_2_in_one_line(args, message):
     assert run.returncode == 2
     assert run.stderr.strip().splitlines()[-1] == f"Error: {message}"
     assert "Traceback" not in run.stderr and "listening" not in run.stdout
+
+
+def test_a_port_in_use_is_named_with_workers_too(tmp_path):
+    process, ready = start_serve(tmp_path, "--quiet")
+    port = ready["url"].rsplit(":", 1)[1]
+    try:
+        run = subprocess.run([*CLI, "serve", "--port", port, "--workers", "2"], capture_output=True, text=True, timeout=60)
+        assert run.returncode == 2
+        assert f"Invalid value for --port: cannot listen on 127.0.0.1:{port}: Address already in use" in run.stderr
+        assert "Traceback" not in run.stderr
+    finally:
+        stop_serve(process)

@@ -171,3 +171,4 @@ def test_bad_arguments_are_refused(kwargs, message):
 def test_a_virtual_clock_is_refused():
     with pytest.raises(InvalidArgument, match="workers read the real clock"):
         FakeHECWorkers(clock=VirtualClock())
+

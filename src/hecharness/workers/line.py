@@ -38,6 +38,18 @@ class Line:
             raise WorkerGone(f"{self.peer} failed to {operation}: {result}")
         return result
 
+    def greeting(self, timeout: float) -> Any:
+        """What the peer says first, unasked: its pid once it started; raises, with its reason, if it did not."""
+        try:
+            if not self._connection.poll(timeout):
+                raise WorkerGone(f"{self.peer} did not start within {timeout:g}s")
+            ok, said = self._connection.recv()
+        except (EOFError, OSError):
+            raise WorkerGone(f"{self.peer} ended before it started") from None
+        if not ok:
+            raise WorkerGone(f"{self.peer} did not start: {said}")
+        return said
+
     def post(self, operation: str, *arguments: Any) -> None:
         """Ask without waiting; `answer()` reads the answer later. Nothing is sent to a peer already gone."""
         try:

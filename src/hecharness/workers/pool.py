@@ -72,6 +72,7 @@ class _Worker:
         self.process = process
         self.control = control
         self.recent_cursor = 0
+        self.ready = False  # said it started; one that did not is killed, not asked to stop
 
 
 class FakeHECWorkers:
@@ -322,7 +323,6 @@ class FakeHECWorkers:
 
     def _spawn(self) -> None:
         authority = Authority(self.head.faults, self.head.collector.acks)
-        pending = []
         for number in range(1, self.workers + 1):
             control, control_child = self._context.Pipe()
             asks, asks_child = self._context.Pipe()
@@ -337,28 +337,24 @@ class FakeHECWorkers:
             control_child.close()
             asks_child.close()
             threading.Thread(target=answer_calls, args=(asks, authority), name=f"fake-hec-authority-{number}", daemon=True).start()
-            pending.append((number, process, control))
-        for number, process, control in pending:
-            if not control.poll(_START_TIMEOUT):
-                raise RuntimeError(f"worker {number} did not start within {_START_TIMEOUT:g}s")
-            try:
-                ok, said = control.recv()
-            except EOFError:
-                ok, said = False, f"it exited with status {process.exitcode}"
-            if not ok:
-                raise RuntimeError(f"worker {number} did not start: {said}")
-            self._workers.append(_Worker(number, process, Line(control, f"worker {number} (pid {said})")))
+            # Kept at once, so that a start that fails stops every worker already spawned.
+            self._workers.append(_Worker(number, process, Line(control, f"worker {number}")))
+        for worker in self._workers:
+            pid = worker.control.greeting(_START_TIMEOUT)
+            worker.control.peer = f"worker {worker.number} (pid {pid})"
+            worker.ready = True
 
     def _stop_workers(self) -> list[Counters]:
         """Each worker's last counters, from those that answered; those that did not are killed."""
         for worker in self._workers:  # all asked first, so their stops overlap
-            worker.control.post("stop")
+            if worker.ready:
+                worker.control.post("stop")
         finals = []
         for worker in self._workers:
-            counters = worker.control.answer(_STOP_TIMEOUT)
+            counters = worker.control.answer(_STOP_TIMEOUT) if worker.ready else None
             if counters is not None:
                 finals.append(counters)
-            worker.process.join(_STOP_TIMEOUT)
+            worker.process.join(_STOP_TIMEOUT if worker.ready else 0)
             if worker.process.is_alive():
                 worker.process.kill()
                 worker.process.join(_STOP_TIMEOUT)
