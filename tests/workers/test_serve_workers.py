@@ -75,6 +75,7 @@ def test_quiet_workers_log_nothing_per_request(tmp_path):
         (["--workers", "-2"], "Invalid value for '--workers': -2 is not in the range x>=1."),
         (["--workers", "two"], "Invalid value for '--workers': 'two' is not a valid integer range."),
         (["--ack-ledger", "per-worker"], "Invalid value for --ack-ledger: an ack ledger is chosen among workers: add --workers 2 or more"),
+        (["--workers", "2", "--indexers", "3"], "Invalid value for --workers: workers serve one HEC, not a cluster: choose --workers or --indexers"),
         (["--workers", "2", "--ack-ledger", "sticky"], "Invalid value for '--ack-ledger': 'sticky' is not one of 'shared', 'per-worker'."),
     ],
 )
