@@ -96,3 +96,14 @@ def test_a_port_in_use_is_named_with_workers_too(tmp_path):
         assert "Traceback" not in run.stderr
     finally:
         stop_serve(process)
+
+
+def test_a_worker_that_dies_stops_serve_with_exit_1_naming_it(tmp_path):
+    process, ready = start_serve(tmp_path, "--workers", "2", "--quiet")
+    victim, other = ready["worker_pids"]
+    os.kill(victim, signal.SIGKILL)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 1 and "Traceback" not in err
+    assert f"Error: worker 1 (pid {victim}) ended with exit status -9; stopped the others" in err
+    assert _wait_gone([other]) == []
+    assert not (tmp_path / "ready.json").exists()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -172,3 +175,16 @@ def test_a_virtual_clock_is_refused():
     with pytest.raises(InvalidArgument, match="workers read the real clock"):
         FakeHECWorkers(clock=VirtualClock())
 
+
+
+def test_the_admin_api_says_when_a_worker_is_gone():
+    with FakeHECWorkers(workers=2) as hec:
+        gone = hec.worker_pids[1]
+        os.kill(gone, signal.SIGKILL)
+        answer = httpx.get(hec.admin_url + "/journal/counters")
+        assert answer.status_code == 503
+        assert answer.json()["error"].startswith(f"worker 2 (pid {gone}) is gone")
+        deadline = time.monotonic() + 10  # the pipe may read end-of-file a moment before the process is reaped
+        while not hec.ended() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert hec.ended() == [f"worker 2 (pid {gone}) ended with exit status -9"]

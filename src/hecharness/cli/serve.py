@@ -28,7 +28,11 @@ from hecharness.masking import mask_token
 from hecharness.tls import TLS_MODES, TLS_PROFILES, parse_modes
 from hecharness.workers import ACK_LEDGERS, SHARED_LEDGER, FakeHECWorkers
 
-_EXIT_CODES = epilog("stopped by Ctrl-C or SIGTERM, the ways to stop it", interruptible=False)
+_EXIT_CODES = epilog(
+    "stopped by Ctrl-C or SIGTERM, the ways to stop it",
+    (1, "a worker ended on its own (--workers): the rest no longer answer as one HEC, so serve stops"),
+    interruptible=False,
+)
 
 
 @main.command(epilog=_EXIT_CODES)
@@ -221,8 +225,9 @@ def serve(
         if ready_file is not None:
             _write_ready_file(ready_file, hec)
         click.echo("Ctrl-C to stop", err=True)
-        while not stop.wait(0.5):
-            pass
+        ended: list[str] = []
+        while not stop.wait(0.5) and not ended:
+            ended = hec.ended() if isinstance(hec, FakeHECWorkers) else []
     finally:
         hec.stop()
         if ready_file is not None:
@@ -230,6 +235,8 @@ def serve(
     if isinstance(hec, FakeHECWorkers):
         counters = hec.counters()
         click.echo(f"stopped {workers} workers; {counters.requests} requests, {counters.events} events", err=True)
+        if ended:
+            raise click.ClickException(f"{'; '.join(ended)}; stopped the others")
     else:
         click.echo(f"stopped; {hec.journal.counters.requests} requests, {hec.journal.counters.events} events", err=True)
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hecharness.clock import Clock, RealClock
@@ -154,6 +155,14 @@ class FakeHECWorkers:
     @property
     def worker_pids(self) -> list[int]:
         return [worker.process.pid for worker in self._workers if worker.process.pid is not None]
+
+    def ended(self) -> list[str]:
+        """The workers that ended on their own (crashed, killed), each said in a few words; empty while all run."""
+        return [
+            f"{worker.control.peer} ended with exit status {worker.process.exitcode}"
+            for worker in self._workers
+            if worker.ready and not worker.process.is_alive()
+        ]
 
     def client(self, token: str | None = None, **kwargs: Any) -> httpx.Client:
         """An httpx client for the first TLS mode's URL, with the token (and the CA, if TLS) set."""
@@ -465,7 +474,11 @@ class _AdminSync:
             await self._app(scope, receive, send)
             return
         path = scope["path"]
-        self._pool._before_admin(path)
+        try:
+            self._pool._before_admin(path)
+        except WorkerGone as error:
+            await _gone(str(error))(scope, receive, send)
+            return
         if scope["method"] in ("GET", "HEAD"):
             await self._app(scope, receive, send)
             return
@@ -477,3 +490,8 @@ class _AdminSync:
             await send(message)
 
         await self._app(scope, receive, send_after_telling_workers)
+
+
+def _gone(reason: str) -> ASGIApp:
+    """The admin API's answer when a worker it must read is gone: the whole server cannot be read."""
+    return JSONResponse({"error": f"{reason}; the server's workers no longer answer as one"}, 503)
