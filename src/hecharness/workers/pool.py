@@ -135,6 +135,11 @@ class FakeHECWorkers:
     ca_path = _of_head("ca_path", "The CA bundle to give a client; None when serving plain HTTP only.")
 
     @property
+    def indexers(self) -> list[Any]:
+        """Empty, as for a single collector: the workers serve one HEC, never a cluster."""
+        return []
+
+    @property
     def url(self) -> str:
         """Base URL of the HEC (the first TLS mode's): every worker listens on it."""
         if not self._reserved:
@@ -272,9 +277,8 @@ class FakeHECWorkers:
         if self._refresher is not None:
             self._refresher.join(_STOP_TIMEOUT)
             self._refresher = None
-        finals = self._stop_workers()
-        if finals:
-            self._final = sum_counters(finals)
+        if self._workers:
+            self._final = sum_counters(self._stop_workers())  # what the workers that answered had served
         self.head.stop()
         for listener in self._reserved:
             listener.socket.close()

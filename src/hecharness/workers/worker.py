@@ -65,8 +65,10 @@ class _WorkerHEC(FakeHEC):
 
 def run_worker(spec: WorkerSpec, control: Connection, authority: Connection) -> None:
     """The worker process's main: start, say so on `control`, answer it until told to stop or orphaned."""
-    # Ctrl-C in a terminal reaches the whole process group; the parent decides how its workers stop.
+    # Ctrl-C in a terminal reaches the whole process group, and a service manager's SIGTERM often the
+    # whole group too: the parent decides how its workers stop (and a worker whose parent is gone stops).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     logging.getLogger("hecharness.hec").addHandler(logging.NullHandler())  # the parent says it once
     try:
         hec = _build(spec, Line(authority, "the parent of the workers"))
