@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from hecharness.hec.accounting import DeliveryReport, Key, account
+from hecharness.hec.accounting import DeliveryReport, Key, Nested, account
 from hecharness.hec.batches import Event, RequestRecord
 from hecharness.hec.journal import Counters, Journal
 
@@ -55,5 +55,7 @@ class MergedJournal(Journal):
             sorted((e for _, _, events in copies for e in events), key=lambda e: e.request_id),
         )
 
-    def delivery(self, expected: Iterable[Any], key: Key = None, ignore: Iterable[str | bytes] = ()) -> DeliveryReport:
-        return account(expected, self.parts, key, ignore)
+    def delivery(
+        self, expected: Iterable[Any], key: Key = None, ignore: Iterable[str | bytes] = (), nested: Nested = None
+    ) -> DeliveryReport:
+        return account(expected, self.parts, key, ignore, nested)

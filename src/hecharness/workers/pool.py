@@ -36,7 +36,7 @@ from hecharness.clock import Clock, RealClock
 from hecharness.errors import InvalidArgument
 from hecharness.faults import FaultSet
 from hecharness.hec import FakeHEC, HECSettings, Token
-from hecharness.hec.accounting import DeliveryReport, Key
+from hecharness.hec.accounting import DeliveryReport, Key, Nested
 from hecharness.hec.batches import RequestRecord
 from hecharness.hec.journal import Counters, Journal
 from hecharness.hec.live.feed import RecentRequests
@@ -231,10 +231,12 @@ class FakeHECWorkers:
             time.sleep(0.02)
         return self.journal
 
-    def assert_delivered(self, records: Iterable[Any], key: Key = None, ignore: Iterable[str | bytes] = ()) -> DeliveryReport:
+    def assert_delivered(
+        self, records: Iterable[Any], key: Key = None, ignore: Iterable[str | bytes] = (), nested: Nested = None
+    ) -> DeliveryReport:
         """As `FakeHEC.assert_delivered`, accounted over every worker's journal."""
         __tracebackhide__ = True
-        report = self.journal.delivery(records, key, ignore)
+        report = self.journal.delivery(records, key, ignore, nested)
         if not report.complete:
             raise AssertionError(f"delivery incomplete: {report.summary()}")
         return report
