@@ -31,7 +31,7 @@ LAYERS: list[set[str]] = [
     # The simulator validates a destination with the pre-flight probe: preflight sits below logpush.
     {"faults", "generate", "preflight", "replay"},
     {"hec", "logpush"},
-    {"testing", "scenario", "record"},
+    {"testing", "scenario", "record", "workers"},
     {"scenarios", "pytest_plugin"},
     {"cli"},
 ]

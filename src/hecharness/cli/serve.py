@@ -26,8 +26,13 @@ from hecharness.hec.settings import FLAVORS, RAW_SPLIT_MODES
 from hecharness.hec.tokens import new_token_value
 from hecharness.masking import mask_token
 from hecharness.tls import TLS_MODES, TLS_PROFILES, parse_modes
+from hecharness.workers import ACK_LEDGERS, SHARED_LEDGER, FakeHECWorkers
 
-_EXIT_CODES = epilog("stopped by Ctrl-C or SIGTERM, the ways to stop it", interruptible=False)
+_EXIT_CODES = epilog(
+    "stopped by Ctrl-C or SIGTERM, the ways to stop it",
+    (1, "a worker ended on its own (--workers): the rest no longer answer as one HEC, so serve stops"),
+    interruptible=False,
+)
 
 
 @main.command(epilog=_EXIT_CODES)
@@ -65,6 +70,8 @@ _EXIT_CODES = epilog("stopped by Ctrl-C or SIGTERM, the ways to stop it", interr
 @click.option("--ready-file", type=OutputFile(), help="Write URLs and tokens here as JSON once listening; removed when serve stops.")
 @click.option("--show-tokens", is_flag=True, help="Print token values in full in logs.")
 @click.option("--quiet", is_flag=True, help="Do not log each request.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1), help="Processes serving the HEC port, each a full collector; the admin API answers for them all.")
+@click.option("--ack-ledger", type=click.Choice(ACK_LEDGERS), default=None, help="With --workers: acks numbered as one HEC (shared, the default) or per worker, as indexers behind an L4 balancer.")
 def serve(
     host: str,
     port: int,
@@ -100,6 +107,8 @@ def serve(
     ready_file: Path | None,
     show_tokens: bool,
     quiet: bool,
+    workers: int,
+    ack_ledger: str | None,
 ) -> None:
     """Run a fake Splunk HTTP Event Collector."""
     settings, tokens = HECSettings(), []
@@ -134,31 +143,42 @@ def serve(
         raise click.BadParameter(str(error), param_hint="--tls") from None
     faults = _faults(fault_specs, fault_plan)
     restarts = _restarts(restart_specs, indexers)
+    if ack_ledger is not None and workers == 1:
+        raise click.BadParameter("an ack ledger is chosen among workers: add --workers 2 or more", param_hint="--ack-ledger")
+    if workers > 1 and indexers > 1:
+        raise click.BadParameter("workers serve one HEC, not a cluster: choose --workers or --indexers", param_hint="--workers")
     if not is_loopback(host):
         click.secho(f"warning: listening on {host}, reachable from other machines, not only this one", fg="yellow", err=True)
     # serve prints its own warnings (above, in colour); FakeHEC's log would repeat them.
     logging.getLogger("hecharness.hec").addHandler(logging.NullHandler())
 
+    options = {
+        "host": host,
+        "port": port,
+        "admin_port": None if no_admin else admin_port,
+        "settings": settings,
+        "admin_token": admin_token,
+        "tls": modes,
+        "tls_names": tls_names,
+        "client_cert_required": client_cert_required,
+        "certs_dir": certs_dir,
+    }
+    hec: FakeHEC | FakeHECWorkers
     try:
-        hec = FakeHEC(
-            tokens,
-            host=host,
-            port=port,
-            admin_port=None if no_admin else admin_port,
-            settings=settings,
-            admin_token=admin_token,
-            tls=modes,
-            tls_names=tls_names,
-            client_cert_required=client_cert_required,
-            certs_dir=certs_dir,
-            indexers=indexers,
-            balancer=balancer,
-            cookie_name=cookie_name,
-            cookie_lifetime=cookie_lifetime,
-            channel_cookie=channel_cookie,
-            balancer_fallback=balancer_fallback,
-            balancer_unavailable=int(balancer_unavailable),
-        )
+        if workers == 1:
+            cluster = {
+                "indexers": indexers,
+                "balancer": balancer,
+                "cookie_name": cookie_name,
+                "cookie_lifetime": cookie_lifetime,
+                "channel_cookie": channel_cookie,
+                "balancer_fallback": balancer_fallback,
+                "balancer_unavailable": int(balancer_unavailable),
+            }
+            hec = FakeHEC(tokens, **options, **cluster)
+        else:
+            log = () if quiet else (RequestLog(show_tokens),)
+            hec = FakeHECWorkers(tokens, workers=workers, ack_ledger=ack_ledger or SHARED_LEDGER, on_request=log, **options)
     except OSError as error:  # the certificates could be neither read nor written there
         reason = f"{error.filename}: {error.strerror}" if error.filename else str(error)
         raise click.BadParameter(reason, param_hint="--certs-dir") from None
@@ -172,12 +192,12 @@ def serve(
         raise click.BadParameter(f"{error.strerror or error}{hint}", param_hint=option) from None
     except RuntimeError as error:
         raise click.ClickException(str(error)) from None
-    if not quiet:
-        hec.collector.on_request.append(_request_logger(show_tokens))
+    if not quiet and isinstance(hec, FakeHEC):  # workers log their own requests
+        hec.collector.on_request.append(RequestLog(show_tokens))
     for fault in faults:
         hec.faults.add(fault)
         click.echo(f"fault {fault.name}: {fault}")
-    if hec.cluster is not None:
+    if isinstance(hec, FakeHEC) and hec.cluster is not None:
         click.echo(f"cluster of {indexers} indexers behind a {hec.cluster.balancing.policy} balancer")
         for restart in restarts:
             hec.cluster.schedule(restart)
@@ -185,6 +205,8 @@ def serve(
 
     for mode, url in hec.urls.items():
         click.echo(f"fake HEC listening on {url} ({mode})")
+    if isinstance(hec, FakeHECWorkers):
+        click.echo(f"{workers} workers serving it: pids {', '.join(map(str, hec.worker_pids))}")
     if hec.certificates is not None:
         click.echo(f"CA bundle: {hec.certificates.ca_bundle}")
         if client_cert_required:
@@ -203,13 +225,20 @@ def serve(
         if ready_file is not None:
             _write_ready_file(ready_file, hec)
         click.echo("Ctrl-C to stop", err=True)
-        while not stop.wait(0.5):
-            pass
+        ended: list[str] = []
+        while not stop.wait(0.5) and not ended:
+            ended = hec.ended() if isinstance(hec, FakeHECWorkers) else []
     finally:
         hec.stop()
         if ready_file is not None:
             remove_ready_file(ready_file)
-    click.echo(f"stopped; {hec.journal.counters.requests} requests, {hec.journal.counters.events} events", err=True)
+    if isinstance(hec, FakeHECWorkers):
+        counters = hec.counters()
+        click.echo(f"stopped {workers} workers; {counters.requests} requests, {counters.events} events", err=True)
+        if ended:
+            raise click.ClickException(f"{'; '.join(ended)}; stopped the others")
+    else:
+        click.echo(f"stopped; {hec.journal.counters.requests} requests, {hec.journal.counters.events} events", err=True)
 
 
 def _bind_option(error: OSError, admin_port: int) -> str:
@@ -250,8 +279,13 @@ def _restarts(specs: tuple[str, ...], indexers: int) -> list[Restart]:
     return restarts
 
 
-def _request_logger(show_tokens: bool):
-    def log(record: RequestRecord) -> None:
+class RequestLog:
+    """One line on stderr per finished request; a class, so it pickles to the workers that call it."""
+
+    def __init__(self, show_tokens: bool) -> None:
+        self.show_tokens = show_tokens
+
+    def __call__(self, record: RequestRecord) -> None:
         line = f"{record.method} {record.path} {record.status}"
         if record.code is not None:
             line += f" code={record.code}"
@@ -267,10 +301,8 @@ def _request_logger(show_tokens: bool):
             line += f" ({record.note})"
         click.echo(line, err=True)
 
-    return log
 
-
-def _write_ready_file(path: Path, hec: FakeHEC) -> None:
+def _write_ready_file(path: Path, hec: FakeHEC | FakeHECWorkers) -> None:
     # The ready file hands tokens to other processes, so it holds them in full (and is private).
     write_ready_file(path, {
         "url": hec.url,
@@ -281,6 +313,7 @@ def _write_ready_file(path: Path, hec: FakeHEC) -> None:
         "admin_url": hec.admin_url,
         "indexers": len(hec.indexers) or 1,
         "tokens": [token.describe(show_value=True) for token in hec.tokens.all()],
+        **({"workers": hec.workers, "worker_pids": hec.worker_pids} if isinstance(hec, FakeHECWorkers) else {}),
     })
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import Counter, deque
-from collections.abc import Callable, Container, Iterable
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -57,13 +57,21 @@ class Counters:
 class Journal:
     """Requests, events and counters, safe to read from any thread while the server writes."""
 
-    def __init__(self, max_events: int = 100_000, max_requests: int = 100_000, count_only: bool = False) -> None:
+    def __init__(
+        self,
+        max_events: int = 100_000,
+        max_requests: int = 100_000,
+        count_only: bool = False,
+        request_ids: Callable[[], Iterator[int]] | None = None,
+    ) -> None:
         for name, value in (("max_events", max_events), ("max_requests", max_requests)):
             if not isinstance(value, int) or value < 0:
                 raise ValueError(f"{name} must be a whole number >= 0, got {value!r}")
         self.max_events = max_events
         self.max_requests = max_requests
         self.count_only = count_only
+        # Where request ids come from after each clear: 1, 2, 3... unless several journals share a count.
+        self._new_request_ids = request_ids or (lambda: itertools.count(1))
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._waiting = 0  # threads in wait_for_*: with none, a write skips the notification's cost
@@ -78,13 +86,25 @@ class Journal:
         self._head_skip = 0
         self._stored_events = 0
         self._counters = Counters()
-        self._request_ids = itertools.count(1)
+        self._request_ids = self._new_request_ids()
         self._lost: list[tuple[Event, str]] = []
 
     # -- written by the server ---------------------------------------------------------------
 
     def next_request_id(self) -> int:
-        return next(self._request_ids)  # atomic: itertools.count needs no lock
+        return next(self._request_ids)  # atomic: itertools.count needs no lock, a shared count has its own
+
+    def load(self, counters: Counters, requests: Iterable[RequestRecord], events: Iterable[Event]) -> None:
+        """Hold these instead of what was recorded: a copy of other journals, read as one."""
+        with self._lock:
+            self._reset()
+            self._counters = counters
+            self._requests = deque(requests)
+            stored = list(events)
+            if stored:
+                self._batches.append(EventBatch(stored))
+            self._stored_events = len(stored)
+            self._changed.notify_all()
 
     def record(self, request: RequestRecord, batch: Batch | None = None) -> None:
         """Count a finished request and keep it, with the events it delivered, within the caps."""

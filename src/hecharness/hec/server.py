@@ -502,18 +502,25 @@ class FakeHEC:
                     context = self.authority.server_context(mode, require_client_cert=self.client_cert_required)
                     context.sni_callback = self._handshake_guard(mode)
                     TLS_PROFILES[self.settings.tls_profile].apply(context)
-                port = self.port if index == 0 else 0
-                listener = Listener(mode, bind_socket(self.host, port), app, context, self.collector)
-                listeners.append(listener)
+                listeners.append(Listener(mode, self._hec_socket(index), app, context, self.collector))
             if self.admin_port is not None:
-                admin_host = self.host if self.host in (LOOPBACK, "::1", "localhost") else LOOPBACK
-                admin = admin_app(self.collector, admin_token=self.admin_token)
-                listeners.append(Listener(ADMIN_LISTENER, bind_socket(admin_host, self.admin_port), admin))
+                listeners.append(self._admin_listener())
         except OSError:
             for listener in listeners:  # a port that is taken must not leave the others bound
                 listener.socket.close()
             raise
         return listeners
+
+    def _hec_socket(self, index: int) -> socket.socket:
+        """The listening socket of the `index`th TLS mode: the first on `port`, the others on free ports."""
+        return bind_socket(self.host, self.port if index == 0 else 0)
+
+    def _admin_listener(self) -> Listener:
+        admin_host = self.host if self.host in (LOOPBACK, "::1", "localhost") else LOOPBACK
+        return Listener(ADMIN_LISTENER, bind_socket(admin_host, self.admin_port or 0), self._admin_app())
+
+    def _admin_app(self) -> ASGIApp:
+        return admin_app(self.collector, admin_token=self.admin_token)
 
     def _settings_changed(self, previous: HECSettings, settings: HECSettings) -> None:
         if settings.tls_profile != previous.tls_profile:
@@ -614,17 +621,24 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def bind_socket(host: str, port: int) -> socket.socket:
-    """A listening TCP socket on host:port (IPv6 if the host is), inheritable, with a one-line error naming the address."""
+def bind_socket(host: str, port: int, *, reuse_port: bool = False, listen: bool = True) -> socket.socket:
+    """A listening TCP socket on host:port (IPv6 if the host is), inheritable, with a one-line error naming the address.
+
+    `reuse_port` lets other sockets of this user bind the same port, the kernel spreading new
+    connections over those that listen; `listen=False` only holds the port (see `hecharness.workers`).
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     try:
         sock.bind((host, port))
     except OSError as error:
         sock.close()
         raise OSError(error.errno, f"cannot listen on {host}:{port}: {error.strerror}") from None
-    sock.listen(2048)
+    if listen:
+        sock.listen(2048)
     sock.set_inheritable(True)
     return sock
 
