@@ -22,7 +22,7 @@ import orjson
 from hecharness.hec.batches import Event
 from hecharness.hec.jsontext import dumps_json
 
-__all__ = ["account", "records_among", "key_function", "payload_of", "DeliveryReport", "EventSource", "Key"]
+__all__ = ["account", "counted_verdict", "records_among", "key_function", "payload_of", "DeliveryReport", "EventSource", "Key"]
 
 Key = str | Callable[[Any], Any] | None
 
@@ -75,6 +75,11 @@ class DeliveryReport:
     def complete(self) -> bool:
         """Every expected record arrived exactly once and nothing else did."""
         return not self.missing and not self.duplicated and not self.unexpected
+
+    def verdict(self) -> str:
+        """The one line a load run ends with: `sent 4,000,000, received 4,000,000, missing 0, duplicated 0`."""
+        text = f"sent {self.expected:,}, received {self.received:,}, missing {self.missing:,}, duplicated {self.duplicated:,}"
+        return text + (f", unexpected {self.unexpected:,}" if self.unexpected else "")
 
     def summary(self, limit: int = 5) -> str:
         parts = [
@@ -147,6 +152,16 @@ def account(
                 if k in missing:
                     report.lost.setdefault(k, reason)
     return report
+
+
+def counted_verdict(sent: int, received: int) -> str:
+    """The verdict from counts alone, for HECs that kept counters but not the events: a shortfall is
+    missing records at least, a surplus duplicates at least, and equal counts cannot tell a loss
+    from a duplicate that made up for it."""
+    return (
+        f"sent {sent:,}, received {received:,}, missing {max(sent - received, 0):,}, "
+        f"duplicated {max(received - sent, 0):,} (by count: the events were not kept, so not by key)"
+    )
 
 
 def records_among(events: Iterable[Event], ignore: Iterable[str | bytes] = ()) -> list[Event]:
