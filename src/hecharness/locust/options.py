@@ -39,6 +39,7 @@ def add_arguments(parser: Any) -> None:
     add("--any-port", action="store_true", default=False, help="Allow Splunk ports other than 443 and 8088.")
     add("--cacert", default="", help="CA bundle to trust for an https destination.")
     add("--hec-admin", default="", help="Admin API URL(s) of the fake HEC(s) receiving, comma-separated: the run then ends with sent = received, by key.")
+    add("--sent-file", default="", include_in_web_ui=False, help="Write what was sent here (the workers' slices) for a later `hecharness journal merge --sent`.")
     add("--hec-admin-token", default="", is_secret=True, env_var="HECHARNESS_ADMIN_TOKEN", help="The fakes' admin token, if they have one.")
 
 
@@ -54,6 +55,7 @@ class RunOptions:
     cacert: Path | None
     admin_urls: tuple[str, ...]
     admin_token: str | None
+    sent_file: Path | None
 
     @classmethod
     def from_parsed(cls, options: Any) -> RunOptions:
@@ -86,6 +88,7 @@ class RunOptions:
             cacert=cacert,
             admin_urls=_urls(options.hec_admin),
             admin_token=options.hec_admin_token or None,
+            sent_file=Path(options.sent_file) if options.sent_file else None,
         )
         chosen.slice_for(0)  # the generator's own checks (options, rate) before anything runs
         return chosen

@@ -83,6 +83,10 @@ class RunTally:
         slices = [tally.slice for tally in self.senders.values()]
         return slices[0].key if slices else None
 
+    def sent_file(self) -> dict[str, Any]:
+        """What `hecharness journal merge --sent` reads: every sender's slice."""
+        return {"slices": [tally.slice.to_dict() for tally in self._ordered()]}
+
     def summary(self, seconds: float) -> str:
         """Records, batches and bytes sent, and the rate over `seconds` of sending."""
         records, batches = self.records, self.total("batches")

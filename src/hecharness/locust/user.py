@@ -17,6 +17,7 @@ The pieces, node by node:
 
 from __future__ import annotations
 
+import json
 import logging
 import ssl
 import sys
@@ -236,6 +237,11 @@ class _Run:
         tally = self.tally
         seconds = (self.stopped or time.monotonic()) - (self.started or time.monotonic())
         print(tally.summary(seconds), flush=True)
+        if self.options.sent_file is not None:
+            try:
+                self.options.sent_file.write_text(json.dumps(tally.sent_file(), indent=1))
+            except OSError as error:
+                print(f"hecharness: cannot write --sent-file {self.options.sent_file}: {error.strerror or error}", file=sys.stderr, flush=True)
         if not self.options.admin_urls:
             if tally.total("failed_batches"):
                 environment.process_exit_code = EXIT_LOST
