@@ -33,6 +33,7 @@ def add_arguments(parser: Any) -> None:
     add("--max-upload-records", type=int, default=0, help="Records per batch (1,000-1,000,000; 0: Logpush's 100,000).")
     add("--max-upload-bytes", type=int, default=0, help="Uncompressed bytes per batch (5 MB-1 GB; 0: no limit).")
     add("--gzip-level", type=int, default=DEFAULT_GZIP_LEVEL, help="gzip level of the batches, 0-9.")
+    add("--count", type=int, default=0, help="Records to send in all, shared evenly by the --expect-workers workers; the run ends when they are sent (0: until --run-time or Ctrl-C).")
     add("--seed", type=int, default=0, help="The run's seed; each worker's records derive from it and its index.")
     add("--record-rate", type=float, default=DEFAULT_RATE, help="Records per second of event time (how far apart their timestamps are, not how fast they are sent).")
     add("--record-start", type=int, default=0, help="Epoch second of the first event time (0: when the master starts).")
@@ -49,6 +50,8 @@ class RunOptions:
 
     job: LogpushJob
     compress_level: int
+    count: int | None
+    senders: int
     seed: int
     rate: float
     start: int
@@ -62,6 +65,8 @@ class RunOptions:
         """From Locust's parsed options (a namespace carrying `add_arguments`' options)."""
         if not options.destination_conf:
             raise InvalidArgument("--destination-conf is required: where the batches go, as a Logpush job's destination_conf")
+        if options.count < 0:
+            raise InvalidArgument(f"--count must be 0 (no limit) or more, got {options.count}")
         if not 0 <= options.gzip_level <= 9:
             raise InvalidArgument(f"--gzip-level must be 0 to 9, got {options.gzip_level}")
         job_fields = {
@@ -82,6 +87,9 @@ class RunOptions:
         chosen = cls(
             job=job,
             compress_level=options.gzip_level,
+            count=options.count or None,
+            # A worker learns the master's --expect-workers with its options; a local run is one sender.
+            senders=max(getattr(options, "expect_workers", 1) or 1, 1) if getattr(options, "master", False) or getattr(options, "worker", False) else 1,
             seed=options.seed,
             rate=options.record_rate,
             start=options.record_start or int(time.time()),
@@ -92,6 +100,12 @@ class RunOptions:
         )
         chosen.slice_for(0)  # the generator's own checks (options, rate) before anything runs
         return chosen
+
+    def share(self, index: int) -> int | None:
+        """How many of --count the sender with this index sends: an even share, the first ones one more."""
+        if self.count is None:
+            return None
+        return self.count // self.senders + (1 if index < self.count % self.senders else 0)
 
     def slice_for(self, index: int) -> RecordSlice:
         """The records of the sender with this index (a Locust worker's `worker_index`)."""

@@ -27,6 +27,7 @@ from typing import Any
 
 import gevent
 from locust import FastHttpUser, constant, events, task
+from locust.exception import StopUser
 from locust.env import Environment
 from locust.runners import STATE_MISSING, MasterRunner, WorkerRunner
 
@@ -49,18 +50,27 @@ _REPORT_KEY = "hecharness"
 _FINISH_GRACE = 60.0  # seconds past Locust's stop timeout that a worker has to drain and answer
 
 
+def _let_others_run() -> None:
+    gevent.sleep(0)  # heartbeats and answers to read, between a batch's thousands of records
+
+
 class _Sending:
     """This process's share of the run: its batches, handed out one at a time, and the tally of them."""
 
     def __init__(self, options: RunOptions, index: int) -> None:
         self.options = options
         self.tally = SentTally(options.slice_for(index))
-        self._batches = upload_batches(options.job, self.tally.slice, options.compress_level)
+        # Building the generator's world for the slice's seed takes a second or two of pure Python: on
+        # one of gevent's native threads, the loop still answers the master's heartbeats meanwhile.
+        source = gevent.get_hub().threadpool.apply(self.tally.slice.source, (options.share(index),))
+        self._batches = upload_batches(options.job, self.tally.slice, options.compress_level, pause=_let_others_run, source=source)
         destination = options.job.destination
         self.url = destination.url
         self.name = f"POST {destination.path}"
         self.headers = {"User-Agent": USER_AGENT, **destination.headers, "Content-Encoding": "gzip"}
         self.open = True
+        self.exhausted = False
+        self._done: gevent.Greenlet | None = None
         # Patched by gevent into a lock between greenlets: gzip hands its work to a pool and waits,
         # and another user asking for a batch meanwhile would re-enter the batches' generator.
         self._lock = threading.Lock()
@@ -70,9 +80,18 @@ class _Sending:
         with self._lock:
             if not self.open:
                 return None
-            batch = next(self._batches)
+            batch = next(self._batches, None)
+            if batch is None:
+                self.open, self.exhausted = False, True
+                return None
             self.tally.taken(batch)
             return batch
+
+    def when_sent(self, then: Any) -> gevent.Greenlet:
+        """Once every batch of a --count is answered, `then(tally)`: once, in a greenlet of its own, returned."""
+        if self._done is None:
+            self._done = gevent.spawn(lambda: then(self.finish(_FINISH_GRACE)))
+        return self._done
 
     def finish(self, timeout: float) -> SentTally:
         """Hand out no more batches and wait (up to `timeout` seconds) for those on the wire."""
@@ -110,6 +129,10 @@ class LogpushUser(FastHttpUser):
         sending = _current()
         batch = sending.take()
         if batch is None:
+            if sending.exhausted:
+                # Not before the final tally is out: a worker whose users all stopped quits, and says no more.
+                sending.when_sent(lambda tally: _all_sent(self.environment, tally)).join()
+                raise StopUser()
             gevent.sleep(0.1)  # finishing: the runner stops this user shortly
             return
         started = time.perf_counter()
@@ -170,6 +193,15 @@ def _start_sending(environment: Environment, **_: Any) -> None:
 # -- a worker ----------------------------------------------------------------------------------------
 
 
+def _all_sent(environment: Environment, tally: SentTally) -> None:
+    """This sender's share of --count is sent and answered: tell the master (a local run just ends)."""
+    runner = environment.runner
+    if isinstance(runner, WorkerRunner):
+        runner.send_message(_FINAL, {_REPORT_KEY: tally.to_dict()})
+    else:
+        runner.quit()
+
+
 def _report(client_id: str, data: dict[str, Any], **_: Any) -> None:
     if _sending is not None:
         data[_REPORT_KEY] = _sending.tally.to_dict()
@@ -196,6 +228,7 @@ class _Run:
         self.final: set[str] = set()
         self.started: float | None = None
         self.stopped: float | None = None
+        self._ending = False
         events_ = environment.events
         events_.test_start.add_listener(self._started)
         events_.test_stopping.add_listener(self._stopping)
@@ -215,6 +248,14 @@ class _Run:
         if msg.data.get(_REPORT_KEY):
             self.tally.update(msg.node_id, msg.data[_REPORT_KEY])
         self.final.add(msg.node_id)
+        runner = environment.runner
+        if self.options.count is not None and not self._ending and self._workers() <= self.final:
+            # Every worker sent its share of --count: the run is over, as when the last worker quits.
+            self._ending = True
+            gevent.spawn(runner.quit)
+
+    def _workers(self) -> set[str]:
+        return {client.id for client in self.environment.runner.clients.all if client.state != STATE_MISSING}
 
     def _stopping(self, **_: Any) -> None:
         runner = self.environment.runner
@@ -223,7 +264,7 @@ class _Run:
                 self.tally.update("local", _sending.finish(self.environment.stop_timeout + _FINISH_GRACE).to_dict())
             self.stopped = time.monotonic()
             return
-        workers = {client.id for client in runner.clients.all if client.state != STATE_MISSING}
+        workers = self._workers()
         runner.send_message(_FINISH)
         deadline = time.monotonic() + self.environment.stop_timeout + _FINISH_GRACE
         while not workers <= self.final and time.monotonic() < deadline:

@@ -14,7 +14,7 @@ memory flat however many million records were sent.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -85,9 +85,9 @@ class RecordSlice:
             raise InvalidArgument("sample= in logpull_options is not supported when load is spread over senders")
         return encoder
 
-    def source(self) -> RecordSource:
-        """The sender's endless stream."""
-        return RecordSource(self.dataset, seed=self.seed, start=self.start, rate=self.rate)
+    def source(self, count: int | None = None) -> RecordSource:
+        """The sender's stream: its first `count` records, or endless."""
+        return RecordSource(self.dataset, seed=self.seed, start=self.start, rate=self.rate, count=count)
 
     def lines(self) -> Iterator[bytes]:
         """The lines of the records sent, as the job wrote them, oldest first."""
@@ -109,14 +109,35 @@ class RecordSlice:
             raise InvalidArgument(f"not a record slice: {error}") from None
 
 
-def upload_batches(job: LogpushJob, records: RecordSlice, compress_level: int = DEFAULT_GZIP_LEVEL) -> Iterator[UploadBatch]:
-    """The slice's records cut into gzipped batches under the job's limits, endlessly, oldest first."""
+_PAUSE_EVERY = 1000  # records
+
+
+def upload_batches(
+    job: LogpushJob,
+    records: RecordSlice,
+    compress_level: int = DEFAULT_GZIP_LEVEL,
+    pause: Callable[[], object] | None = None,
+    source: RecordSource | None = None,
+) -> Iterator[UploadBatch]:
+    """The slice's records cut into gzipped batches under the job's limits, oldest first, until its source ends.
+
+    `source` is the slice's stream if it was built already (`records.source()`: building the
+    generator's world for a seed takes a second or two, which a caller may want to spend elsewhere).
+    `pause` is called every thousand records: a cooperative scheduler (Locust's gevent) gets its
+    turn there, or a large batch would hold it for seconds and a master would think its worker dead.
+    """
     encoder = records.encoder()
     if job.dataset != encoder.dataset.name:
         raise InvalidArgument(f"the job sends {job.dataset} and the slice holds {encoder.dataset.name}")
-    source = records.source()
+    source = records.source() if source is None else source
     render = source.renderer(encoder)
     batcher = Batcher(encoder, job.upload_limits, config=1, next_id=itertools.count(1).__next__, compress_level=compress_level)
     add = batcher.add
-    for available_at, item in source:
+    available_at = records.start
+    for number, (available_at, item) in enumerate(source, 1):
         yield from add(available_at, render(item))
+        if pause is not None and not number % _PAUSE_EVERY:
+            pause()
+    last = batcher.flush(available_at)
+    if last is not None:
+        yield last
