@@ -67,7 +67,12 @@ def push(ready: dict, work: Path) -> list[subprocess.Popen[bytes]]:
     command = [sys.executable, "-m", "hecharness.cli", "push", "--destination-conf", destination(ready), *trust(ready),
                "--count", "50000000", "--rate", "1000000", "--max-upload-records", str(BATCH), "--gzip-level", str(LEVEL),
                "--concurrency", str(CONCURRENCY), "--quiet"]
-    return [subprocess.Popen(command, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    return [subprocess.Popen(command, cwd=work, stdout=subprocess.DEVNULL, stderr=log(work, "push"))]
+
+
+def log(work: Path, name: str):
+    """A process's stderr, kept in the scratch directory: what it said is shown if it sends nothing."""
+    return open(work / f"{name}.log", "w")
 
 
 def locust(workers: int) -> Sender:
@@ -78,12 +83,12 @@ def locust(workers: int) -> Sender:
             [*common, "--headless", "--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", port,
              "--expect-workers", str(workers), "--users", str(CONCURRENCY), "--spawn-rate", str(CONCURRENCY),
              "--destination-conf", destination(ready), *trust(ready), "--max-upload-records", str(BATCH), "--gzip-level", str(LEVEL), "--only-summary"],
-            cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=work, stdout=subprocess.DEVNULL, stderr=log(work, "master"),
         )
         started = [master]
-        for _ in range(workers):
+        for number in range(workers):
             started.append(subprocess.Popen([*common, "--worker", "--master-host", "127.0.0.1", "--master-port", port],
-                                            cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+                                            cwd=work, stdout=subprocess.DEVNULL, stderr=log(work, f"worker-{number}")))
         return started
 
     return start
@@ -98,7 +103,8 @@ def measure(sender: Sender, ready: dict, work: Path) -> float:
         deadline = time.monotonic() + 120
         while events(admin) == 0:
             if time.monotonic() > deadline:
-                raise SystemExit("a sender sent nothing in 120 s")
+                said = "\n".join(f"{path.name}: {path.read_text()[-2000:]}" for path in sorted(work.glob("*.log")))
+                raise SystemExit(f"a sender sent nothing in 120 s\n{said}")
             time.sleep(0.2)
         time.sleep(1.0)  # past the first batches' burst
         first, since = events(admin), time.monotonic()

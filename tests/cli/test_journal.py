@@ -78,3 +78,13 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
     nobody = runner.invoke(main, ["journal", "merge", url, "--expected", str(_expected(tmp_path))])
     assert nobody.exit_code == 2 and "no answer from the admin API" in nobody.stderr
     assert "Traceback" not in nobody.output
+
+
+def test_one_fake_that_kept_only_counters_is_accounted_by_count(tmp_path: Path) -> None:
+    # One fake answers the accounting itself (POST /journal/delivery), and refuses it when it kept no events.
+    with FakeHEC([Token("t")], settings=HECSettings(count_only=True)) as hec:
+        _post(hec, RECORDS)
+        _post(hec, RECORDS[:1])
+        result = CliRunner().invoke(main, ["journal", "merge", hec.admin_url, "--expected", str(_expected(tmp_path)), "--key", "RayID"])
+    assert result.exit_code == 1, result.output
+    assert result.stdout.startswith("sent 3, received 4, missing 0, duplicated 1 (by count")

@@ -62,8 +62,8 @@ def merge(admin_urls: tuple[str, ...], expected_path: Path | None, sent_path: Pa
     except HecHarnessError as error:
         raise click.UsageError(str(error)) from None
     click.echo(delivery.verdict)
-    if delivery.report is not None and not delivery.complete:
-        click.echo(delivery.report.summary(), err=True)
+    if delivery.detail:
+        click.echo(delivery.detail, err=True)
     if not delivery.complete:
         raise SystemExit(EXIT_LOST)
 

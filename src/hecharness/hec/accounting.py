@@ -22,7 +22,7 @@ import orjson
 from hecharness.hec.batches import Event
 from hecharness.hec.jsontext import dumps_json
 
-__all__ = ["account", "counted_verdict", "records_among", "key_function", "payload_of", "DeliveryReport", "EventSource", "Key"]
+__all__ = ["account", "counted_verdict", "verdict_of", "records_among", "key_function", "payload_of", "DeliveryReport", "EventSource", "Key"]
 
 Key = str | Callable[[Any], Any] | None
 
@@ -78,8 +78,7 @@ class DeliveryReport:
 
     def verdict(self) -> str:
         """The one line a load run ends with: `sent 4,000,000, received 4,000,000, missing 0, duplicated 0`."""
-        text = f"sent {self.expected:,}, received {self.received:,}, missing {self.missing:,}, duplicated {self.duplicated:,}"
-        return text + (f", unexpected {self.unexpected:,}" if self.unexpected else "")
+        return verdict_of(self.to_dict())
 
     def summary(self, limit: int = 5) -> str:
         parts = [
@@ -152,6 +151,15 @@ def account(
                 if k in missing:
                     report.lost.setdefault(k, reason)
     return report
+
+
+def verdict_of(counts: dict[str, Any]) -> str:
+    """`DeliveryReport.verdict` from a report's JSON form (`to_dict()`, or the admin API's answer)."""
+    text = (
+        f"sent {counts['expected']:,}, received {counts['received']:,}, "
+        f"missing {counts['missing']:,}, duplicated {counts['duplicated']:,}"
+    )
+    return text + (f", unexpected {counts['unexpected']:,}" if counts["unexpected"] else "")
 
 
 def counted_verdict(sent: int, received: int) -> str:

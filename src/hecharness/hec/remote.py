@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from hecharness.errors import HecHarnessError
-from hecharness.hec.accounting import DeliveryReport, Key, account, counted_verdict
+from hecharness.hec.accounting import Key, account, counted_verdict, key_function, verdict_of
 from hecharness.hec.batches import Event
 from hecharness.hec.journal import JournalTruncated
 
@@ -44,19 +44,31 @@ class AdminJournal:
 
     def complete_events(self) -> list[Event]:
         """Every event the fake accepted, oldest first; `JournalTruncated` if it did not keep them all."""
-        counters = self.counters()
-        dropped = counters.get("events_dropped_from_store", 0)
-        if dropped:
-            raise JournalTruncated(
-                f"{self.url}: {dropped:,} of {counters.get('events', 0):,} accepted events were not kept "
-                "(count-only, or past --max-events); counting by key needs them all"
-            )
+        self._check_complete()
         events: list[Event] = []
         while True:
             page = self._get("/journal/events", params={"offset": len(events), "limit": _PAGE})
             events.extend(Event(**item) for item in page)
             if len(page) < _PAGE:
                 return events
+
+    def delivery(self, expected: Iterable[Any], key: str) -> dict[str, Any]:
+        """The fake's own accounting of `expected` by the field `key` (POST /journal/delivery), in its JSON form.
+
+        Only the keys go up and only counts come back, where `complete_events` brings every event down.
+        """
+        self._check_complete()  # before `expected` is read: a count by count still needs it
+        key_of, _ = key_function(key)
+        records = [{key: key_of(record)} for record in expected]
+        try:
+            response = self._client.post("/journal/delivery", json={"records": records, "key": key})
+        except httpx.HTTPError as error:
+            raise AdminUnreachable(f"{self.url}: no answer from the admin API ({' '.join(str(error).split()) or type(error).__name__})") from None
+        if response.status_code == 409:  # the fake did not keep every event
+            raise JournalTruncated(f"{self.url}: {response.json().get('error', response.text)}")
+        if response.status_code != 200:
+            raise AdminUnreachable(f"{self.url}/journal/delivery: HTTP {response.status_code}: {response.text[:200]}")
+        return response.json()
 
     def close(self) -> None:
         self._client.close()
@@ -66,6 +78,15 @@ class AdminJournal:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+    def _check_complete(self) -> None:
+        counters = self.counters()
+        dropped = counters.get("events_dropped_from_store", 0)
+        if dropped:
+            raise JournalTruncated(
+                f"{self.url}: {dropped:,} of {counters.get('events', 0):,} accepted events were not kept "
+                "(count-only, or past --max-events); counting by key needs them all"
+            )
 
     def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         try:
@@ -82,11 +103,12 @@ class AdminJournal:
 
 @dataclass(frozen=True)
 class Delivery:
-    """Sent against received over one or more fakes: the verdict line, and the report when keys were counted."""
+    """Sent against received over one or more fakes: the verdict line and, when keys were counted and
+    something is wrong, the first keys of each kind."""
 
     verdict: str
     complete: bool
-    report: DeliveryReport | None = None
+    detail: str | None = None
 
 
 def delivery_over(
@@ -102,9 +124,23 @@ def delivery_over(
     `sent`, when known, spares counting `expected` for the verdict by count.
     """
     try:
-        report = account(expected, journals, key, ignore)
+        if len(journals) == 1 and isinstance(key, str) and not ignore:
+            counts = journals[0].delivery(expected, key)
+        else:
+            counts = account(expected, journals, key, ignore).to_dict()
     except JournalTruncated:
         sent = sum(1 for _ in expected) if sent is None else sent
         received = sum(journal.counters().get("events", 0) for journal in journals)
         return Delivery(counted_verdict(sent, received), sent == received)
-    return Delivery(report.verdict(), report.complete, report)
+    return Delivery(verdict_of(counts), counts["complete"], None if counts["complete"] else _firsts(counts))
+
+
+def _firsts(counts: dict[str, Any]) -> str:
+    kinds = [
+        ("missing", counts["first_missing"]),
+        ("duplicated", [f"{key!r} x{times}" for key, times in counts["first_duplicated"]]),
+        ("unexpected", counts["first_unexpected"]),
+    ]
+    return "; ".join(
+        f"first {kind}: {', '.join(item if kind == 'duplicated' else repr(item) for item in items[:5])}" for kind, items in kinds if items
+    )

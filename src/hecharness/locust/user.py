@@ -229,6 +229,7 @@ class _Run:
         self.started: float | None = None
         self.stopped: float | None = None
         self._ending = False
+        self._reported = False
         events_ = environment.events
         events_.test_start.add_listener(self._started)
         events_.test_stopping.add_listener(self._stopping)
@@ -275,6 +276,9 @@ class _Run:
         self.stopped = time.monotonic()
 
     def _quitting(self, environment: Environment, **_: Any) -> None:
+        if self._reported:  # a SIGTERM during the accounting shuts Locust down a second time
+            return
+        self._reported = True
         tally = self.tally
         seconds = (self.stopped or time.monotonic()) - (self.started or time.monotonic())
         print(tally.summary(seconds), flush=True)
@@ -298,7 +302,7 @@ class _Run:
             for journal in journals:
                 journal.close()
         print(delivery.verdict, flush=True)
-        if delivery.report is not None and not delivery.complete:
-            print(delivery.report.summary(), flush=True)
+        if delivery.detail:
+            print(delivery.detail, flush=True)
         if not delivery.complete:
             environment.process_exit_code = EXIT_LOST
