@@ -24,6 +24,7 @@ import sys
 import threading
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import gevent
 from locust import FastHttpUser, constant, events, task
@@ -33,6 +34,7 @@ from locust.runners import STATE_MISSING, MasterRunner, WorkerRunner
 
 from hecharness.cli.exits import EXIT_LOST, EXIT_USAGE
 from hecharness.errors import HecHarnessError
+from hecharness.generate import RecordSource
 from hecharness.hec.remote import AdminJournal, delivery_over
 from hecharness.locust.options import RunOptions, add_arguments
 from hecharness.locust.tally import RunTally, SentTally
@@ -48,6 +50,12 @@ logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per admin API pag
 _FINISH, _FINAL = "hecharness_finish", "hecharness_sent"
 _REPORT_KEY = "hecharness"
 _FINISH_GRACE = 60.0  # seconds past Locust's stop timeout that a worker has to drain and answer
+
+
+# The generator's first use imports Faker's providers, seconds on a busy machine. Done here, while the
+# locustfile is imported and before a worker connects: later, on the thread that builds a slice's
+# records, the import lock it holds would stop the gevent loop too, heartbeats to the master included.
+RecordSource("dns_logs", count=1)
 
 
 def _let_others_run() -> None:
@@ -117,7 +125,8 @@ class LogpushUser(FastHttpUser):
     def __init__(self, environment: Environment) -> None:
         sending = _current()
         destination = sending.options.job.destination
-        self.host = f"{destination.scheme.web}://{destination.host}:{destination.port}"
+        origin = urlsplit(sending.url)
+        self.host = f"{origin.scheme}://{origin.netloc}"
         self.insecure = destination.insecure_skip_verify
         cacert = sending.options.cacert
         if cacert is not None:
@@ -240,6 +249,7 @@ class _Run:
 
     def _started(self, **_: Any) -> None:
         self.started, self.stopped = time.monotonic(), None
+        self.tally, self.final = RunTally(), set()
 
     def _worker_report(self, client_id: str, data: dict[str, Any], **_: Any) -> None:
         if data.get(_REPORT_KEY) and client_id not in self.final:
