@@ -126,11 +126,14 @@ def stop(processes: list[subprocess.Popen[bytes]]) -> None:
 
 
 def memory(ready: dict, work: Path, seconds: float, every: float) -> list[tuple[float, int]]:
-    """(seconds since the worker started, its RSS in kB), sampled while one worker sends flat out."""
+    """(seconds since the worker's first records arrived, its RSS in kB), sampled while it sends flat out."""
+    httpx.post(ready["admin_url"] + "/journal/clear")
     processes = locust(1)(ready, work)
     worker = processes[1]
     samples = []
     try:
+        while events(ready["admin_url"]) == 0:  # from its first batch on: start-up is not what is watched
+            time.sleep(0.2)
         started = time.monotonic()
         while (elapsed := time.monotonic() - started) < seconds:
             samples.append((elapsed, status_kb(worker.pid, "VmRSS")))

@@ -99,8 +99,15 @@ def test_a_batch_lost_to_a_reset_shows_up_as_missing(served, tmp_path: Path) -> 
     assert "1 batches (1,000 records) not accepted" in out
 
 
-def test_bad_options_stop_the_run_in_one_line_with_exit_2(tmp_path: Path) -> None:
-    code, out, err = _finish(_locust("--headless", "--destination-conf", "ftp://nowhere", "--run-time", "1s", cwd=tmp_path))
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--destination-conf", "ftp://nowhere"], "hecharness: --destination-conf:"),
+        (["--destination-conf", "http://127.0.0.1:9/services/collector/raw", "--hec-admin", "http://127.0.0.1:9"], "no answer from the admin API"),
+    ],
+)
+def test_bad_options_stop_the_run_in_one_line_with_exit_2(options: list[str], message: str, tmp_path: Path) -> None:
+    code, out, err = _finish(_locust("--headless", *options, "--run-time", "1s", cwd=tmp_path))
     assert code == 2, out + err
-    assert "hecharness: --destination-conf:" in err
+    assert message in err
     assert "Traceback" not in err

@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import gevent
+from gevent.threadpool import ThreadPoolExecutor
 from locust import FastHttpUser, constant, events, task
 from locust.exception import StopUser
 from locust.env import Environment
@@ -58,6 +59,11 @@ _FINISH_GRACE = 60.0  # seconds past Locust's stop timeout that a worker has to 
 RecordSource("dns_logs", count=1)
 
 
+# gzip on a native thread, as `push` has it: zlib-ng lets go of the GIL, so compressing one part of a
+# batch and encoding the next use both cores, where a monkey-patched thread would take turns with the loop.
+_COMPRESSION = ThreadPoolExecutor(max_workers=1)
+
+
 def _let_others_run() -> None:
     gevent.sleep(0)  # heartbeats and answers to read, between a batch's thousands of records
 
@@ -71,7 +77,9 @@ class _Sending:
         # Building the generator's world for the slice's seed takes a second or two of pure Python: on
         # one of gevent's native threads, the loop still answers the master's heartbeats meanwhile.
         source = gevent.get_hub().threadpool.apply(self.tally.slice.source, (options.share(index),))
-        self._batches = upload_batches(options.job, self.tally.slice, options.compress_level, pause=_let_others_run, source=source)
+        self._batches = upload_batches(
+            options.job, self.tally.slice, options.compress_level, pause=_let_others_run, source=source, compression=_COMPRESSION
+        )
         destination = options.job.destination
         self.url = destination.url
         self.name = f"POST {destination.path}"
@@ -182,6 +190,9 @@ def _set_up(environment: Environment, **_: Any) -> None:
         return
     try:
         options = RunOptions.from_parsed(environment.parsed_options)
+        for url in options.admin_urls:  # an admin API that does not answer now would spoil the verdict at the end
+            with AdminJournal(url, options.admin_token) as journal:
+                journal.counters()
     except HecHarnessError as error:
         sys.stderr.write(f"hecharness: {error}\n")
         raise SystemExit(EXIT_USAGE) from None

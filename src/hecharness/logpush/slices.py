@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Executor
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -118,11 +119,13 @@ def upload_batches(
     compress_level: int = DEFAULT_GZIP_LEVEL,
     pause: Callable[[], object] | None = None,
     source: RecordSource | None = None,
+    compression: Executor | None = None,
 ) -> Iterator[UploadBatch]:
     """The slice's records cut into gzipped batches under the job's limits, oldest first, until its source ends.
 
     `source` is the slice's stream if it was built already (`records.source()`: building the
     generator's world for a seed takes a second or two, which a caller may want to spend elsewhere).
+    `compression` runs the gzip work, as `Batcher` takes it.
     `pause` is called every thousand records: a cooperative scheduler (Locust's gevent) gets its
     turn there, or a large batch would hold it for seconds and a master would think its worker dead.
     """
@@ -131,7 +134,9 @@ def upload_batches(
         raise InvalidArgument(f"the job sends {job.dataset} and the slice holds {encoder.dataset.name}")
     source = records.source() if source is None else source
     render = source.renderer(encoder)
-    batcher = Batcher(encoder, job.upload_limits, config=1, next_id=itertools.count(1).__next__, compress_level=compress_level)
+    batcher = Batcher(
+        encoder, job.upload_limits, config=1, next_id=itertools.count(1).__next__, compress_level=compress_level, compression=compression
+    )
     add = batcher.add
     available_at = records.start
     for number, (available_at, item) in enumerate(source, 1):
