@@ -84,19 +84,22 @@ class RunOptions:
         cacert = Path(options.cacert) if options.cacert else None
         if cacert is not None and not cacert.is_file():
             raise InvalidArgument(f"--cacert: {cacert} is not a readable file")
+        sent_file = Path(options.sent_file) if options.sent_file else None
+        if sent_file is not None and not sent_file.parent.is_dir():
+            # Checked now: a run of hours must not end unable to write what it sent.
+            raise InvalidArgument(f"--sent-file: {sent_file.parent} does not exist")
         chosen = cls(
             job=job,
             compress_level=options.gzip_level,
             count=options.count or None,
-            # A worker learns the master's --expect-workers with its options; a local run is one sender.
-            senders=max(getattr(options, "expect_workers", 1) or 1, 1) if getattr(options, "master", False) or getattr(options, "worker", False) else 1,
+            senders=_senders(options),
             seed=options.seed,
             rate=options.record_rate,
             start=options.record_start or int(time.time()),
             cacert=cacert,
             admin_urls=_urls(options.hec_admin),
             admin_token=options.hec_admin_token or None,
-            sent_file=Path(options.sent_file) if options.sent_file else None,
+            sent_file=sent_file,
         )
         chosen.slice_for(0)  # the generator's own checks (options, rate) before anything runs
         return chosen
@@ -112,6 +115,14 @@ class RunOptions:
         return RecordSlice.for_sender(
             index, dataset=self.job.dataset, logpull_options=self.job.logpull_options, seed=self.seed, start=self.start, rate=self.rate
         )
+
+
+def _senders(options: Any) -> int:
+    """How many workers share --count: the master's --expect-workers, which a worker is sent with its
+    options; a local run is a sender of its own."""
+    if getattr(options, "master", False) or getattr(options, "worker", False):
+        return max(getattr(options, "expect_workers", 1) or 1, 1)
+    return 1
 
 
 def _urls(text: str) -> tuple[str, ...]:
