@@ -33,7 +33,7 @@ LAYERS: list[set[str]] = [
     {"hec", "logpush"},
     {"testing", "scenario", "record", "workers"},
     {"scenarios", "pytest_plugin"},
-    {"cli"},
+    {"cli", "locust"},
 ]
 LAYER_OF = {name: depth for depth, names in enumerate(LAYERS) for name in names}
 

@@ -19,10 +19,14 @@ INTERNAL = {
 }
 
 
+GEVENT_PATCHING = {"hecharness.locust.user", "hecharness.locust.locustfile"}
+
+
 def _exception_classes() -> dict[str, type[Exception]]:
     found = {}
     for module_info in pkgutil.walk_packages(hecharness.__path__, "hecharness."):
-        if module_info.name.endswith(".__main__"):
+        # hecharness.locust.user and its locustfile import Locust, which monkey-patches this very process for gevent.
+        if module_info.name.endswith(".__main__") or module_info.name in GEVENT_PATCHING:
             continue
         module = importlib.import_module(module_info.name)
         for name, value in vars(module).items():

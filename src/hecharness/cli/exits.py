@@ -2,16 +2,17 @@
 
 0 is success, 2 bad input or usage (click's own code, also for an output path that cannot be
 written or a port that cannot be had), 130 interrupted by Ctrl-C (128 + SIGINT, as shells report
-it). Codes between belong to each command and say what went wrong, not that something did.
+it). Codes between belong to each command and say what went wrong, not that something did; 1 means
+the same to every command that sends records (`push`, `journal merge`, a Locust run): some were lost.
 """
 
 from __future__ import annotations
 
 import click
 
-__all__ = ["EXIT_OK", "EXIT_USAGE", "EXIT_INTERRUPTED", "epilog", "interrupted"]
+__all__ = ["EXIT_OK", "EXIT_LOST", "EXIT_USAGE", "EXIT_INTERRUPTED", "epilog", "interrupted"]
 
-EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED = 0, 2, 130
+EXIT_OK, EXIT_LOST, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def epilog(success: str, *own: tuple[int, str], interruptible: bool = True) -> str:

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from hecharness.cli import output
 from hecharness.cli.datasets import DATASET_HELP, field_list_option
-from hecharness.cli.exits import epilog, interrupted
+from hecharness.cli.exits import EXIT_LOST, epilog, interrupted
 from hecharness.cli.group import main
 from hecharness.cli.output import OutputFile
 from hecharness.clock import RealClock
@@ -23,7 +23,7 @@ from hecharness.logpush.batching import DEFAULT_GZIP_LEVEL
 from hecharness.destination import DestinationError
 from hecharness.logpush.policy import POLICIES
 
-EXIT_LOST, EXIT_REFUSED = 1, 3
+EXIT_REFUSED = 3
 _EXIT_CODES = epilog(
     "every record was uploaded",
     (EXIT_LOST, "records were dropped after retries, or lost while the job was disabled"),

@@ -28,7 +28,7 @@ from hecharness.errors import InvalidArgument
 from hecharness.hec.batches import Event
 from hecharness.hec.jsontext import dumps_json
 
-__all__ = ["account", "records_among", "key_function", "payload_of", "DeliveryReport", "EventSource", "Key", "Nested"]
+__all__ = ["account", "counted_verdict", "verdict_of", "records_among", "key_function", "payload_of", "DeliveryReport", "EventSource", "Key", "Nested"]
 
 Key = str | Callable[[Any], Any] | None
 # Where records nested in an event sit: a field name, or a path of field names, holding a list.
@@ -91,6 +91,10 @@ class DeliveryReport:
     def complete(self) -> bool:
         """Every expected record arrived exactly once and nothing else did."""
         return not self.missing and not self.duplicated and not self.unexpected
+
+    def verdict(self) -> str:
+        """The one line a load run ends with: `sent 4,000,000, received 4,000,000, missing 0, duplicated 0`."""
+        return verdict_of(self.to_dict())
 
     def summary(self, limit: int = 5) -> str:
         parts = [
@@ -169,6 +173,25 @@ def account(
                 if k in missing:
                     report.lost.setdefault(k, reason)
     return report
+
+
+def verdict_of(counts: dict[str, Any]) -> str:
+    """`DeliveryReport.verdict` from a report's JSON form (`to_dict()`, or the admin API's answer)."""
+    text = (
+        f"sent {counts['expected']:,}, received {counts['received']:,}, "
+        f"missing {counts['missing']:,}, duplicated {counts['duplicated']:,}"
+    )
+    return text + (f", unexpected {counts['unexpected']:,}" if counts["unexpected"] else "")
+
+
+def counted_verdict(sent: int, received: int) -> str:
+    """The verdict from counts alone, for HECs that kept counters but not the events: a shortfall is
+    missing records at least, a surplus duplicates at least, and equal counts cannot tell a loss
+    from a duplicate that made up for it."""
+    return (
+        f"sent {sent:,}, received {received:,}, missing {max(sent - received, 0):,}, "
+        f"duplicated {max(received - sent, 0):,} (by count: the events were not kept, so not by key)"
+    )
 
 
 def records_among(events: Iterable[Event], ignore: Iterable[str | bytes] = ()) -> list[Event]:

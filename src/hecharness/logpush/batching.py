@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -83,13 +83,18 @@ class Batcher:
         next_id: Callable[[], int],
         compress_level: int = DEFAULT_GZIP_LEVEL,
         track_keys: bool = False,
+        compression: Executor | None = None,
     ) -> None:
+        """`compression` runs the gzip work (one worker: a compressor's calls must stay in order); by
+        default a thread of this module's. Under gevent's monkey-patching that thread is a greenlet,
+        so a caller there passes gevent's pool of native threads to keep compression beside encoding."""
         self.encoder = encoder
         self.limits = limits
         self.config = config
         self._next_id = next_id
         self._level = compress_level
         self._track_keys = track_keys
+        self._compression = _COMPRESSION if compression is None else compression
         layout = encoder.layout
         self._prefix, self._delimiter, self._suffix = layout.batch_prefix, layout.record_delimiter, layout.batch_suffix
         if layout.cve:
@@ -163,7 +168,7 @@ class Batcher:
         return self._open
 
     def _compress_pending(self, batch: _Open) -> None:
-        batch.parts.append(_COMPRESSION.submit(batch.compressor.compress, b"".join(batch.pending)))
+        batch.parts.append(self._compression.submit(batch.compressor.compress, b"".join(batch.pending)))
         batch.pending.clear()
 
     def _close(self, at: float, reason: CloseReason) -> UploadBatch:
@@ -173,7 +178,7 @@ class Batcher:
             batch.pending.append(self._suffix)
             batch.raw_bytes += len(self._suffix)
         self._compress_pending(batch)
-        batch.parts.append(_COMPRESSION.submit(batch.compressor.flush))
+        batch.parts.append(self._compression.submit(batch.compressor.flush))
         self._open = None
         return UploadBatch(
             id=self._next_id(),
