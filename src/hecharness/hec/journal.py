@@ -99,10 +99,11 @@ class Journal:
         with self._lock:
             self._reset()
             self._counters = counters
-            self._requests = deque(requests)
+            self._requests = deque(request.pack() for request in requests)
             stored = list(events)
             if stored:
-                self._batches.append(EventBatch(stored))
+                self._batches.append(EventBatch(stored).pack())
+                self._batch_sizes.append(len(stored))
             self._stored_events = len(stored)
             self._changed.notify_all()
 
