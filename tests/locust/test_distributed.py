@@ -72,7 +72,7 @@ def served(tmp_path: Path):
 
 
 def test_a_master_and_two_workers_account_for_every_record(served, tmp_path: Path) -> None:
-    ready = served()
+    ready = served("--workers", "2")  # the fake on both cores, as the docs run it
     port = str(_free_port())
     master = _locust(
         *_run_options(ready, "--sent-file", str(tmp_path / "sent.json")),
@@ -92,7 +92,7 @@ def test_a_master_and_two_workers_account_for_every_record(served, tmp_path: Pat
 
 
 def test_a_batch_lost_to_a_reset_shows_up_as_missing(served, tmp_path: Path) -> None:
-    ready = served("--fault", "reset first=1")
+    ready = served("--workers", "2", "--fault", "reset first=1")  # first=1 counts across the fake's workers
     code, out, err = _finish(_locust(*_run_options(ready), "--users", "2", "--spawn-rate", "2", "--count", "3000", cwd=tmp_path))
     assert code == 1, out + err
     assert _verdict(out) == (3000, 2000, 1000, 0)
