@@ -214,6 +214,18 @@ def test_attack_traffic_is_left_out_of_network_analytics_logs(hec):
     assert not any(json.loads(event.raw)["AttackID"] for event in hec.journal.events)
 
 
+@pytest.mark.parametrize("dataset", ["http_requests", "firewall_events"])
+def test_generated_ddos_mitigations_are_left_out(hec, dataset):
+    mark = attack_mark(dataset)
+    attacks = sum(1 for r in records(dataset, count=4000) if mark.test(r[mark.field]))
+    assert 0 < attacks < 4000  # the generator's floods, mitigated by HTTP DDoS protection
+
+    metrics = simulator(hec, {"dataset": dataset, "filter_attack_traffic": True}, count=4000, rate=1000).run_sync().metrics
+
+    assert (metrics.records_filtered_out, metrics.records_uploaded) == (attacks, 4000 - attacks)
+    assert not any(mark.test(json.loads(event.raw)[mark.field]) for event in hec.journal.events)
+
+
 def test_attack_traffic_and_a_filter_both_apply_to_given_records(hec):
     mark = attack_mark("http_requests")
     given = []

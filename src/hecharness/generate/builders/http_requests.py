@@ -98,6 +98,7 @@ _PATHING = {
     "botManagement": ("ban", "user", "filter_based_firewall"), "botFight": ("ban", "user", "filter_based_firewall"),
     "ip": ("ban", "user", "ip"), "country": ("ban", "user", "ctry"), "asn": ("ban", "user", "Asnum"),
     "rateLimit": ("ban", "macro", "rate_limit"),
+    "l7ddos": ("ban", "macro", "l7ddos"),
 }
 _PASSED = ("wl", "macro", "nr")
 PRECURSOR_ACTIONS = ("precursorInterstitialPageIssued", "precursorInterstitialPageSolved", "precursorInterstitialPageBypassed")
@@ -286,6 +287,9 @@ def _security(world: World, persona: Persona, kind: str) -> tuple[list, object, 
     if persona == Persona.BOT:
         return ([("skip", world.custom_rules[0])], None, None) if roll < 10 else ([], None, None)
     if persona == Persona.SCRIPT:
+        if roll < 3:
+            # A flood, mitigated by HTTP DDoS protection: the attack traffic filter_attack_traffic leaves out.
+            return [("block", world.ddos_rule)], world.ddos_rule, "block"
         if roll < 15:
             return [("managedChallenge", world.bot_rule)], world.bot_rule, "managedChallenge"
         if roll < 27:

@@ -124,6 +124,10 @@ class Request:
         return url.scheme, url.netloc, url.path, f"?{url.query}" if url.query else ""
 
 
+# The HTTP DDoS Attack Protection rule that mitigates a flood (Cloudflare's managed ruleset; the id is ours).
+DDOS_RULE_ID = "4d21379b4f9f4bb088e0729962c8b3cf"
+
+
 @dataclass(frozen=True)
 class Rule:
     """A security rule that can match requests."""
@@ -172,6 +176,8 @@ class World:
         self.country_rule = Rule(pools.hex(32), "", "country")
         self.asn_rule = Rule(pools.hex(32), "", "asn")
         self.precursor_rule = Rule(pools.hex(32), "Precursor interstitial page", "precursor")
+        # A fixed id, not one from the pools: drawing one would shift every seed's records.
+        self.ddos_rule = Rule(DDOS_RULE_ID, "HTTP requests with unusual request rate", "l7ddos")
         self.upper_tiers = tuple(COLOS[code].id for code in ("IAD", "ORD", "FRA", "SIN", "NRT"))
         rng.shuffle(self.clients)
 
