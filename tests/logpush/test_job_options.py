@@ -43,7 +43,7 @@ EVERY_OPTION = {
     "dataset": "http_requests",
     "enabled": True,
     "destination_conf": CONF,
-    "output_options": {"field_names": ["RayID", "EdgeStartTimestamp", "EdgeResponseStatus"], "timestamp_format": "rfc3339", "sample_rate": 0.5},
+    "output_options": {"field_names": ["RayID", "EdgeStartTimestamp", "EdgeResponseStatus", "Subrequests"], "timestamp_format": "rfc3339ms", "sample_rate": 0.5},
     "max_upload_bytes": 5_000_000,
     "max_upload_records": 1_000,
     "max_upload_interval_seconds": 30,
@@ -51,6 +51,7 @@ EVERY_OPTION = {
     "filter": where({"and": [leaf("EdgeResponseStatus", "in", [500, 502]), leaf("ClientRequestHost", "eq", "example.com")]}),
     "kind": "",
     "filter_attack_traffic": True,
+    "merge_subrequests": True,
 }
 
 
@@ -76,7 +77,7 @@ def test_an_edge_job_body_loads():
 
 def test_the_options_are_left_out_for_ibm():
     body = LogpushJob.from_api({**EVERY_OPTION, "output_options": None}).to_api("ibm")
-    assert not {"filter", "kind", "filter_attack_traffic"} & set(body)
+    assert not {"filter", "kind", "filter_attack_traffic", "merge_subrequests"} & set(body)
 
 
 def test_create_job_refuses_a_bad_filter_in_the_api_envelope():
