@@ -19,8 +19,8 @@ PROBE = '{"content":"tests"}'  # what Logpush's validation posts before the firs
 def raw(journal: Journal, *lines: str) -> None:
     """Journal one /raw request that delivered `lines`, as the collector hands it over."""
     request_id = journal.next_request_id()
-    metadata = Event(request_id, None, "main", "http:test", "st", "host", None, raw=None)
-    batch = RawBatch(metadata, RawLines.listed([line.encode() for line in lines]))
+    shared = (request_id, None, "main", "http:test", "st", "host", None)
+    batch = RawBatch(shared, RawLines.listed([line.encode() for line in lines]))
     journal.record(RequestRecord(request_id, 0.0, "POST", "/services/collector/raw", "", {}, "", status=200), batch)
 
 

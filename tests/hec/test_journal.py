@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from hecharness.hec import FakeHEC, HECSettings, JournalTruncated
-from hecharness.hec.batches import Event, RawBatch, RequestRecord
+from hecharness.hec.batches import RawBatch, RequestRecord
 from hecharness.hec.journal import Journal
 from hecharness.hec.lines import RawLines
 from tests.hec.conftest import CHANNEL, auth
@@ -113,8 +113,8 @@ def _raw_request(journal: Journal, lines: RawLines) -> RequestRecord:
         {"host": "127.0.0.1:8088", "authorization": "Splunk ****"}, "127.0.0.1:5000", status=200, code=0,
         text="Success", events=lines.count,
     )
-    metadata = Event(record.id, None, "main", "http:x", "st", "127.0.0.1:8088", None, raw=None)
-    journal.record(record, RawBatch(metadata, lines))
+    shared = (record.id, None, "main", "http:x", "st", "127.0.0.1:8088", None)
+    journal.record(record, RawBatch(shared, lines))
     return record
 
 
@@ -314,3 +314,12 @@ def test_the_json_form_names_whole_line_records_without_carrying_them(client, he
     assert shown[1] == "short"
     assert shown[0].startswith('{"RayID":"kept","padding":"xxx') and shown[0].endswith(f"... ({len(long_line):,} characters)") and len(shown[0]) < 160
     assert report.missing_keys[0] == long_line  # the Python form keeps the records themselves
+
+
+def test_the_remote_address_is_the_peer_even_with_forwarding_headers(client, hec):
+    """splunkd records who it talks to; a sender on loopback saying X-Forwarded-For does not change it."""
+    headers = {**auth(), "X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
+    client.post("/services/collector/raw", content=b"one", headers=headers)
+    (record,) = hec.requests()
+    assert record.remote.startswith("127.0.0.1:")
+    assert record.headers["x-forwarded-for"] == "203.0.113.9"

@@ -33,7 +33,7 @@ from hecharness.faults import AckFault, AckMode, Close, Decision, Endpoint, Faul
 from hecharness.faults.faultset import NO_FAULT
 from hecharness.hec import connection, memory, replies
 from hecharness.hec.acks import AckLedger
-from hecharness.hec.batches import Batch, Event, EventBatch, RawBatch, RequestRecord
+from hecharness.hec.batches import Batch, EventBatch, RawBatch, RequestRecord
 from hecharness.hec.body import (
     Body,
     TooLarge,
@@ -541,7 +541,7 @@ class Collector:
         if limit is not None:
             lines = lines.head(limit)
         accepted = lines.count
-        metadata = Event(
+        shared = (
             record.id,
             channel,
             index,
@@ -549,9 +549,8 @@ class Collector:
             query.get("sourcetype") or token.default_sourcetype or "httpevent",
             query.get("host") or self._host(exchange),
             moment,
-            raw=None,
         )
-        batch = RawBatch(metadata, lines)
+        batch = RawBatch(shared, lines)
         ack_id = self._ack_id(exchange, token, channel) if accepted else None
         partial = self._partial(exchange, accepted, ack_id)
         if partial is not None:

@@ -109,6 +109,17 @@ class Journal:
 
     def record(self, request: RequestRecord, batch: Batch | None = None) -> None:
         """Count a finished request and keep it, with the events it delivered, within the caps."""
+        events = 0 if batch is None else len(batch)
+        if self.count_only:
+            self.keep(request, None, None, events)
+        else:
+            self.keep(request, request.pack(), batch.pack() if events else None, events)
+
+    def keep(
+        self, request: RequestRecord, packed: tuple[Any, ...] | None, packed_batch: tuple[Any, ...] | None, events: int
+    ) -> None:
+        """`record` for a request (and the batch of its `events`) packed already, so that journals can
+        share one packing; `packed` may be None when this journal is count-only."""
         with self._lock:
             counters = self._counters
             counters.requests += 1
@@ -119,26 +130,25 @@ class Journal:
                 counters.by_code[request.code] += 1
             if request.fault is not None:
                 counters.by_fault[request.fault] += 1
-            events = 0 if batch is None else len(batch)
             counters.events += events
             if self.count_only:
                 counters.requests_dropped_from_store += 1
                 counters.events_dropped_from_store += events
-            else:
-                self._store_request(request)
+            elif packed is not None:
+                self._store_request(packed)
                 if events:
-                    self._store_batch(batch, events)
+                    self._store_batch(packed_batch, events)
             if self._waiting:
                 self._changed.notify_all()
 
-    def _store_request(self, request: RequestRecord) -> None:
-        self._requests.append(request.pack())
+    def _store_request(self, packed: tuple[Any, ...]) -> None:
+        self._requests.append(packed)
         if len(self._requests) > self.max_requests:
             self._requests.popleft()
             self._counters.requests_dropped_from_store += 1
 
-    def _store_batch(self, batch: Batch, events: int) -> None:
-        self._batches.append(batch.pack())
+    def _store_batch(self, packed: tuple[Any, ...], events: int) -> None:
+        self._batches.append(packed)
         self._batch_sizes.append(events)
         self._stored_events += events
         excess = self._stored_events - self.max_events

@@ -16,6 +16,7 @@ from starlette.types import Receive, Scope, Send
 from hecharness import codes
 from hecharness.codes import HECCode
 from hecharness.hec import connection
+from hecharness.hec.response_head import BODY_FOLLOWS
 
 __all__ = ["hec_reply", "json_reply", "html_reply", "options_reply", "not_found_reply", "SPLUNK_HEADERS"]
 
@@ -72,6 +73,11 @@ class SplunkdResponse(Response):
             raw += [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
         raw += _FRONT_DOOR_TAIL if front_door else _SPLUNKD_TAIL
         self.raw_headers = raw
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # The body follows at once, so the head can wait for it and leave in the same write.
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers, BODY_FOLLOWS: True})
+        await send({"type": "http.response.body", "body": self.body})
 
 
 _NOSNIFF = (b"X-Content-Type-Options", SPLUNK_HEADERS["X-Content-Type-Options"].encode())

@@ -13,14 +13,33 @@ from __future__ import annotations
 
 from uvicorn.protocols.http.httptools_impl import HEADER_RE, HEADER_VALUE_RE, STATUS_LINE, RequestResponseCycle
 
-__all__ = ["SplunkdCycle"]
+__all__ = ["SplunkdCycle", "BODY_FOLLOWS"]
+
+# A key of an `http.response.start` message: its whole body follows at once, in the next message.
+# The head then waits for it and both leave in one write, one segment, as splunkd sends a small
+# answer; two writes cost a small request a second system call (see bench/RESULTS.md).
+BODY_FOLLOWS = "hecharness.body_follows"
+
+
+# Header lines found valid already: answers repeat the same few, and checking each with two
+# regular expressions was a tenth of a small request's cost. Bounded, as fault headers can vary.
+_CHECKED: set[tuple[bytes, bytes]] = set()
+_CHECKED_MAX = 4096
 
 
 class SplunkdCycle(RequestResponseCycle):
     """uvicorn's request/response cycle, writing the response head byte for byte as given."""
 
+    _held: bytes | None = None  # a head waiting for its body (BODY_FOLLOWS)
+
     async def send(self, message):  # type: ignore[no-untyped-def]
         if message["type"] != "http.response.start" or self.response_started:
+            held = self._held
+            if held is not None and message["type"] == "http.response.body":
+                self._held = None
+                # uvicorn counts what it writes against Content-Length; the head goes out with the body.
+                self.expected_content_length += len(held)
+                message = {**message, "body": held + message.get("body", b"")}
             return await super().send(message)
         if self.flow.write_paused and not self.disconnected:
             await self.flow.drain()
@@ -32,9 +51,15 @@ class SplunkdCycle(RequestResponseCycle):
         head = [STATUS_LINE[status]]
         head += [b"Date: " + value + b"\r\n" for name, value in self.default_headers if name == b"date"]
         connection_written = False
-        for name, value in message.get("headers", []):
-            if HEADER_RE.search(name) or HEADER_VALUE_RE.search(value):
-                raise RuntimeError(f"invalid HTTP header {name!r}: {value!r}")
+        checked = _CHECKED
+        for pair in message.get("headers", []):
+            name, value = pair
+            if pair not in checked:
+                if HEADER_RE.search(name) or HEADER_VALUE_RE.search(value):
+                    raise RuntimeError(f"invalid HTTP header {name!r}: {value!r}")
+                if len(checked) >= _CHECKED_MAX:
+                    checked.clear()
+                checked.add(pair)
             lowered = name.lower()
             if lowered == b"content-length" and self.chunked_encoding is None:
                 self.expected_content_length = int(value)
@@ -54,4 +79,7 @@ class SplunkdCycle(RequestResponseCycle):
             self.chunked_encoding = True
             head.append(b"Transfer-Encoding: chunked\r\n")
         head.append(b"\r\n")
+        if message.get(BODY_FOLLOWS) and self.chunked_encoding is False and self.scope["method"] != "HEAD":
+            self._held = b"".join(head)
+            return
         self.transport.write(b"".join(head))

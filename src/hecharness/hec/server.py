@@ -655,6 +655,10 @@ def _uvicorn_config(listener: Listener) -> uvicorn.Config:
         log_level="warning",
         access_log=False,
         server_header=False,  # the app sends Splunkd's own Server header
+        # splunkd records the peer it talks to; X-Forwarded-For from a sender on loopback must not
+        # rewrite a request's remote address (uvicorn trusts 127.0.0.1 by default), and the
+        # middleware that would is a cost on every request.
+        proxy_headers=False,
         backlog=2048,
         timeout_keep_alive=30,  # the admin API's; HEC listeners follow keep_alive
         timeout_graceful_shutdown=1,

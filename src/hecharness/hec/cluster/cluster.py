@@ -11,6 +11,7 @@ journal being the merged one (every request of every indexer, and the balancer's
 from __future__ import annotations
 
 import asyncio
+import itertools
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -39,6 +40,9 @@ from hecharness.hec.tokens import TokenStore
 
 __all__ = ["Cluster"]
 
+# What the balancer's health check found, and at which version of the nodes' state (see Cluster._look).
+_Placement = tuple[int, list[Indexer], list[Indexer], dict[int, str]]
+
 
 class Cluster:
     """`count` indexers sharing `tokens` and one fault set, each starting with `settings`, behind a balancer."""
@@ -59,7 +63,11 @@ class Cluster:
         self.on_stop: list[Callable[[], None]] = []
         self.on_configure: list[Callable[[HECSettings, HECSettings], None]] = []
         self.indexers = [Indexer(n, tokens, settings, clock, self.journal, self.faults) for n in range(1, count + 1)]
+        self._versions = itertools.count(1)
+        self._version = 0  # of what the health check would see; see _look
+        self._placement: _Placement = (-1, [], [], {})
         for indexer in self.indexers:
+            indexer.on_change.append(self._changed)
             # One list each for the whole cluster: a request is observed, and an error kept, once.
             indexer.collector.errors = self.errors
             indexer.collector.on_request = self.on_request
@@ -85,16 +93,11 @@ class Cluster:
             return
         if self._outages:
             self.sync()
-        route = Route(self.balancing.policy)
-        up, candidates = [], []
-        for indexer in self.indexers:
-            if indexer.up:
-                up.append(indexer)
-            why = indexer.health()
-            if why is None:
-                candidates.append(indexer)
-            else:
-                route.ejected[indexer.number] = why
+        placement = self._placement
+        if placement[0] != self._version or len(self.faults):
+            placement = self._look()
+        _, up, candidates, ejected = placement
+        route = Route(self.balancing.policy, ejected=dict(ejected) if ejected else {})  # a policy may edit its copy
         indexer = self.policy.pick(Routing(scope, candidates, up, route))
         if indexer is None:
             await self._refuse(scope, receive, send, route)
@@ -108,6 +111,29 @@ class Cluster:
             await indexer.collector.app(scope, receive, send)
         finally:
             indexer.leave(route)
+
+    def _look(self) -> _Placement:
+        """The nodes up, those that pass the health check, and why the others fail it.
+
+        Kept until a node goes down or comes up or its settings change (from any thread), while no
+        fault rule exists: a rule can answer health checks differently from one request to the next
+        (`first=`, `every=`, windows), so with rules the look is taken afresh for every request.
+        """
+        version = self._version  # before looking: a change meanwhile leaves what is kept stale at once
+        up, candidates, ejected = [], [], {}
+        for indexer in self.indexers:
+            if indexer.up:
+                up.append(indexer)
+            why = indexer.health()
+            if why is None:
+                candidates.append(indexer)
+            else:
+                ejected[indexer.number] = why
+        self._placement = placement = (version, up, candidates, ejected)
+        return placement
+
+    def _changed(self) -> None:
+        self._version = next(self._versions)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, route: Route) -> None:
         """No indexer can take the request: the balancer answers its own error page, or resets."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from starlette.types import Scope
@@ -50,9 +51,12 @@ class IndexerJournal(Journal):
                 )
                 batch = None
         request.indexer = self.number
-        super().record(request, batch)
-        # A journal packs a batch and trims its packed copy to its own cap, so both can take this one.
-        self.merged.record(request, batch)
+        # Packed once for both: a journal keeps packed tuples as they are and trims only its own deques.
+        events = 0 if batch is None else len(batch)
+        packed = request.pack() if not (self.count_only and self.merged.count_only) else None
+        packed_batch = batch.pack() if events and packed is not None else None
+        self.keep(request, packed, packed_batch, events)
+        self.merged.keep(request, packed, packed_batch, events)
 
 
 class _IndexerCollector(Collector):
@@ -83,6 +87,9 @@ class Indexer:
         self.collector.faults = faults  # one set for the cluster; `node=N` aims a rule at one indexer
         self.up = True
         self.outstanding = 0
+        # Called when what the balancer's health check sees may have changed: up or down, or settings.
+        self.on_change: list[Callable[[], None]] = []
+        self.collector.on_configure.append(lambda previous, settings: self._changed())
         self._in_flight: dict[Route, asyncio.Transport | None] = {}
 
     @property
@@ -135,6 +142,7 @@ class Indexer:
     def go_down(self, lose_unwritten: int, reason: str) -> list[Any]:
         """Stop taking requests: reset those in flight, forget acks, and lose the newest `lose_unwritten` events."""
         self.up = False
+        self._changed()
         for route, transport in list(self._in_flight.items()):
             route.reset = True
             if transport is not None:
@@ -148,6 +156,11 @@ class Indexer:
 
     def come_up(self) -> None:
         self.up = True
+        self._changed()
+
+    def _changed(self) -> None:
+        for observer in self.on_change:
+            observer()
 
     def describe(self) -> dict[str, Any]:
         return {

@@ -30,6 +30,6 @@ class Route:
             "reason": self.reason,
             "cookie_seen": self.cookie_seen,
             "cookie_set": self.cookie_set,
-            "ejected": {str(node): why for node, why in sorted(self.ejected.items())},
+            "ejected": {str(node): why for node, why in sorted(self.ejected.items())} if self.ejected else {},
             "reset": self.reset,
         }
