@@ -267,6 +267,25 @@ def test_a_health_fault_aimed_at_one_node_ejects_it():
         assert hec.requests()[0].balance["ejected"] == {"3": "health 503 (fault)"}
 
 
+def test_a_health_fault_ejects_a_node_only_while_it_answers_the_checks():
+    """The balancer looks at every node for each request while fault rules exist, and stops
+    seeing what a rule made it see once the rule is gone."""
+    with cluster() as hec, channel_client(hec) as client:
+        client.post(RAW, content="x")  # a look with no rules, which the balancer keeps
+        hec.faults.add("error:9 path=health node=3 first=2")
+        for _ in range(6):
+            client.post(RAW, content="x")
+        ejected = [r.balance["ejected"] for r in hec.requests()[1:]]
+        assert ejected[:2] == [{"3": "health 503 (fault)"}] * 2 and ejected[2:] == [{}] * 4
+        hec.faults.add("error:9 path=health node=1")
+        client.post(RAW, content="x")
+        hec.faults.clear()
+        for _ in range(3):
+            client.post(RAW, content="x")
+        assert [r.balance["ejected"] for r in hec.requests()[7:]] == [{"1": "health 503 (fault)"}, {}, {}, {}]
+        assert {r.indexer for r in hec.requests()[8:]} == {1, 2, 3}
+
+
 def test_a_connection_pinned_to_a_node_that_went_down_is_reset():
     with cluster(balancer="per-connection", indexers=2) as hec, channel_client(hec) as client:
         client.post(RAW, content="x")  # this connection is on node 1

@@ -129,7 +129,9 @@ class Cluster:
                 candidates.append(indexer)
             else:
                 ejected[indexer.number] = why
-        self._placement = placement = (version, up, candidates, ejected)
+        placement = (version, up, candidates, ejected)
+        if not len(self.faults):  # what a rule made the check see ends with the rule
+            self._placement = placement
         return placement
 
     def _changed(self) -> None:
