@@ -92,7 +92,7 @@ TARGET_P99_VS_COUNT_ONLY = 3.0
 TARGET_VS_FLUENTBIT = 0.5  # at 1 KB and 1 KB gzip; at 1 MB ours must be ahead (> 1x) on the burst
 
 JOURNAL_CAP = 100_000
-SERVERS = ("ceiling", "ours", "ours-count-only", "pytest-httpserver", "pytest-httpserver-threaded", "fluent-bit")
+SERVERS = ("ceiling", "asgi-ceiling", "asgi-floor", "ours", "ours-count-only", "pytest-httpserver", "pytest-httpserver-threaded", "fluent-bit")
 OURS = ("ours", "ours-count-only")
 
 
@@ -233,10 +233,10 @@ class ServerProcess:
             self.hec = FakeHEC([self.token], admin_port=None, settings=settings)
             self.hec.start()
             self.note = json.dumps(self.hec.settings.to_dict())
-        elif self.kind == "ceiling":
+        elif self.kind in ("ceiling", "asgi-ceiling", "asgi-floor"):
             from hecharness.hec.server import FakeHEC
 
-            app = self._ceiling_app()
+            app = {"ceiling": self._ceiling_app, "asgi-ceiling": self._asgi_ceiling_app, "asgi-floor": self._asgi_floor_app}[self.kind]()
             # Same listener, uvicorn config, thread and event loop as ours; only the app differs.
             self.hec = FakeHEC([self.token], admin_port=None, wrap=lambda collector: app)
             self.hec.start()
@@ -275,6 +275,90 @@ class ServerProcess:
             return Response(REPLY, media_type="application/json")
 
         return Starlette(routes=[Route(RAW_PATH, raw, methods=["POST"])])
+
+    def _asgi_ceiling_app(self):
+        counts = self.counts
+        zlib, _ = inflater()
+        start = {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(REPLY)).encode())],
+        }
+        body = {"type": "http.response.body", "body": REPLY}
+
+        async def app(scope, receive, send):
+            if scope["type"] != "http":
+                return
+            chunks = []
+            more = True
+            while more:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    counts["disconnects"] += 1
+                    return
+                chunks.append(message.get("body", b""))
+                more = message.get("more_body", False)
+            data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            for name, value in scope["headers"]:
+                if name == b"content-encoding" and value == b"gzip":
+                    data = zlib.decompress(data, 31)
+            counts["events"] += count_lines(data)
+            counts["requests"] += 1
+            await send(start)
+            await send(body)
+
+        return app
+
+    def _asgi_floor_app(self):
+        """The least a HEC that keeps what it took must do per request, as a bare ASGI callable:
+        decode the headers, look up the token, read and inflate the body, count its lines, keep the
+        request with its body in a capped list, and answer with splunkd's head (its seven headers)."""
+        counts = self.counts
+        zlib, _ = inflater()
+        tokens = {f"Splunk {self.token}": "bench"}
+        kept: list[tuple] = []
+        start = {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [
+                (b"Content-Type", b"application/json; charset=UTF-8"),
+                (b"X-Content-Type-Options", b"nosniff"),
+                (b"Content-Length", str(len(REPLY)).encode()),
+                (b"Vary", b"Authorization"),
+                (b"Connection", b"Keep-Alive"),
+                (b"X-Frame-Options", b"SAMEORIGIN"),
+                (b"Server", b"Splunkd"),
+            ],
+        }
+        body = {"type": "http.response.body", "body": REPLY}
+
+        async def app(scope, receive, send):
+            if scope["type"] != "http":
+                return
+            headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in reversed(scope["headers"])}
+            token = tokens.get(headers.get("authorization", ""))
+            chunks = []
+            more = True
+            while more:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    counts["disconnects"] += 1
+                    return
+                chunks.append(message.get("body", b""))
+                more = message.get("more_body", False)
+            data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            if headers.get("content-encoding") == "gzip":
+                data = zlib.decompress(data, 31)
+            lines = count_lines(data)
+            counts["events"] += lines
+            counts["requests"] += 1
+            kept.append((counts["requests"], time.time(), scope["method"], scope["path"], headers, token, data, lines))
+            if len(kept) * lines > JOURNAL_CAP:
+                del kept[: len(kept) // 10]
+            await send(start)
+            await send(body)
+
+        return app
 
     def _start_httpserver(self, threaded: bool) -> None:
         import logging
@@ -852,8 +936,9 @@ def report_latency(samples: dict[tuple[str, str], list[Cell]], bodies: list[Body
 def report_fluentbit(
     samples: dict[tuple[str, str], list[Cell]], bursts: dict[tuple[str, str], list[Cell]], bodies: list[Body], servers: tuple[str, ...]
 ) -> list[str]:
-    """Ours against Fluent Bit's in_splunk per core, and at 1 MB on the burst too."""
-    ours_kinds = [kind for kind in OURS if kind in servers]
+    """Ours (and the bare endpoints beside it, when measured) against Fluent Bit's in_splunk per core,
+    and at 1 MB on the burst too."""
+    ours_kinds = [kind for kind in (*OURS, "asgi-floor", "asgi-ceiling", "ceiling") if kind in servers]
     out = [
         "| Body | measure | fluent-bit req/s per core | "
         + " | ".join(f"{kind} per core / fluent-bit's (by round)" for kind in ours_kinds)
@@ -1106,6 +1191,15 @@ def describe_servers(servers: tuple[str, ...], notes: dict[str, str], skipped: s
             f"bare Starlette endpoint (read body, gunzip with {inflater()[1]}, count lines, fixed JSON reply) served by "
             f"FakeHEC's own uvicorn setup (httptools, {notes['ceiling'].removeprefix('uvicorn on ')}, access log off)."
         ),
+        "asgi-ceiling": lambda: (
+            "the same endpoint as a bare ASGI callable (no Starlette request or response), on the same uvicorn setup: "
+            "what any app on uvicorn's ASGI interface can reach."
+        ),
+        "asgi-floor": lambda: (
+            "a bare ASGI callable doing the least a HEC that keeps what it took must do: decode the headers, look up "
+            "the token, read and inflate the body, count its lines, keep the request and body (capped as our journal "
+            "is), answer with splunkd's seven headers; on the same uvicorn setup."
+        ),
         "ours": lambda: f"`FakeHEC`, journal on, FakeHEC's uvicorn setup (the ceiling's); settings `{notes['ours']}`.",
         "ours-count-only": lambda: "`FakeHEC` as ours with `count_only` on: counters only, nothing stored.",
         "pytest-httpserver": lambda: (
@@ -1298,6 +1392,14 @@ def main(servers: tuple[str, ...] = SERVERS, rounds: int = ROUNDS) -> int:
             "",
             *report_fluentbit(samples, bursts, bodies, servers),
         ]
+        if "asgi-floor" in servers:
+            lines += [
+                "",
+                "The asgi-floor and asgi-ceiling columns bound what any collector on uvicorn's ASGI interface can "
+                "reach here: asgi-ceiling answers without keeping anything, asgi-floor does the least a HEC that "
+                "journals must do (see Servers). Where asgi-floor itself is below the target, no ASGI application "
+                "that keeps what it took reaches it on this machine, whatever it does above that floor.",
+            ]
     elif skipped:
         lines += ["", "### Against a C server: Fluent Bit's in_splunk", "", f"Skipped: {skipped}."]
     if missed:
