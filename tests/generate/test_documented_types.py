@@ -8,29 +8,12 @@ for all datasets: the hand-modelled ones (http_requests, firewall_events) and th
 from __future__ import annotations
 
 import json
-from importlib import resources
 
 import pytest
 
 from hecharness.generate import HAND_MODELLED, encoded_stream, get_dataset, records
 
-REFERENCE = json.loads(resources.files("hecharness.generate").joinpath("data", "logpush-fields-2026.json").read_text())["datasets"]
-
-# Each documented type, and whether a value as a record carries it (timestamps in integer ns) has it.
-IS_TYPE = {
-    "string": lambda v: isinstance(v, str),
-    "int": lambda v: type(v) is int,
-    "float": lambda v: type(v) is float,
-    "bool": lambda v: type(v) is bool,
-    "int or string": lambda v: type(v) is int,
-    "object": lambda v: isinstance(v, dict),
-    "array[string]": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
-    "array[int]": lambda v: isinstance(v, list) and all(type(x) is int for x in v),
-    "array[object]": lambda v: isinstance(v, list) and all(isinstance(x, dict) for x in v),
-    None: lambda v: v is None,  # the list does not document the type: written as null
-}
-# The docs list WAFFlags' values as prose ("simulate (0x1) | null"), not as values a record carries.
-PROSE_VALUES = {("http_requests", "WAFFlags")}
+from .reference import PROSE_VALUES, REFERENCE, documented_type
 
 
 def _documented(name: str) -> list[tuple[str, str | None, list]]:
@@ -55,7 +38,7 @@ def test_each_field_has_its_documented_type_and_values(name):
     for record in _sample(name):
         for field, kind, values in documented:
             value = record[field]
-            assert IS_TYPE[kind](value), (field, kind, value)
+            assert documented_type(kind, value), (field, kind, value)
             if values and (name, field) not in PROSE_VALUES:
                 # An enumeration documented as empty when it does not apply (Field.optional) may be "".
                 allowed = set(values) | ({""} if dataset.field(field).optional else set())

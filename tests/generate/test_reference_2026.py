@@ -5,36 +5,16 @@ allowed values, and every generated record must carry each field with a value of
 timestamp format a job can ask for.
 """
 
-import json
-from importlib import resources
-
 import orjson
 import pytest
 
 from hecharness.generate import TIMESTAMP_FORMATS, Encoder, get_dataset
 
 from .conftest import sample
+from .reference import PROSE_VALUES, documented_type
+from .reference import REFERENCE as LISTS
 
-_LISTS = json.loads(resources.files("hecharness.generate").joinpath("data", "logpush-fields-2026.json").read_text())["datasets"]
-REFERENCE = {name: _LISTS[name] for name in ("http_requests", "firewall_events")}
-# The docs list WAFFlags' values as prose ("simulate (0x1) | null"), not as values a record carries.
-PROSE_VALUES = {("http_requests", "WAFFlags")}
-
-_SCALARS = {
-    "string": lambda v: isinstance(v, str),
-    "int": lambda v: type(v) is int,
-    "float": lambda v: type(v) is float,
-    "bool": lambda v: type(v) is bool,
-    "object": lambda v: isinstance(v, dict),
-}
-
-
-def documented_type(type_: str, value, timestamp_format: str) -> bool:
-    if type_ == "int or string":
-        return type(value) is int if timestamp_format in ("unix", "unixnano") else isinstance(value, str)
-    if type_.startswith("array[") and type_.endswith("]"):
-        return isinstance(value, list) and all(documented_type(type_[6:-1], item, timestamp_format) for item in value)
-    return _SCALARS[type_](value)
+REFERENCE = {name: LISTS[name] for name in ("http_requests", "firewall_events")}
 
 
 @pytest.mark.parametrize("name", list(REFERENCE))

@@ -28,7 +28,7 @@ def test_counters_requests_and_events(client, admin):
     events = admin.get("/journal/events", params={"offset": 1, "limit": 5}).json()
     assert [e["raw"] for e in events] == ['{"RayID":"b"}']
     whole = admin.get("/journal").json()
-    assert set(whole) == {"counters", "requests", "events"}
+    assert set(whole) == {"counters", "requests", "events", "lost"} and whole["lost"] == []
 
 
 def test_delivery_accounting(client, admin):

@@ -14,6 +14,8 @@ from hecharness import FakeHEC
 from hecharness.clock import VirtualClock
 from hecharness.errors import InvalidArgument
 from hecharness.hec import Token
+from hecharness.hec.accounting import account
+from hecharness.hec.remote import AdminJournal, delivery_over
 
 RAW = "/services/collector/raw"
 ACK = "/services/collector/ack"
@@ -214,6 +216,26 @@ def test_opt_in_loss_shows_as_missing_with_the_reason():
         assert "indexer 1 restarted" in report.lost["record 2"]
         assert "lost" in report.summary() and report.to_dict()["lost"] == 2
         assert hec.cluster.delivery(lines).missing == 2
+
+
+def test_lost_events_are_in_the_export_and_the_admin_api_with_their_reason():
+    """Accounting over several fakes, through their admin APIs, names the loss as one fake does."""
+    with FakeHEC([Token(TOKEN, ack=True)], indexers=2) as hec, channel_client(hec) as client:
+        lines = [f"record {i}" for i in range(4)]
+        for line in lines:
+            client.post(RAW, content=line)
+        hec.restart(2, duration=30, lose_unwritten=1)
+        exported = hec.journal.export()["lost"]
+        assert [item["event"]["raw"] for item in exported] == ["record 3"]
+        assert "indexer 2 restarted" in exported[0]["reason"]
+        assert httpx.get(f"{hec.admin_url}/journal/lost").json() == exported
+        remote = AdminJournal(hec.admin_url)
+        assert [(event.raw, reason) for event, reason in remote.lost_events()] == [("record 3", exported[0]["reason"])]
+        report = account(lines, [remote])
+        assert report.missing_keys == ["record 3"] and "indexer 2 restarted" in report.lost["record 3"]
+        verdict = delivery_over(lines, [remote])
+        assert verdict.verdict == "sent 4, received 3, missing 1 (1 lost after they were accepted), duplicated 0"
+        assert "first lost: 'record 3' (indexer 2 restarted" in verdict.detail
 
 
 def test_a_record_at_two_indexers_counts_as_duplicated():

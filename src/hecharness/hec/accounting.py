@@ -177,9 +177,11 @@ def account(
 
 def verdict_of(counts: dict[str, Any]) -> str:
     """`DeliveryReport.verdict` from a report's JSON form (`to_dict()`, or the admin API's answer)."""
+    lost = counts.get("lost", 0)
     text = (
         f"sent {counts['expected']:,}, received {counts['received']:,}, "
-        f"missing {counts['missing']:,}, duplicated {counts['duplicated']:,}"
+        f"missing {counts['missing']:,}{f' ({lost:,} lost after they were accepted)' if lost else ''}, "
+        f"duplicated {counts['duplicated']:,}"
     )
     return text + (f", unexpected {counts['unexpected']:,}" if counts["unexpected"] else "")
 

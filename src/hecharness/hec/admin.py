@@ -8,6 +8,7 @@ included. With an admin token set, every call needs `Authorization: Bearer <admi
     GET    /journal/counters         exact counters
     GET    /journal/requests         ?path= &status= &code= &channel= &limit=
     GET    /journal/events           ?offset= &limit=
+    GET    /journal/lost             events accepted, then lost (an indexer's restart), with the reason
     POST   /journal/delivery         {"records": [...], "key": "RayID"}  or  {"lines": [...]}
     POST   /journal/clear            empty the journal
     POST   /reset                    journal, acks, tokens and settings back to their start
@@ -106,6 +107,9 @@ def admin_app(collector: Collector | Cluster, admin_token: str | None = None) ->
 
     async def events(request: Request) -> Any:
         return [e.to_dict() for e in _window(collector.journal.events, request)]
+
+    async def lost(request: Request) -> Any:
+        return collector.journal.export_lost()
 
     async def delivery(request: Request) -> Any:
         body = await _body(request)
@@ -212,6 +216,7 @@ def admin_app(collector: Collector | Cluster, admin_token: str | None = None) ->
         Route("/journal/counters", handler(counters), methods=["GET"]),
         Route("/journal/requests", handler(requests), methods=["GET"]),
         Route("/journal/events", handler(events), methods=["GET"]),
+        Route("/journal/lost", handler(lost), methods=["GET"]),
         Route("/journal/delivery", handler(delivery), methods=["POST"]),
         Route("/journal/clear", handler(clear), methods=["POST"]),
         Route("/reset", handler(reset), methods=["POST"]),

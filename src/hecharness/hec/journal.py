@@ -299,12 +299,17 @@ class Journal:
         return account(expected, [self], key, ignore, nested)
 
     def export(self) -> dict[str, Any]:
-        """Counters, requests and events as JSON-ready data."""
+        """Counters, requests, events, and the events lost after they were accepted, as JSON-ready data."""
         return {
             "counters": self.counters.to_dict(),
             "requests": [r.to_dict() for r in self.requests()],
             "events": [e.to_dict() for e in self.events],
+            "lost": self.export_lost(),
         }
+
+    def export_lost(self) -> list[dict[str, Any]]:
+        """`lost_events()` as JSON-ready data: each event with the reason it was lost."""
+        return [{"event": event.to_dict(), "reason": reason} for event, reason in self.lost_events()]
 
     def to_har(self) -> dict[str, Any]:
         """The stored requests as a HAR 1.2 document (see `hecharness.hec.har`)."""

@@ -53,9 +53,8 @@ class AdminJournal:
                 return events
 
     def lost_events(self) -> list[tuple[Event, str]]:
-        """None to tell: the admin API does not list events lost after they were accepted, so over several
-        fakes those count as missing without their reason (`delivery`, over one, has the fake name them)."""
-        return []
+        """Events the fake accepted and then lost (a cluster's restart with `lose_unwritten`), each with why."""
+        return [(Event(**item["event"]), item["reason"]) for item in self._get("/journal/lost")]
 
     def delivery(self, expected: Iterable[Any], key: str) -> dict[str, Any]:
         """The fake's own accounting of `expected` by the field `key` (POST /journal/delivery), in its JSON form.
@@ -145,7 +144,10 @@ def _firsts(counts: dict[str, Any]) -> str:
         ("missing", counts["first_missing"]),
         ("duplicated", [f"{key!r} x{times}" for key, times in counts["first_duplicated"]]),
         ("unexpected", counts["first_unexpected"]),
+        ("lost", [f"{key!r} ({why})" for key, why in counts.get("first_lost", [])]),
     ]
     return "; ".join(
-        f"first {kind}: {', '.join(item if kind == 'duplicated' else repr(item) for item in items[:5])}" for kind, items in kinds if items
+        f"first {kind}: {', '.join(item if kind in ('duplicated', 'lost') else repr(item) for item in items[:5])}"
+        for kind, items in kinds
+        if items
     )
