@@ -104,6 +104,16 @@ def test_per_worker_ack_ledgers_number_like_indexers_behind_a_balancer():
         assert len(set(ack_ids)) < len(ack_ids)
 
 
+def test_per_worker_ack_ledgers_are_summed_in_metrics():
+    """The parent keeps no ledger of its own then: /metrics adds up the workers' ledgers."""
+    channel = str(uuid.uuid4())
+    with FakeHECWorkers([Token(ACK_TOKEN, ack=True)], workers=2, ack_ledger="per-worker") as hec:
+        posted: list[int] = []
+        _until_both_served(hec, lambda _: posted.append(_post(hec.url, ACK_TOKEN, b"e", channel).status_code))
+        metrics = httpx.get(hec.admin_url + "/metrics").text
+        assert f'hec_acks_total{{state="issued"}} {float(len(posted))}' in metrics
+
+
 def test_admin_changes_reach_every_worker(hec):
     assert httpx.patch(hec.admin_url + "/settings", json={"health": "queues-full"}).status_code == 200
     added = httpx.post(hec.admin_url + "/tokens", json={"value": "added-later-0001", "name": "later"})

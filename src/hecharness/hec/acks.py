@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-__all__ = ["AckLedger"]
+__all__ = ["AckLedger", "SummedAcks"]
 
 
 @dataclass
@@ -76,6 +76,26 @@ class AckLedger:
     def clear(self) -> None:
         with self._lock:
             self._channels.clear()
+
+
+class SummedAcks:
+    """Several ledgers read as one, per channel, for the live page and /metrics: a cluster's indexers,
+    or workers with a ledger each. `summaries` gives each ledger's `summary()` as it is now."""
+
+    def __init__(self, summaries: Callable[[], Iterable[dict[str, dict[str, int]]]]) -> None:
+        self._summaries = summaries
+
+    def summary(self) -> dict[str, dict[str, int]]:
+        merged: dict[str, dict[str, int]] = {}
+        for summary in self._summaries():
+            for channel, counts in summary.items():
+                total = merged.setdefault(channel, dict.fromkeys(counts, 0))
+                for name, value in counts.items():
+                    total[name] = total.get(name, 0) + value
+        return merged
+
+    def clear(self) -> None:
+        """Nothing to clear here: each ledger is cleared where it is kept."""
 
 
 def _canonical(channel: str) -> str:

@@ -19,6 +19,7 @@ worker before the call answers; reads gather the workers' journals (`merge`).
 
 from __future__ import annotations
 
+import itertools
 import logging
 import multiprocessing
 import ssl
@@ -37,6 +38,7 @@ from hecharness.errors import InvalidArgument
 from hecharness.faults import FaultSet
 from hecharness.hec import FakeHEC, HECSettings, Token
 from hecharness.hec.accounting import DeliveryReport, Key, Nested
+from hecharness.hec.acks import SummedAcks
 from hecharness.hec.batches import RequestRecord
 from hecharness.hec.journal import Counters, Journal
 from hecharness.hec.live.feed import RecentRequests
@@ -48,7 +50,7 @@ from hecharness.workers.authority import Authority, CountedFaultSet
 from hecharness.workers.line import Line, WorkerGone, answer_calls
 from hecharness.workers.merge import MergedJournal, sum_counters, sum_tallies
 from hecharness.workers.shared import SharedCount
-from hecharness.workers.worker import ACK_LEDGERS, SHARED_LEDGER, WorkerSpec, run_worker
+from hecharness.workers.worker import ACK_LEDGERS, PER_WORKER_LEDGER, SHARED_LEDGER, WorkerSpec, run_worker
 
 __all__ = ["FakeHECWorkers"]
 
@@ -116,6 +118,13 @@ class FakeHECWorkers:
         self._request_ids = SharedCount(self._context)
         self.head = _Head(self, tokens, **options)
         self.head.collector.faults = CountedFaultSet(clock, self._fault_count)
+        self._worker_acks: list[dict[str, dict[str, int]]] = []  # each worker's ledger, as last refreshed
+        self._refreshing = threading.Lock()
+        self._snapshots = itertools.count(1)
+        self._applied = 0  # the newest snapshot of the workers' tallies applied
+        if ack_ledger == PER_WORKER_LEDGER:
+            # The parent keeps no ledger then: its live page and /metrics show the workers' summed.
+            self.head.collector.acks = SummedAcks(lambda: self._worker_acks)  # type: ignore[assignment]
         self._reserved: list[Listener] = []
         self._workers: list[_Worker] = []
         self._refresher: threading.Thread | None = None
@@ -400,22 +409,33 @@ class FakeHECWorkers:
         """Copy the workers' tallies, recent requests and errors into the parent's live page and /metrics."""
         if not self._workers:
             return
-        tallies, recent, errors = [], [], []
-        for worker in self._workers:
-            tally, (worker.recent_cursor, records), worker_errors = worker.control.call("live", worker.recent_cursor)
-            tallies.append(tally)
-            recent.extend(records)
-            errors.extend(worker_errors)
+        # The refresher thread and admin reads (on the admin's loop) both refresh. Snapshots are taken
+        # one at a time and numbered, and one applied after a newer one leaves the counts alone: older
+        # counts must never replace newer ones. No lock is held while waiting for the loop.
+        with self._refreshing:
+            snapshot = next(self._snapshots)
+            tallies, recent, errors, acks = [], [], [], []
+            for worker in self._workers:
+                tally, (worker.recent_cursor, records), worker_errors, ledger = worker.control.call("live", worker.recent_cursor)
+                tallies.append(tally)
+                recent.extend(records)
+                errors.extend(worker_errors)
+                acks.append(ledger)
         hooks = self.head.collector.on_request
 
         def apply() -> None:
+            newest = snapshot > self._applied
+            if newest:
+                self._applied = snapshot
+                self._worker_acks = acks
+                self.head.collector.errors[:] = errors
             for hook in hooks:
                 if isinstance(hook, Tally):
-                    vars(hook).update(sum_tallies(tallies))
+                    if newest:
+                        vars(hook).update(sum_tallies(tallies))
                 elif isinstance(hook, RecentRequests):
-                    for record in sorted(recent, key=lambda r: r.id):
+                    for record in sorted(recent, key=lambda r: r.id):  # new since the cursor, whichever snapshot
                         hook(record)
-            self.head.collector.errors[:] = errors
 
         if self.head.running:
             self.head.call_on_loop(apply)

@@ -22,6 +22,7 @@ from hecharness.hec import FakeHEC, Token
 from hecharness.hec.batches import RequestRecord
 from hecharness.hec.journal import Journal
 from hecharness.hec.live.feed import RecentRequests
+from hecharness.hec.acks import AckLedger
 from hecharness.hec.live.tally import Tally
 from hecharness.hec.server import bind_socket
 from hecharness.workers.authority import RemoteAcks, RemoteFaults
@@ -130,7 +131,10 @@ class _Control:
     def do_live(self, after: int) -> Any:
         def read() -> Any:
             # Copied on the loop that writes them; pickling happens on this thread afterwards.
-            return copy.deepcopy(vars(self.tally)), self.recent.since(after), list(self.hec.collector.errors)
+            collector = self.hec.collector
+            # A worker's own ledger (per-worker acks) is summed in the parent; a shared one is the parent's.
+            acks = collector.acks.summary() if isinstance(collector.acks, AckLedger) else {}
+            return copy.deepcopy(vars(self.tally)), self.recent.since(after), list(collector.errors), acks
 
         return self.hec.call_on_loop(read)
 

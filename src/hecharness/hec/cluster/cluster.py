@@ -26,6 +26,7 @@ from hecharness.faults import FaultSet
 from hecharness.faults.actions import FRONT_DOOR_ANSWERS
 from hecharness.hec import connection, replies
 from hecharness.hec.accounting import DeliveryReport, Key, Nested, account
+from hecharness.hec.acks import SummedAcks
 from hecharness.hec.batches import RequestRecord
 from hecharness.hec.cluster.balancing import Balancing
 from hecharness.hec.cluster.indexer import Indexer
@@ -72,7 +73,7 @@ class Cluster:
             indexer.collector.errors = self.errors
             indexer.collector.on_request = self.on_request
         self.policy = policy_for(balancing, clock)
-        self.acks = _ClusterAcks(self.indexers)
+        self.acks = SummedAcks(lambda: [indexer.acks.summary() for indexer in self.indexers])
         self._initial_settings = settings
         self._outages: list[Outage] = []
         self._lock = threading.Lock()
@@ -283,22 +284,6 @@ class Cluster:
             "indexers": [indexer.describe() for indexer in self.indexers],
             "restarts": [outage.to_dict() for outage in self.outages],
         }
-
-
-class _ClusterAcks:
-    """The indexers' ack ledgers read as one, per channel, for the live page and /metrics."""
-
-    def __init__(self, indexers: list[Indexer]) -> None:
-        self._indexers = indexers
-
-    def summary(self) -> dict[str, dict[str, int]]:
-        merged: dict[str, dict[str, int]] = {}
-        for indexer in self._indexers:
-            for channel, counts in indexer.acks.summary().items():
-                total = merged.setdefault(channel, dict.fromkeys(counts, 0))
-                for name, value in counts.items():
-                    total[name] = total.get(name, 0) + value
-        return merged
 
 
 def _setting_cookie(send: Send, cookie: str) -> Send:
