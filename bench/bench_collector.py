@@ -203,6 +203,20 @@ def count_lines(data: bytes) -> int:
 # -- servers (the child process) ---------------------------------------------------------------
 
 
+async def _whole_body(receive, counts: dict) -> bytes | None:
+    """A bare ASGI endpoint's body, read to its end; None (counted) when the client hung up first."""
+    chunks = []
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            counts["disconnects"] += 1
+            return None
+        chunks.append(message.get("body", b""))
+        more = message.get("more_body", False)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
 class ServerProcess:
     """What a server child does: start one server, then answer commands on stdin, one line each.
 
@@ -277,6 +291,7 @@ class ServerProcess:
         return Starlette(routes=[Route(RAW_PATH, raw, methods=["POST"])])
 
     def _asgi_ceiling_app(self):
+        """The ceiling's endpoint as a bare ASGI callable."""
         counts = self.counts
         zlib, _ = inflater()
         start = {
@@ -289,16 +304,9 @@ class ServerProcess:
         async def app(scope, receive, send):
             if scope["type"] != "http":
                 return
-            chunks = []
-            more = True
-            while more:
-                message = await receive()
-                if message["type"] == "http.disconnect":
-                    counts["disconnects"] += 1
-                    return
-                chunks.append(message.get("body", b""))
-                more = message.get("more_body", False)
-            data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            data = await _whole_body(receive, counts)
+            if data is None:
+                return
             for name, value in scope["headers"]:
                 if name == b"content-encoding" and value == b"gzip":
                     data = zlib.decompress(data, 31)
@@ -337,16 +345,9 @@ class ServerProcess:
                 return
             headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in reversed(scope["headers"])}
             token = tokens.get(headers.get("authorization", ""))
-            chunks = []
-            more = True
-            while more:
-                message = await receive()
-                if message["type"] == "http.disconnect":
-                    counts["disconnects"] += 1
-                    return
-                chunks.append(message.get("body", b""))
-                more = message.get("more_body", False)
-            data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            data = await _whole_body(receive, counts)
+            if data is None:
+                return
             if headers.get("content-encoding") == "gzip":
                 data = zlib.decompress(data, 31)
             lines = count_lines(data)
