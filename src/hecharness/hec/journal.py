@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import Counter, deque
-from collections.abc import Callable, Container, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -26,7 +26,7 @@ from hecharness.hec.accounting import DeliveryReport, Key, Nested, account
 from hecharness.hec.batches import Batch, Event, EventBatch, RequestRecord, unpack_batch
 from hecharness.hec.har import journal_har
 
-__all__ = ["Counters", "Journal", "JournalTruncated"]
+__all__ = ["Counters", "Journal", "JournalTruncated", "record_in"]
 
 
 class JournalTruncated(HecHarnessError, RuntimeError):
@@ -109,17 +109,13 @@ class Journal:
 
     def record(self, request: RequestRecord, batch: Batch | None = None) -> None:
         """Count a finished request and keep it, with the events it delivered, within the caps."""
-        events = 0 if batch is None else len(batch)
-        if self.count_only:
-            self.keep(request, None, None, events)
-        else:
-            self.keep(request, request.pack(), batch.pack() if events else None, events)
+        record_in((self,), request, batch)
 
     def keep(
         self, request: RequestRecord, packed: tuple[Any, ...] | None, packed_batch: tuple[Any, ...] | None, events: int
     ) -> None:
-        """`record` for a request (and the batch of its `events`) packed already, so that journals can
-        share one packing; `packed` may be None when this journal is count-only."""
+        """`record` for a request (and the batch of its `events`) packed already (see `record_in`);
+        `packed` may be None when this journal is count-only."""
         with self._lock:
             counters = self._counters
             counters.requests += 1
@@ -314,3 +310,18 @@ class Journal:
     def to_har(self) -> dict[str, Any]:
         """The stored requests as a HAR 1.2 document (see `hecharness.hec.har`)."""
         return journal_har(self.requests(), self.events)
+
+
+def record_in(journals: Sequence[Journal], request: RequestRecord, batch: Batch | None = None) -> None:
+    """`Journal.record` into each of `journals`, packing the request and batch once for all of them
+    (a journal keeps packed tuples as they are and trims only its own deques), and not at all when
+    every one of them is count-only."""
+    events = 0 if batch is None else len(batch)
+    packed = packed_batch = None
+    for journal in journals:  # a loop, not all(): this runs for every request
+        if not journal.count_only:
+            packed = request.pack()
+            packed_batch = batch.pack() if events else None
+            break
+    for journal in journals:
+        journal.keep(request, packed, packed_batch, events)

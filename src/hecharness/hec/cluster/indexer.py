@@ -14,7 +14,7 @@ from hecharness.hec import connection
 from hecharness.hec.acks import AckLedger
 from hecharness.hec.batches import Batch, RequestRecord
 from hecharness.hec.collector import Collector
-from hecharness.hec.journal import Journal
+from hecharness.hec.journal import Journal, record_in
 from hecharness.hec.paths import HEALTH_PATHS
 from hecharness.hec.settings import HECSettings
 from hecharness.hec.tokens import TokenStore
@@ -51,12 +51,7 @@ class IndexerJournal(Journal):
                 )
                 batch = None
         request.indexer = self.number
-        # Packed once for both: a journal keeps packed tuples as they are and trims only its own deques.
-        events = 0 if batch is None else len(batch)
-        packed = request.pack() if not (self.count_only and self.merged.count_only) else None
-        packed_batch = batch.pack() if events and packed is not None else None
-        self.keep(request, packed, packed_batch, events)
-        self.merged.keep(request, packed, packed_batch, events)
+        record_in((self, self.merged), request, batch)
 
 
 class _IndexerCollector(Collector):
