@@ -26,6 +26,8 @@ from hecharness.hec.tokens import Rejected
 
 __all__ = [
     "Body",
+    "BodyReader",
+    "body_in_hand",
     "read_body",
     "refuse_unknown_transfer_coding",
     "TooLarge",
@@ -139,36 +141,65 @@ class Body:
 
 async def read_body(receive: Receive, headers: Mapping[str, str], max_length: int) -> Body:
     """The request body from the ASGI `receive` channel, capped, and gunzipped when so encoded."""
-    encoding = headers.get("content-encoding", "").strip().lower()
-    if encoding not in ("", "identity", "gzip", "x-gzip"):
-        raise UnsupportedEncoding(encoding)
-    declared = headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > max_length:
-        raise TooLarge()
-
-    inflater = _Inflater(max_length, KEEP_DECODED) if encoding in ("gzip", "x-gzip") else None
-    chunks: list[bytes] = []
-    received = 0
+    reader = BodyReader(headers, max_length)
     while True:
         message = await receive()
         if message["type"] != "http.request":
             raise ClientDisconnect()
         chunk = message.get("body", b"")
         if chunk:
-            received += len(chunk)
-            if received > max_length:
-                raise TooLarge()
-            chunks.append(chunk)
-            if inflater is not None:
-                inflater.feed(chunk)
+            reader.feed(chunk)
         if not message.get("more_body", False):
-            break
-    if inflater is None:
-        return Body(received, chunks, received)
-    parts = inflater.finish()
-    if parts is None:
-        return Body(received, None, inflater.produced, chunks, inflater.counter)
-    return Body(received, parts, inflater.produced)
+            return reader.finish()
+
+
+def body_in_hand(data: bytes, headers: Mapping[str, str], max_length: int) -> Body:
+    """`read_body` for a body that has arrived whole already (see `hecharness.hec.collector.Collector.answer_whole`)."""
+    reader = BodyReader(headers, max_length)
+    if data:
+        reader.feed(data)
+    return reader.finish()
+
+
+class BodyReader:
+    """A body taken in as its chunks arrive: the cap on the wire bytes and, for gzip, on what they inflate to.
+
+    Made from the request's headers, it refuses an encoding other than gzip and a declared length
+    over the cap before any chunk is read.
+    """
+
+    __slots__ = ("_chunks", "_inflater", "_max_length", "_received")
+
+    def __init__(self, headers: Mapping[str, str], max_length: int) -> None:
+        encoding = headers.get("content-encoding", "").strip().lower()
+        if encoding not in ("", "identity", "gzip", "x-gzip"):
+            raise UnsupportedEncoding(encoding)
+        declared = headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > max_length:
+            raise TooLarge()
+        self._inflater = _Inflater(max_length, KEEP_DECODED) if encoding in ("gzip", "x-gzip") else None
+        self._max_length = max_length
+        self._chunks: list[bytes] = []
+        self._received = 0
+
+    def feed(self, chunk: bytes) -> None:
+        """Take the next chunk of the body as it came off the wire (never an empty one)."""
+        self._received += len(chunk)
+        if self._received > self._max_length:
+            raise TooLarge()
+        self._chunks.append(chunk)
+        if self._inflater is not None:
+            self._inflater.feed(chunk)
+
+    def finish(self) -> Body:
+        """The whole body, once its last chunk is in."""
+        inflater, chunks, received = self._inflater, self._chunks, self._received
+        if inflater is None:
+            return Body(received, chunks, received)
+        parts = inflater.finish()
+        if parts is None:
+            return Body(received, None, inflater.produced, chunks, inflater.counter)
+        return Body(received, parts, inflater.produced)
 
 
 def _inflate(wire: list[bytes]) -> list[bytes]:

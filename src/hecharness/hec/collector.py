@@ -39,6 +39,7 @@ from hecharness.hec.body import (
     TooLarge,
     UnsupportedEncoding,
     UnsupportedTransferCoding,
+    body_in_hand,
     read_body,
     refuse_unknown_transfer_coding,
 )
@@ -51,7 +52,7 @@ from hecharness.hec.settings import BUSY_HEALTH_STATES, Flavor, HECSettings, Raw
 from hecharness.hec.tokens import Rejected, Token, TokenStore
 from hecharness.masking import mask_authorization, mask_token
 
-__all__ = ["Collector", "new_record"]
+__all__ = ["Collector", "new_record", "headers_of", "query_of", "channel_of"]
 
 NEVER = float("-inf")
 
@@ -115,6 +116,10 @@ class Collector:
         routes = self._route_table()
         self._routes = {flavor: routes for flavor in Flavor}
         self._routes[Flavor.EDGE_PROCESSOR] = {path: routes[path] for path in EDGE_PROCESSOR_PATHS}
+        # Where `answer_whole` may answer: /raw, as each flavor routes it.
+        self._whole_paths = {
+            flavor: frozenset(path for path in RAW_PATHS if path in self._routes[flavor]) for flavor in Flavor
+        }
         self._indexes: tuple[object, Indexes] | None = None
         # Which indexer of a cluster this is (1-based), for faults aimed at one; None on its own.
         self.node: int | None = None
@@ -200,6 +205,59 @@ class Collector:
         response = await self._serve(Request(scope, receive), handler)
         await response(scope, receive, send)
 
+    # -- a request that arrived whole, in one step -----------------------------------------------
+
+    def takes_whole(self, scope: Scope) -> bool:
+        """Whether `answer_whole` might answer this request once its body is in: worth waiting for.
+
+        `connection` asks as a request's head arrives; a request it does not wait for starts in
+        `app` at once, as every request did before (a fault acts before the body is read).
+        """
+        return scope["method"] == "POST" and not len(self.faults) and scope["path"] in self._whole_paths[self.settings.flavor]
+
+    def answer_whole(self, scope: Scope, data: bytes) -> Response | None:
+        """Answer a request whose whole body is in hand, in one step; or None, having done nothing,
+        for `app` to answer it.
+
+        Most requests of a load run are alike: a /raw POST with a good token, no acks, no fault
+        rules, a small body that has arrived whole. For them `app` is machinery they do not use
+        (an ASGI exchange, the fault pipeline, the ladder of refusals), and that machinery was
+        most of their cost (bench/RESULTS.md, the collector against Fluent Bit). This takes such a
+        request only when `app` would accept it in full, with the same checks in the same terms,
+        the same record, batch and answer; anything else (a refusal, an ack, a fault) is declined
+        before anything is counted. tests/hec/test_whole.py holds the two to the same answers and
+        the same journals.
+        """
+        started = time.perf_counter()
+        settings = self.settings
+        if not self.takes_whole(scope):
+            return None
+        headers, query = headers_of(scope), query_of(scope)
+        if "transfer-encoding" in headers:
+            return None
+        channel = channel_of(headers, query)
+        try:
+            token = self.tokens.authenticate(headers.get("authorization"), query.get("token"))
+            if token.ack:
+                return None  # acks are issued on app's path, the one place that knows their faults
+            channel = self._checked_channel(channel, token)
+            index, moment = self._raw_target(token, query)
+            body = body_in_hand(data, headers, settings.body_limit)
+            if body.is_blank():
+                return None
+            lines = self._split(body)
+        except Exception:
+            # A refusal, or an error inside the fake: app meets it again and answers it as splunkd
+            # would, or as the fake's own error (kept in `errors`).
+            return None
+        record = self._new_record(scope, headers, query)
+        record.token_name, record.channel = token.name, channel
+        record.bytes_in, record.bytes_decoded, record.events = body.wire_bytes, body.size, lines.count
+        record.code, record.text = codes.SUCCESS.code, codes.SUCCESS.text
+        batch = RawBatch(_raw_shared(record.id, channel, index, moment, token, query, scope), lines)
+        self._close(record, batch, codes.SUCCESS.status, started, False)
+        return replies.SUCCESS
+
     # -- one request, start to journal ----------------------------------------------------------
 
     async def _serve(self, request: Request, handler: Handler) -> Response:
@@ -250,7 +308,16 @@ class Collector:
             self.errors.append(traceback.format_exc())
             response = self._answer(record, codes.INTERNAL_SERVER_ERROR)
             record.note = "error inside the fake HEC; see FakeHEC.errors"
-        record.status = response.status_code if response is not None else 0
+        self._close(record, batch, response.status_code if response is not None else 0, started, large)
+        if response is None:
+            return replies.NO_ANSWER  # the connection is gone; uvicorn sends nothing
+        if decision.slow_body:
+            return replies.DribbledResponse(response, decision.slow_body, self._pause)
+        return response
+
+    def _close(self, record: RequestRecord, batch: Batch | None, status: int, started: float, large: bool) -> None:
+        """Journal a finished request, answered with `status` (0: not at all), and tell the observers."""
+        record.status = status
         record.duration = time.perf_counter() - started
         if record.code == codes.SERVER_BUSY.code:
             self.said_busy_at = time.monotonic()
@@ -259,29 +326,16 @@ class Collector:
             observer(record)
         if large or max(record.bytes_in, record.bytes_decoded) >= memory.LARGE_BODY:
             memory.hand_back()  # the body's pieces are let go by now, unless the journal keeps them
-        if response is None:
-            return replies.NO_ANSWER  # the connection is gone; uvicorn sends nothing
-        if decision.slow_body:
-            return replies.DribbledResponse(response, decision.slow_body, self._pause)
-        return response
 
     def _exchange(self, request: Request) -> Exchange:
         scope = request.scope
-        headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in reversed(scope["headers"])}
-        if "transfer-encoding" in headers:
-            # A list header sent as several fields means them all, in order (RFC 9110 section 5.3);
-            # the parser frames by the last one, so the first alone would hide a coding.
-            headers["transfer-encoding"] = ", ".join(
-                value.decode("latin-1") for name, value in scope["headers"] if name == b"transfer-encoding"
-            )
-        raw_query = scope["query_string"]
-        query = dict(parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True)) if raw_query else {}
+        headers, query = headers_of(scope), query_of(scope)
         record = self._new_record(scope, headers, query)
         # What the request says of itself goes in the record before anything can answer it, so a
         # request a fault or a refusal answered is found by its channel and token like any other.
         token = self.tokens.identify(headers.get("authorization"), query.get("token"))
         record.token_name = token.name if token else None
-        record.channel = headers.get("x-splunk-request-channel") or query.get("channel") or None
+        record.channel = channel_of(headers, query)
         if len(self.faults):
             facts = self._facts(scope["path"], record, token, headers, query, connection.idle_of(scope))
             decision = self.faults.decide(facts)
@@ -436,7 +490,9 @@ class Collector:
         return self.tokens.authenticate(exchange.headers.get("authorization"), exchange.query.get("token"))
 
     def _channel(self, exchange: Exchange, token: Token) -> str | None:
-        channel = exchange.record.channel  # as the request gave it (see _exchange)
+        return self._checked_channel(exchange.record.channel, token)  # as the request gave it (see _exchange)
+
+    def _checked_channel(self, channel: str | None, token: Token) -> str | None:
         if channel is None:
             if token.ack:
                 cloud = self.settings.flavor == Flavor.CLOUD
@@ -490,8 +546,7 @@ class Collector:
         return self._indexes[1]
 
     def _host(self, exchange: Exchange) -> str:
-        server = exchange.request.scope.get("server")
-        return f"{server[0]}:{server[1]}" if server else "hecharness"
+        return _host_of(exchange.request.scope)
 
     # -- endpoints --------------------------------------------------------------------------------
 
@@ -527,6 +582,22 @@ class Collector:
         record, query = exchange.record, exchange.query
         token = self._authenticate(exchange)
         channel = self._channel(exchange, token)
+        index, moment = self._raw_target(token, query)
+        lines = self._split(await self._body(exchange))
+        record.events = lines.count
+        limit = exchange.partial_limit
+        if limit is not None:
+            lines = lines.head(limit)
+        accepted = lines.count
+        batch = RawBatch(_raw_shared(record.id, channel, index, moment, token, query, exchange.request.scope), lines)
+        ack_id = self._ack_id(exchange, token, channel) if accepted else None
+        partial = self._partial(exchange, accepted, ack_id)
+        if partial is not None:
+            return partial, batch if accepted else None
+        return self._answer(record, codes.SUCCESS, ack_id=ack_id), batch
+
+    def _raw_target(self, token: Token, query: dict[str, str]) -> tuple[str, float | None]:
+        """The index a /raw request's events go to and the time it gives them (None: their arrival)."""
         index = query.get("index") or token.default_index
         if not self.indexes().allow(token, index):
             raise Rejected(codes.INCORRECT_INDEX, note=_index_note(index, token))
@@ -535,27 +606,7 @@ class Collector:
             moment = epoch_seconds(query["time"])
             if moment is None:
                 raise Rejected(codes.INVALID_DATA_FORMAT, note=f"time={query['time']!r} is not a number")
-        lines = self._split(await self._body(exchange))
-        record.events = lines.count
-        limit = exchange.partial_limit
-        if limit is not None:
-            lines = lines.head(limit)
-        accepted = lines.count
-        shared = (
-            record.id,
-            channel,
-            index,
-            query.get("source") or token.source,
-            query.get("sourcetype") or token.default_sourcetype or "httpevent",
-            query.get("host") or self._host(exchange),
-            moment,
-        )
-        batch = RawBatch(shared, lines)
-        ack_id = self._ack_id(exchange, token, channel) if accepted else None
-        partial = self._partial(exchange, accepted, ack_id)
-        if partial is not None:
-            return partial, batch if accepted else None
-        return self._answer(record, codes.SUCCESS, ack_id=ack_id), batch
+        return index, moment
 
     def _split(self, body: Body) -> RawLines:
         return body.raw_lines(whole_body=self.settings.raw_split == RawSplit.BODY)
@@ -580,6 +631,49 @@ class Collector:
         exchange.record.code = 404
         exchange.record.text = codes.NOT_FOUND_TEXT
         return replies.not_found_reply(404), None
+
+
+def headers_of(scope: Scope) -> dict[str, str]:
+    """A request's headers by lower-case name; the first of repeated headers wins."""
+    headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in reversed(scope["headers"])}
+    if "transfer-encoding" in headers:
+        # A list header sent as several fields means them all, in order (RFC 9110 section 5.3);
+        # the parser frames by the last one, so the first alone would hide a coding.
+        headers["transfer-encoding"] = ", ".join(
+            value.decode("latin-1") for name, value in scope["headers"] if name == b"transfer-encoding"
+        )
+    return headers
+
+
+def query_of(scope: Scope) -> dict[str, str]:
+    """A request's query parameters; the last of repeated ones wins."""
+    raw_query = scope["query_string"]
+    return dict(parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True)) if raw_query else {}
+
+
+def channel_of(headers: dict[str, str], query: dict[str, str]) -> str | None:
+    """The channel a request names, the header's before the query's; not checked yet."""
+    return headers.get("x-splunk-request-channel") or query.get("channel") or None
+
+
+def _host_of(scope: Scope) -> str:
+    server = scope.get("server")
+    return f"{server[0]}:{server[1]}" if server else "hecharness"
+
+
+def _raw_shared(
+    request_id: int, channel: str | None, index: str, moment: float | None, token: Token, query: dict[str, str], scope: Scope
+) -> tuple[Any, ...]:
+    """What every event of a /raw request shares (see `RawBatch`)."""
+    return (
+        request_id,
+        channel,
+        index,
+        query.get("source") or token.source,
+        query.get("sourcetype") or token.default_sourcetype or "httpevent",
+        query.get("host") or _host_of(scope),
+        moment,
+    )
 
 
 def new_record(scope: Scope, headers: dict[str, str], query: dict[str, str], request_id: int, now: float) -> RequestRecord:

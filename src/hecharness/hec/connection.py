@@ -6,7 +6,10 @@ scope's extensions there, with how long the connection idled before the request;
 answer's head written as splunkd writes it (`response_head`). The same subclass keeps uvicorn's
 answer to unparseable bytes behind the answers of the whole requests that came before them, and
 closes idle keep-alive connections when splunkd would (`KeepAlive`) instead of after uvicorn's fixed
-timeout. This module and `response_head` are the only places hecharness relies on uvicorn's internals.
+timeout. And it answers the common request in one step where it was parsed (`WholeRequests`): a
+small POST the collector may take whole waits for its body here instead of starting its ASGI task,
+and is answered at once when it is in, or handed to the task as usual when the collector declines.
+This module and `response_head` are the only places hecharness relies on uvicorn's internals.
 """
 
 from __future__ import annotations
@@ -17,16 +20,20 @@ import struct
 import time
 from typing import Any, Protocol
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.flow_control import HIGH_WATER_LIMIT
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
-from hecharness.hec.response_head import SplunkdCycle
+from hecharness.hec.response_head import SplunkdCycle, splunkd_head
 
-__all__ = ["TransportExposingProtocol", "KeepAlive", "transport_of", "idle_of", "reset", "abort_with_reset", "close", "TRANSPORT_KEY", "IDLE_KEY"]
+__all__ = ["TransportExposingProtocol", "KeepAlive", "WholeRequests", "WholeAnswer", "WHOLE_LIMIT", "transport_of", "idle_of", "reset", "abort_with_reset", "close", "TRANSPORT_KEY", "IDLE_KEY"]
 
 TRANSPORT_KEY = "hecharness.transport"
 IDLE_KEY = "hecharness.idle"  # real seconds the connection idled before this request; None on its first
 LOST_KEY = "hecharness.lost"  # a future done once the protocol has seen the connection go
 _CLOSE_WAIT = 1.0  # seconds a clean close may take to reach the protocol
+# The largest body a request may declare to wait for its whole body here: uvicorn's own high-water
+# mark, below which it never pauses reading, so waiting holds no more than it would anyway.
+WHOLE_LIMIT = HIGH_WATER_LIMIT
 
 
 class KeepAlive(Protocol):
@@ -44,14 +51,38 @@ class KeepAlive(Protocol):
         ...
 
 
+class WholeAnswer(Protocol):
+    """An answer given in one step: a `hecharness.hec.replies.SplunkdResponse`."""
+
+    status_code: int
+    raw_headers: list[tuple[bytes, bytes]]
+    body: bytes
+
+
+class WholeRequests(Protocol):
+    """What answers a request in one step once its whole body is in (`Collector.answer_whole`)."""
+
+    def takes_whole(self, scope: dict[str, Any]) -> bool:
+        """Whether the request, its head just in, might be answered whole: worth waiting for its body."""
+        ...
+
+    def answer_whole(self, scope: dict[str, Any], data: bytes) -> WholeAnswer | None:
+        """The answer, the request journaled; or None, nothing done, for the ASGI app to answer it."""
+        ...
+
+
 class TransportExposingProtocol(HttpToolsProtocol):
     _refusal: str | None = None  # a 400 held back until the requests before the bad bytes are answered
     _idle_since: float | None = None  # time.monotonic() when it went idle; None while a request is in hand
     _requests = 0
+    _waiting: tuple[RequestResponseCycle, Any] | None = None  # a request waiting for its body (WholeRequests)
 
-    def __init__(self, *args: Any, keep_alive: KeepAlive | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, keep_alive: KeepAlive | None = None, whole: WholeRequests | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.keep_alive = keep_alive  # None: uvicorn's fixed timeout_keep_alive
+        self.whole = whole  # None: every request goes to the ASGI app
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -77,6 +108,67 @@ class TransportExposingProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
         if not self._lost.done():
             self._lost.set_result(None)
+        waiting, self._waiting = self._waiting, None
+        if waiting is not None:
+            # Its body never came whole: the app reads what there was and journals the hang-up.
+            super()._start_asgi_task(*waiting)
+
+    # -- a request answered whole (WholeRequests) ------------------------------------------------
+
+    def _start_asgi_task(self, cycle: RequestResponseCycle, app: Any) -> None:
+        if self._may_take_whole(cycle, app):
+            if cycle.more_body:
+                self._waiting = (cycle, app)  # on_message_complete answers it
+                return
+            if self._answer_whole(cycle):  # a pipelined request, whole already
+                return
+        super()._start_asgi_task(cycle, app)
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        waiting = self._waiting
+        if waiting is None or waiting[0] is not self.cycle:
+            return
+        self._waiting = None
+        if not self._answer_whole(waiting[0]):
+            super()._start_asgi_task(*waiting)
+
+    def _may_take_whole(self, cycle: RequestResponseCycle, app: Any) -> bool:
+        whole = self.whole
+        if whole is None or app is not self.app or cycle.waiting_for_100_continue or not cycle.keep_alive:
+            return False  # 503 past the concurrency limit, or a sender waiting to be told to send the body
+        declared = None
+        for name, value in cycle.scope["headers"]:
+            if name == b"content-length":
+                declared = value
+            elif name == b"transfer-encoding":
+                return False
+        return declared is not None and declared.isdigit() and int(declared) <= WHOLE_LIMIT and whole.takes_whole(cycle.scope)
+
+    def _answer_whole(self, cycle: RequestResponseCycle) -> bool:
+        """Answer a request whose body is in, as uvicorn's cycle would have written the app's answer."""
+        assert self.whole is not None
+        try:
+            answer = self.whole.answer_whole(cycle.scope, bytes(cycle.body))
+            if answer is None:
+                return False
+            head = splunkd_head(
+                answer.status_code, answer.raw_headers, cycle.default_headers, cycle.keep_alive, cycle.scope["method"]
+            )
+        except Exception:
+            # What uvicorn does when an app fails before it answers, but for the 500: its request may
+            # have been journaled already, so the sender must not be told it was refused.
+            self.logger.error("Exception in the whole-request answer", exc_info=True)
+            cycle.response_started = cycle.response_complete = True
+            self.transport.close()
+            return True
+        self.transport.write(head.data + answer.body)
+        cycle.response_started = cycle.response_complete = True
+        cycle.keep_alive = head.keep_alive
+        if not head.keep_alive:
+            self.transport.close()
+        self.on_response_complete()
+        return True
 
     def on_headers_complete(self) -> None:
         super().on_headers_complete()  # builds this request's cycle; its task has not run yet

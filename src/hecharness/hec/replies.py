@@ -106,6 +106,12 @@ def hec_reply(
     return json_reply(body, code.status if status is None else status, headers)
 
 
+# The answer to every request accepted in full without an ack: one object, since it never changes,
+# with its headers a tuple so that its head is written once (`response_head.splunkd_head`).
+SUCCESS = hec_reply(codes.SUCCESS)
+SUCCESS.raw_headers = tuple(SUCCESS.raw_headers)  # type: ignore[assignment]
+
+
 def not_found_reply(status: int = 404, headers: Mapping[str, str] | None = None) -> Response:
     # Splunkd uses the same body, with code 404, for unknown paths and for wrong methods (405).
     return json_reply({"text": codes.NOT_FOUND_TEXT, "code": 404}, status, headers)

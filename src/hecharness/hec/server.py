@@ -46,7 +46,7 @@ from hecharness.hec.batches import Event, RequestRecord
 from hecharness.hec.cluster import Cluster, Indexer, Restart
 from hecharness.hec.cluster.balancing import DEFAULT_COOKIE, cluster_balancing
 from hecharness.hec.collector import Collector
-from hecharness.hec.connection import KeepAlive, TransportExposingProtocol
+from hecharness.hec.connection import KeepAlive, TransportExposingProtocol, WholeRequests
 from hecharness.hec.journal import Journal
 from hecharness.hec.settings import HECSettings
 from hecharness.hec.tokens import Token, TokenStore, new_token_value
@@ -90,6 +90,7 @@ class Listener:
     app: Any
     ssl_context: ssl.SSLContext | None = None
     keep_alive: KeepAlive | None = None  # None: uvicorn's fixed keep-alive timeout (the admin API)
+    whole: WholeRequests | None = None  # None: every request goes to `app` (the admin API, a wrapped app)
 
     @property
     def is_admin(self) -> bool:
@@ -502,7 +503,9 @@ class FakeHEC:
                     context = self.authority.server_context(mode, require_client_cert=self.client_cert_required)
                     context.sni_callback = self._handshake_guard(mode)
                     TLS_PROFILES[self.settings.tls_profile].apply(context)
-                listeners.append(Listener(mode, self._hec_socket(index), app, context, self.collector))
+                # A wrapped app must see every request, so none is answered before it.
+                whole = self.collector if self._wrap is None else None
+                listeners.append(Listener(mode, self._hec_socket(index), app, context, self.collector, whole))
             if self.admin_port is not None:
                 listeners.append(self._admin_listener())
         except OSError:
@@ -650,7 +653,7 @@ def _uvicorn_config(listener: Listener) -> uvicorn.Config:
         lifespan="off",
         interface="asgi3",
         # httptools, plus the transport for socket-level faults and splunkd's keep-alive timeouts
-        http=functools.partial(TransportExposingProtocol, keep_alive=listener.keep_alive),
+        http=functools.partial(TransportExposingProtocol, keep_alive=listener.keep_alive, whole=listener.whole),
         log_config=None,
         log_level="warning",
         access_log=False,

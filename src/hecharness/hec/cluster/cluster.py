@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl
 
+from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
 from hecharness.clock import Clock
@@ -92,6 +93,44 @@ class Cluster:
         """The ASGI entry point: place the request on an indexer and let its collector answer."""
         if scope["type"] != "http":
             return
+        route, indexer = self._place(scope)
+        if indexer is None:
+            await self._refuse(scope, receive, send, route)
+            return
+        if route.cookie_set is not None:
+            send = _setting_cookie(send, route.cookie_set)
+        indexer.enter(route, scope)
+        try:
+            await indexer.collector.app(scope, receive, send)
+        finally:
+            indexer.leave(route)
+
+    def takes_whole(self, scope: Scope) -> bool:
+        """`Collector.takes_whole`, for the cluster: while no node restarts are scheduled."""
+        return not self._outages and self.indexers[0].collector.takes_whole(scope)
+
+    def answer_whole(self, scope: Scope, data: bytes) -> Response | None:
+        """`Collector.answer_whole`, by the indexer the balancer places the request on.
+
+        Placed once: a request the indexer declines keeps its place (and the policy's turn) for `app`.
+        """
+        if self._outages:
+            return None  # app brings the nodes up to date first
+        route, indexer = self._place(scope)
+        if indexer is None or route.cookie_set is not None:
+            return None
+        indexer.enter(route, scope)
+        try:
+            return indexer.collector.answer_whole(scope, data)
+        finally:
+            indexer.leave(route)
+
+    def _place(self, scope: Scope) -> tuple[Route, Indexer | None]:
+        """The indexer the request goes to (None: none can take it), and why; chosen once per request."""
+        extensions = scope.setdefault("extensions", {})
+        route = extensions.get(ROUTE_KEY)
+        if route is not None:
+            return route, None if route.node is None else self.indexers[route.node - 1]
         if self._outages:
             self.sync()
         placement = self._placement
@@ -100,18 +139,10 @@ class Cluster:
         _, up, candidates, ejected = placement
         route = Route(self.balancing.policy, ejected=dict(ejected) if ejected else {})  # a policy may edit its copy
         indexer = self.policy.pick(Routing(scope, candidates, up, route))
-        if indexer is None:
-            await self._refuse(scope, receive, send, route)
-            return
-        route.node = indexer.number
-        scope.setdefault("extensions", {})[ROUTE_KEY] = route
-        if route.cookie_set is not None:
-            send = _setting_cookie(send, route.cookie_set)
-        indexer.enter(route, scope)
-        try:
-            await indexer.collector.app(scope, receive, send)
-        finally:
-            indexer.leave(route)
+        if indexer is not None:
+            route.node = indexer.number
+        extensions[ROUTE_KEY] = route
+        return route, indexer
 
     def _look(self) -> _Placement:
         """The nodes up, those that pass the health check, and why the others fail it.
