@@ -7,6 +7,11 @@ the request and the events it delivered are written to the journal before the an
 Routing is a dictionary lookup rather than Starlette's router: HEC's paths are a fixed set, every
 other path must still be journaled and answered with splunkd's 404 body, and the lookup keeps the
 per-request cost near that of a bare endpoint (see bench/RESULTS.md).
+
+The common request of a load run (a small /raw POST that will be accepted in full) can also be
+answered in one step, below ASGI, once its body is in: `answer_whole`, which the connection's
+protocol calls (`hecharness.hec.connection.WholeRequests`). It runs the same steps as `app`, takes
+only what `app` would accept, and declines everything else before counting it.
 """
 
 from __future__ import annotations
