@@ -337,3 +337,31 @@ def test_a_cluster_answers_the_common_request_whole() -> None:
         assert hec.answer_whole(scope_of("/services/collector/raw", b"", [(b"authorization", b"Splunk good")]), b"x")
     assert [indexer.journal.counters.requests for indexer in hec.indexers] == [1, 1, 1]
     assert [request.balance["node"] for request in hec.journal.requests()] == [1, 2, 3]
+
+
+def test_a_wrapped_app_sees_every_request() -> None:
+    seen: list[str] = []
+
+    def wrap(app: Any) -> Any:
+        async def wrapped(scope: dict[str, Any], receive: Any, send: Any) -> None:
+            seen.append(scope["path"])
+            await app(scope, receive, send)
+
+        return wrapped
+
+    with FakeHEC(["good"], admin_port=None, wrap=wrap) as hec:
+        assert exchange(hec, post(b"a")).startswith(b"HTTP/1.1 200 OK")
+    assert seen == ["/services/collector/raw"]
+
+
+def test_a_sender_waiting_to_continue_and_http_1_0_still_answer(served: FakeHEC) -> None:
+    request = post(b"x", b"Expect: 100-continue\r\n")
+    head, _, body = request.partition(b"\r\n\r\n")
+    with socket.create_connection(("127.0.0.1", httpx.URL(served.url).port), timeout=5) as sock:
+        sock.sendall(head + b"\r\n\r\n")
+        assert sock.recv(100).startswith(b"HTTP/1.1 100 Continue")
+        sock.sendall(body)
+        assert b"200 OK" in sock.recv(1000)
+    old = exchange(served, post(b"y").replace(b"HTTP/1.1", b"HTTP/1.0"))
+    assert old.startswith(b"HTTP/1.1 200 OK") and b"Connection: close" in old
+    assert [event.raw for event in served.journal.events] == ["x", "y"]
