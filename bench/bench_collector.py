@@ -92,7 +92,7 @@ TARGET_P99_VS_COUNT_ONLY = 3.0
 TARGET_VS_FLUENTBIT = 0.5  # at 1 KB and 1 KB gzip; at 1 MB ours must be ahead (> 1x) on the burst
 
 JOURNAL_CAP = 100_000
-SERVERS = ("ceiling", "asgi-ceiling", "asgi-floor", "ours", "ours-count-only", "pytest-httpserver", "pytest-httpserver-threaded", "fluent-bit")
+SERVERS = ("ceiling", "asgi-ceiling", "asgi-floor", "whole-floor", "ours", "ours-count-only", "pytest-httpserver", "pytest-httpserver-threaded", "fluent-bit")
 OURS = ("ours", "ours-count-only")
 
 
@@ -247,6 +247,15 @@ class ServerProcess:
             self.hec = FakeHEC([self.token], admin_port=None, settings=settings)
             self.hec.start()
             self.note = json.dumps(self.hec.settings.to_dict())
+        elif self.kind == "whole-floor":
+            from hecharness.hec.replies import SUCCESS
+            from hecharness.hec.server import FakeHEC
+
+            # Ours, with the collector's one-step answer (Collector.answer_whole) doing only the floor's work.
+            self.hec = FakeHEC([self.token], admin_port=None)
+            floor = self._floor()
+            self.hec.collector.answer_whole = lambda scope, data: SUCCESS if floor(scope, data) else None
+            self.hec.start()
         elif self.kind in ("ceiling", "asgi-ceiling", "asgi-floor"):
             from hecharness.hec.server import FakeHEC
 
@@ -317,14 +326,36 @@ class ServerProcess:
 
         return app
 
-    def _asgi_floor_app(self):
-        """The least a HEC that keeps what it took must do per request, as a bare ASGI callable:
-        decode the headers, look up the token, read and inflate the body, count its lines, keep the
-        request with its body in a capped list, and answer with splunkd's head (its seven headers)."""
+    def _floor(self):
+        """The least a HEC that keeps what it took must do per request, given the request's scope and
+        whole body: decode the headers, look up the token, inflate the body, count its lines and keep
+        the request with its body in a capped list. False when the body never came whole."""
         counts = self.counts
         zlib, _ = inflater()
         tokens = {f"Splunk {self.token}": "bench"}
         kept: list[tuple] = []
+
+        def floor(scope, data) -> bool:
+            headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in reversed(scope["headers"])}
+            token = tokens.get(headers.get("authorization", ""))
+            if data is None:
+                return False
+            if headers.get("content-encoding") == "gzip":
+                data = zlib.decompress(data, 31)
+            lines = count_lines(data)
+            counts["events"] += lines
+            counts["requests"] += 1
+            kept.append((counts["requests"], time.time(), scope["method"], scope["path"], headers, token, data, lines))
+            if len(kept) * lines > JOURNAL_CAP:
+                del kept[: len(kept) // 10]
+            return True
+
+        return floor
+
+    def _asgi_floor_app(self):
+        """The floor (`_floor`) as a bare ASGI callable, answering with splunkd's head (its seven headers)."""
+        counts = self.counts
+        floor = self._floor()
         start = {
             "type": "http.response.start",
             "status": 200,
@@ -343,19 +374,8 @@ class ServerProcess:
         async def app(scope, receive, send):
             if scope["type"] != "http":
                 return
-            headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in reversed(scope["headers"])}
-            token = tokens.get(headers.get("authorization", ""))
-            data = await _whole_body(receive, counts)
-            if data is None:
+            if not floor(scope, await _whole_body(receive, counts)):
                 return
-            if headers.get("content-encoding") == "gzip":
-                data = zlib.decompress(data, 31)
-            lines = count_lines(data)
-            counts["events"] += lines
-            counts["requests"] += 1
-            kept.append((counts["requests"], time.time(), scope["method"], scope["path"], headers, token, data, lines))
-            if len(kept) * lines > JOURNAL_CAP:
-                del kept[: len(kept) // 10]
             await send(start)
             await send(body)
 
@@ -939,7 +959,7 @@ def report_fluentbit(
 ) -> list[str]:
     """Ours (and the bare endpoints beside it, when measured) against Fluent Bit's in_splunk per core,
     and at 1 MB on the burst too."""
-    ours_kinds = [kind for kind in (*OURS, "asgi-floor", "asgi-ceiling", "ceiling") if kind in servers]
+    ours_kinds = [kind for kind in (*OURS, "whole-floor", "asgi-floor", "asgi-ceiling", "ceiling") if kind in servers]
     out = [
         "| Body | measure | fluent-bit req/s per core | "
         + " | ".join(f"{kind} per core / fluent-bit's (by round)" for kind in ours_kinds)
@@ -1201,6 +1221,10 @@ def describe_servers(servers: tuple[str, ...], notes: dict[str, str], skipped: s
             "the token, read and inflate the body, count its lines, keep the request and body (capped as our journal "
             "is), answer with splunkd's seven headers; on the same uvicorn setup."
         ),
+        "whole-floor": lambda: (
+            "`FakeHEC` as ours, its one-step answer below ASGI (`Collector.answer_whole`) doing only asgi-floor's "
+            "work: what our protocol costs a request before the collector's own work."
+        ),
         "ours": lambda: f"`FakeHEC`, journal on, FakeHEC's uvicorn setup (the ceiling's); settings `{notes['ours']}`.",
         "ours-count-only": lambda: "`FakeHEC` as ours with `count_only` on: counters only, nothing stored.",
         "pytest-httpserver": lambda: (
@@ -1400,6 +1424,13 @@ def main(servers: tuple[str, ...] = SERVERS, rounds: int = ROUNDS) -> int:
                 "reach here: asgi-ceiling answers without keeping anything, asgi-floor does the least a HEC that "
                 "journals must do (see Servers). Where asgi-floor itself is below the target, no ASGI application "
                 "that keeps what it took reaches it on this machine, whatever it does above that floor.",
+            ]
+        if "whole-floor" in servers:
+            lines += [
+                "",
+                "The whole-floor column is that floor answered in one step below ASGI, as ours answers the common "
+                "request (`Collector.answer_whole`): what uvicorn's protocol, our connection handling and the "
+                "answer's write cost, before the collector's own work. The gap between it and ours is that work.",
             ]
     elif skipped:
         lines += ["", "### Against a C server: Fluent Bit's in_splunk", "", f"Skipped: {skipped}."]
