@@ -251,10 +251,12 @@ class ServerProcess:
             from hecharness.hec.replies import SUCCESS
             from hecharness.hec.server import FakeHEC
 
-            # Ours, with the collector's one-step answer (Collector.answer_whole) doing only the floor's work.
+            # Ours, with the collector's one-step answer (Collector.answer_whole) doing only the floor's
+            # work, and asgi-floor's app for the requests it does not take (bodies over 64 KiB).
             self.hec = FakeHEC([self.token], admin_port=None)
             floor = self._floor()
             self.hec.collector.answer_whole = lambda scope, data: SUCCESS if floor(scope, data) else None
+            self.hec.collector.app = self._asgi_floor_app()
             self.hec.start()
         elif self.kind in ("ceiling", "asgi-ceiling", "asgi-floor"):
             from hecharness.hec.server import FakeHEC
@@ -1223,7 +1225,8 @@ def describe_servers(servers: tuple[str, ...], notes: dict[str, str], skipped: s
         ),
         "whole-floor": lambda: (
             "`FakeHEC` as ours, its one-step answer below ASGI (`Collector.answer_whole`) doing only asgi-floor's "
-            "work: what our protocol costs a request before the collector's own work."
+            "work (and asgi-floor's app answering what that does not take: bodies over 64 KiB): what our protocol "
+            "costs a request before the collector's own work."
         ),
         "ours": lambda: f"`FakeHEC`, journal on, FakeHEC's uvicorn setup (the ceiling's); settings `{notes['ours']}`.",
         "ours-count-only": lambda: "`FakeHEC` as ours with `count_only` on: counters only, nothing stored.",
