@@ -323,3 +323,13 @@ def test_the_remote_address_is_the_peer_even_with_forwarding_headers(client, hec
     (record,) = hec.requests()
     assert record.remote.startswith("127.0.0.1:")
     assert record.headers["x-forwarded-for"] == "203.0.113.9"
+
+
+def test_a_cluster_record_packs_flat_so_the_garbage_collector_stops_walking_it():
+    balance = {"policy": "round-robin", "node": 2, "reason": "next in turn", "ejected": {"1": "down"}, "reset": False}
+    record = RequestRecord(id=1, time=0.0, method="POST", path="/services/collector/raw", query="", headers={"a": "b"},
+                           remote="", indexer=2, balance=balance)
+    packed = record.pack()
+    gc.collect()
+    assert not gc.is_tracked(packed)  # a dict inside would keep it, and a full journal, tracked
+    assert RequestRecord.unpack(packed) == record

@@ -69,13 +69,22 @@ class RequestRecord:
         return data
 
     def pack(self) -> tuple[Any, ...]:
-        """The record as one flat tuple: its fields but the headers, then each header's name and value."""
-        return (*_record_fields(self), *chain.from_iterable(self.headers.items()))
+        """The record as one flat tuple: its fields but the headers, then each header's name and value.
+
+        A cluster's `balance` is a dict, which would keep the tuple tracked: it is packed as JSON.
+        """
+        values = _record_fields(self)
+        if self.balance is not None:
+            values = (*values[:_BALANCE], orjson.dumps(self.balance))
+        return (*values, *chain.from_iterable(self.headers.items()))
 
     @classmethod
     def unpack(cls, packed: tuple[Any, ...]) -> RequestRecord:
         headers = iter(packed[_FIELDS:])
-        return cls(*packed[:_HEADERS], dict(zip(headers, headers)), *packed[_HEADERS:_FIELDS])
+        record = cls(*packed[:_HEADERS], dict(zip(headers, headers)), *packed[_HEADERS:_FIELDS])
+        if record.balance is not None:
+            record.balance = orjson.loads(record.balance)
+        return record
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +130,8 @@ _RECORD_FIELDS = [f.name for f in fields(RequestRecord)]
 _HEADERS = _RECORD_FIELDS.index("headers")
 _record_fields = attrgetter(*(name for name in _RECORD_FIELDS if name != "headers"))
 _FIELDS = len(_RECORD_FIELDS) - 1  # packed before the headers' names and values
+_BALANCE = _FIELDS - 1  # the last of them (see RequestRecord.pack)
+assert _RECORD_FIELDS[-1] == "balance"
 
 
 class Batch(Protocol):
