@@ -119,11 +119,9 @@ class Cluster:
         route, indexer = self._place(scope)
         if indexer is None or route.cookie_set is not None:
             return None
-        indexer.enter(route, scope)
-        try:
-            return indexer.collector.answer_whole(scope, data)
-        finally:
-            indexer.leave(route)
+        # Not entered as in flight: answered in one step on the loop, no restart or placement can
+        # come between, so nothing would see it there.
+        return indexer.collector.answer_whole(scope, data)
 
     def _place(self, scope: Scope) -> tuple[Route, Indexer | None]:
         """The indexer the request goes to (None: none can take it), and why; chosen once per request."""
