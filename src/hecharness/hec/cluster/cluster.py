@@ -16,7 +16,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import parse_qsl
 
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
@@ -34,7 +33,7 @@ from hecharness.hec.cluster.indexer import Indexer
 from hecharness.hec.cluster.policies import Routing, policy_for
 from hecharness.hec.cluster.restarts import Outage, Restart, parse_restart
 from hecharness.hec.cluster.route import ROUTE_KEY, Route
-from hecharness.hec.collector import new_record
+from hecharness.hec.collector import channel_of, headers_of, new_record, query_of
 from hecharness.hec.indexes import Indexes
 from hecharness.hec.journal import Journal
 from hecharness.hec.settings import HECSettings
@@ -169,10 +168,9 @@ class Cluster:
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, route: Route) -> None:
         """No indexer can take the request: the balancer answers its own error page, or resets."""
-        headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in reversed(scope["headers"])}
-        query = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
+        headers, query = headers_of(scope), query_of(scope)
         record = new_record(scope, headers, query, self.journal.next_request_id(), self.clock.now())
-        record.channel = headers.get("x-splunk-request-channel") or query.get("channel") or None
+        record.channel = channel_of(headers, query)
         record.balance = route.to_dict()
         down = ", ".join(f"{node} {why}" for node, why in sorted(route.ejected.items())) or "none"
         transport = scope.get("extensions", {}).get(connection.TRANSPORT_KEY)
