@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import threading
 
@@ -333,3 +334,14 @@ def test_a_cluster_record_packs_flat_so_the_garbage_collector_stops_walking_it()
     gc.collect()
     assert not gc.is_tracked(packed)  # a dict inside would keep it, and a full journal, tracked
     assert RequestRecord.unpack(packed) == record
+
+
+def test_a_record_packed_and_unpacked_is_the_same_record_field_for_field():
+    # Every field its own value, so a field packed into another's place shows.
+    values = {field.name: f"value of {field.name}" for field in dataclasses.fields(RequestRecord)}
+    values["headers"] = {"host": "x", "content-length": "3", "authorization": "Splunk ****"}
+    values["balance"] = {"node": 3}
+    record = RequestRecord(**values)
+    assert RequestRecord.unpack(record.pack()) == record
+    assert list(RequestRecord.unpack(record.pack()).headers) == ["host", "content-length", "authorization"]
+    assert RequestRecord.unpack(RequestRecord(**{**values, "headers": {}}).pack()).headers == {}

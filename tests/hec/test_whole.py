@@ -191,15 +191,82 @@ def example_of(
 def test_a_request_answered_whole_is_answered_as_app_answers_it(request: tuple[dict[str, Any], dict[str, Any], bytes]) -> None:
     options, scope, body = request
     lane, reference = collector(**options), collector(**options)
+    event("answered whole" if answered_alike(lane, reference, scope, body) else "declined")
+
+
+def answered_alike(lane: Collector, reference: Collector, scope: dict[str, Any], body: bytes) -> bool:
+    """Send the request to `lane` whole (to app if declined) and to `reference`'s app: the same answer
+    and the same journal. Whether `lane` took it whole."""
     answered = whole(lane, dict(scope), body)
-    event("answered whole" if answered is not None else "declined")
+    taken = answered is not None
     expected = through_app(reference, dict(scope), body)
     if answered is None:
-        assert lane.journal.counters.requests == 0  # declined having done nothing...
+        assert lane.journal.counters.requests == reference.journal.counters.requests - 1  # declined having done nothing...
         answered = through_app(lane, dict(scope), body)  # ...so app's answer is the one the sender gets
     assert answered == expected
     assert journal_of(lane) == journal_of(reference)
     assert lane.acks.summary() == reference.acks.summary()
+    return taken
+
+
+# Changes at run time that alter what a head settles (see hecharness.hec.heads), and one that does not.
+CHANGES = {
+    "nothing": lambda hec: None,
+    "token disabled": lambda hec: hec.tokens.update("good", enabled=False),
+    "token made to ack": lambda hec: hec.tokens.update("good", ack=True),
+    "token's indexes narrowed": lambda hec: hec.tokens.update("narrow", indexes=("main",)),
+    "token's source changed": lambda hec: hec.tokens.update("good", default_source="elsewhere"),
+    "token added": lambda hec: hec.tokens.add(Token("another")),
+    "body split whole": lambda hec: hec.configure(raw_split="body"),
+    "cloud flavor": lambda hec: hec.configure(flavor="cloud"),
+    "body cap lowered": lambda hec: hec.configure(max_content_length=4),
+    "server's indexes narrowed": lambda hec: hec.configure(indexes=("web",)),
+}
+
+
+def again(scope: dict[str, Any], body: bytes, longer: bool) -> tuple[dict[str, Any], bytes]:
+    """The same head with another body (a line more, unless its encoding would not allow it)."""
+    encoded = any(name == b"content-encoding" for name, _ in scope["headers"])
+    if longer and not encoded:
+        body += b"\nand one more"
+    headers = [(name, str(len(body)).encode() if name == b"content-length" else value) for name, value in scope["headers"]]
+    return {**scope, "headers": headers}, body
+
+
+def after_each_change(test: Any) -> Any:
+    """Explicit cases for the property below: the common request, then each change, then it again."""
+    common = (
+        {}, scope_of("/services/collector/raw", b"", [(b"authorization", b"Splunk good"), (b"content-length", b"3")]), b"a\nb"
+    )
+    for change in sorted(CHANGES):
+        test = example(common, change, True)(test)
+    anywhere = ({"indexes": ("*",)}, {**common[1], "query_string": b"index=anywhere"}, common[2])
+    return example(anywhere, "server's indexes narrowed", False)(test)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(requests(), st.sampled_from(sorted(CHANGES)), st.booleans())
+@after_each_change
+def test_a_head_seen_before_is_answered_as_app_answers_it_after_any_change(
+    request: tuple[dict[str, Any], dict[str, Any], bytes], change: str, longer: bool
+) -> None:
+    # The second request's head is settled already (hecharness.hec.heads), unless the change
+    # between them is one that what it settled depends on.
+    options, scope, body = request
+    lane, reference = collector(**options), collector(**options)
+    answered_alike(lane, reference, scope, body)
+    for hec in (lane, reference):
+        CHANGES[change](hec)
+    event(f"after {change}: " + ("answered whole" if answered_alike(lane, reference, *again(scope, body, longer)) else "declined"))
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(requests(), min_size=2, max_size=8))
+def test_heads_seen_before_are_told_apart(batch: list[tuple[dict[str, Any], dict[str, Any], bytes]]) -> None:
+    # One collector for them all, so what it settled for one head is there when the next arrives.
+    lane, reference = collector(**batch[0][0]), collector(**batch[0][0])
+    for _options, scope, body in batch + batch:
+        answered_alike(lane, reference, scope, body)
 
 
 @pytest.mark.parametrize(
@@ -207,7 +274,7 @@ def test_a_request_answered_whole_is_answered_as_app_answers_it(request: tuple[d
     [
         ("/services/collector/raw", b"", [(b"authorization", b"Splunk good")], b"one\ntwo\n"),
         ("/services/collector/raw/1.0", b"index=web&host=h", [(b"authorization", b"Splunk narrow")], b"x"),
-        ("/services/collector/raw", b"token=byquery", [(b"content-encoding", b"gzip")], gzip.compress(b"a\r\nb")),
+        ("/services/collector/raw", b"token=byquery", [(b"content-encoding", b"gzip")], gzip.compress(b"a\r\nb", mtime=0)),
         ("/services/collector/raw", b"", [(b"authorization", b"Splunk good"), (b"x-splunk-request-channel", CHANNEL.encode())], b"z"),
     ],
 )

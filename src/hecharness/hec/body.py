@@ -28,6 +28,7 @@ __all__ = [
     "Body",
     "BodyReader",
     "body_in_hand",
+    "is_gzip",
     "read_body",
     "refuse_unknown_transfer_coding",
     "TooLarge",
@@ -141,7 +142,7 @@ class Body:
 
 async def read_body(receive: Receive, headers: Mapping[str, str], max_length: int) -> Body:
     """The request body from the ASGI `receive` channel, capped, and gunzipped when so encoded."""
-    reader = BodyReader(headers, max_length)
+    reader = BodyReader.of(headers, max_length)
     while True:
         message = await receive()
         if message["type"] != "http.request":
@@ -153,9 +154,14 @@ async def read_body(receive: Receive, headers: Mapping[str, str], max_length: in
             return reader.finish()
 
 
-def body_in_hand(data: bytes, headers: Mapping[str, str], max_length: int) -> Body:
-    """`read_body` for a body that has arrived whole already (see `hecharness.hec.collector.Collector.answer_whole`)."""
-    reader = BodyReader(headers, max_length)
+def body_in_hand(data: bytes, gzip: bool, max_length: int) -> Body:
+    """`read_body` for a body that has arrived whole already, gzip or not (no other coding), as its
+    Content-Length said (see `hecharness.hec.collector.Collector.answer_whole`)."""
+    if not gzip:  # nothing to inflate: no reader needed
+        if len(data) > max_length:
+            raise TooLarge()
+        return Body(len(data), [data] if data else [], len(data))
+    reader = BodyReader(gzip, max_length)
     if data:
         reader.feed(data)
     return reader.finish()
@@ -164,23 +170,26 @@ def body_in_hand(data: bytes, headers: Mapping[str, str], max_length: int) -> Bo
 class BodyReader:
     """A body taken in as its chunks arrive: the cap on the wire bytes and, for gzip, on what they inflate to.
 
-    Made from the request's headers, it refuses an encoding other than gzip and a declared length
-    over the cap before any chunk is read.
+    Made from the request's headers (`of`), it refuses an encoding other than gzip and a declared
+    length over the cap before any chunk is read.
     """
 
     __slots__ = ("_chunks", "_inflater", "_max_length", "_received")
 
-    def __init__(self, headers: Mapping[str, str], max_length: int) -> None:
-        encoding = headers.get("content-encoding", "").strip().lower()
-        if encoding not in ("", "identity", "gzip", "x-gzip"):
-            raise UnsupportedEncoding(encoding)
-        declared = headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > max_length:
-            raise TooLarge()
-        self._inflater = _Inflater(max_length, KEEP_DECODED) if encoding in ("gzip", "x-gzip") else None
+    def __init__(self, gzip: bool, max_length: int) -> None:
+        self._inflater = _Inflater(max_length, KEEP_DECODED) if gzip else None
         self._max_length = max_length
         self._chunks: list[bytes] = []
         self._received = 0
+
+    @classmethod
+    def of(cls, headers: Mapping[str, str], max_length: int) -> BodyReader:
+        """The reader for a request with these headers (lower-case names)."""
+        gzip = is_gzip(headers)
+        declared = headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > max_length:
+            raise TooLarge()
+        return cls(gzip, max_length)
 
     def feed(self, chunk: bytes) -> None:
         """Take the next chunk of the body as it came off the wire (never an empty one)."""
@@ -200,6 +209,14 @@ class BodyReader:
         if parts is None:
             return Body(received, None, inflater.produced, chunks, inflater.counter)
         return Body(received, parts, inflater.produced)
+
+
+def is_gzip(headers: Mapping[str, str]) -> bool:
+    """Whether the body comes gzipped, by its Content-Encoding; `UnsupportedEncoding` for a coding other than gzip."""
+    encoding = headers.get("content-encoding", "").strip().lower()
+    if encoding not in ("", "identity", "gzip", "x-gzip"):
+        raise UnsupportedEncoding(encoding)
+    return encoding in ("gzip", "x-gzip")
 
 
 def _inflate(wire: list[bytes]) -> list[bytes]:

@@ -38,17 +38,19 @@ from hecharness.faults import AckFault, AckMode, Close, Decision, Endpoint, Faul
 from hecharness.faults.faultset import NO_FAULT
 from hecharness.hec import connection, memory, replies
 from hecharness.hec.acks import AckLedger
-from hecharness.hec.batches import Batch, EventBatch, RawBatch, RequestRecord
+from hecharness.hec.batches import Batch, EventBatch, RawBatch, RequestRecord, pack_head, pack_taken
 from hecharness.hec.body import (
     Body,
     TooLarge,
     UnsupportedEncoding,
     UnsupportedTransferCoding,
     body_in_hand,
+    is_gzip,
     read_body,
     refuse_unknown_transfer_coding,
 )
 from hecharness.hec.events import Defaults, epoch_seconds, json_values, parse_event_body, parse_event_pieces
+from hecharness.hec.heads import Heads, SettledHead
 from hecharness.hec.indexes import Indexes
 from hecharness.hec.journal import Journal
 from hecharness.hec.lines import RawLines
@@ -126,6 +128,7 @@ class Collector:
             flavor: frozenset(path for path in RAW_PATHS if path in self._routes[flavor]) for flavor in Flavor
         }
         self._indexes: tuple[object, Indexes] | None = None
+        self._heads = Heads(self._settle_head)
         # Which indexer of a cluster this is (1-based), for faults aimed at one; None on its own.
         self.node: int | None = None
 
@@ -234,20 +237,13 @@ class Collector:
         the same journals.
         """
         started = time.perf_counter()
-        settings = self.settings
         if not self.takes_whole(scope):
             return None
-        headers, query = headers_of(scope), query_of(scope)
-        if "transfer-encoding" in headers:
+        head, length = self._heads.settled(scope, (self.settings, self.tokens.version))
+        if head is None:
             return None
-        channel = channel_of(headers, query)
         try:
-            token = self.tokens.authenticate(headers.get("authorization"), query.get("token"))
-            if token.ack:
-                return None  # acks are issued on app's path, the one place that knows their faults
-            channel = self._checked_channel(channel, token)
-            index, moment = self._raw_target(token, query)
-            body = body_in_hand(data, headers, settings.body_limit)
+            body = body_in_hand(data, head.gzip, self.settings.body_limit)
             if body.is_blank():
                 return None
             lines = self._split(body)
@@ -255,13 +251,46 @@ class Collector:
             # A refusal, or an error inside the fake: app meets it again and answers it as splunkd
             # would, or as the fake's own error (kept in `errors`).
             return None
-        record = self._new_record(scope, headers, query)
-        record.token_name, record.channel = token.name, channel
-        record.bytes_in, record.bytes_decoded, record.events = body.wire_bytes, body.size, lines.count
-        record.code, record.text = codes.SUCCESS.code, codes.SUCCESS.text
-        batch = RawBatch(_raw_shared(record.id, channel, index, moment, token, query, scope), lines)
-        self._close(record, batch, codes.SUCCESS.status, started, False)
+        request_id = self.journal.next_request_id()
+        batch = RawBatch((request_id, *head.shared), lines)
+        # Packed as the journal keeps it, with no record made unless somebody observes it.
+        packed = pack_taken(
+            head.record, head.rest, length, request_id, self.clock.now(), _remote_of(scope),
+            body.wire_bytes, body.size, lines.count, time.perf_counter() - started, *self._placement(scope),
+        )  # fmt: skip
+        self.journal.keep(packed, batch.pack(), lines.count)
+        if self.on_request:
+            record = RequestRecord.unpack(packed)
+            for observer in self.on_request:
+                observer(record)
+        if body.size >= memory.LARGE_BODY:
+            memory.hand_back()
         return replies.SUCCESS
+
+    def _settle_head(self, scope: Scope) -> SettledHead | None:
+        """What `answer_whole` needs of a request's head, worked out by `app`'s own steps; None
+        for a head it leaves to `app` (a refusal, an ack, a transfer coding), and for a head with
+        which something went wrong inside the fake (app meets it again and keeps it in `errors`)."""
+        headers, query = headers_of(scope), query_of(scope)
+        if "transfer-encoding" in headers:
+            return None
+        try:
+            token = self.tokens.authenticate(headers.get("authorization"), query.get("token"))
+            if token.ack:
+                return None  # acks are issued on app's path, the one place that knows their faults
+            channel = self._checked_channel(channel_of(headers, query), token)
+            index, moment = self._raw_target(token, query)
+            gzip = is_gzip(headers)
+            recorded = new_record(scope, headers, query, 0, 0.0)  # its query and headers, masked
+            packed, rest = pack_head("POST", recorded.path, recorded.query, channel, token.name, recorded.headers)
+            return SettledHead(
+                shared=_raw_shared(0, channel, index, moment, token, query, scope)[1:],
+                gzip=gzip,
+                record=packed,
+                rest=rest,
+            )
+        except Exception:
+            return None
 
     # -- one request, start to journal ----------------------------------------------------------
 
@@ -473,7 +502,15 @@ class Collector:
         return replies.raw_reply(reply.http_status, body, content_type, headers)
 
     def _new_record(self, scope: Scope, headers: dict[str, str], query: dict[str, str]) -> RequestRecord:
-        return new_record(scope, headers, query, self.journal.next_request_id(), self.clock.now())
+        return self._placed(new_record(scope, headers, query, self.journal.next_request_id(), self.clock.now()), scope)
+
+    def _placed(self, record: RequestRecord, scope: Scope) -> RequestRecord:
+        """The record with what the request's place in a cluster adds to it: nothing, on its own."""
+        return record
+
+    def _placement(self, scope: Scope) -> tuple[int | None, bytes | None]:
+        """`_placed` for a record packed at once (`batches.pack_taken`): its indexer and packed balance."""
+        return None, None
 
     def _answer(
         self,
@@ -689,7 +726,6 @@ def new_record(scope: Scope, headers: dict[str, str], query: dict[str, str], req
     if "token" in query:
         masked = [(k, mask_token(v) if k == "token" else v) for k, v in parse_qsl(query_text, True)]
         query_text = urlencode(masked, safe="*")
-    client = scope.get("client")
     return RequestRecord(
         id=request_id,
         time=now,
@@ -697,8 +733,13 @@ def new_record(scope: Scope, headers: dict[str, str], query: dict[str, str], req
         path=scope["path"],
         query=query_text,
         headers=headers,
-        remote=f"{client[0]}:{client[1]}" if client else "",
+        remote=_remote_of(scope),
     )
+
+
+def _remote_of(scope: Scope) -> str:
+    client = scope.get("client")
+    return f"{client[0]}:{client[1]}" if client else ""
 
 
 def _runs_normally(outcome: object) -> bool:

@@ -17,16 +17,16 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import Counter, deque
-from collections.abc import Callable, Container, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from hecharness.errors import HecHarnessError
 from hecharness.hec.accounting import DeliveryReport, Key, Nested, account
-from hecharness.hec.batches import Batch, Event, EventBatch, RequestRecord, unpack_batch
+from hecharness.hec.batches import BYTES_DECODED, BYTES_IN, CODE, FAULT, STATUS, Batch, Event, EventBatch, RequestRecord, unpack_batch
 from hecharness.hec.har import journal_har
 
-__all__ = ["Counters", "Journal", "JournalTruncated", "record_in"]
+__all__ = ["Counters", "Journal", "JournalTruncated"]
 
 
 class JournalTruncated(HecHarnessError, RuntimeError):
@@ -109,44 +109,44 @@ class Journal:
 
     def record(self, request: RequestRecord, batch: Batch | None = None) -> None:
         """Count a finished request and keep it, with the events it delivered, within the caps."""
-        record_in((self,), request, batch)
+        if batch is None or not len(batch):
+            self.keep(request.pack())
+        else:
+            self.keep(request.pack(), batch.pack(), len(batch))
 
-    def keep(
-        self, request: RequestRecord, packed: tuple[Any, ...] | None, packed_batch: tuple[Any, ...] | None, events: int
-    ) -> None:
-        """`record` for a request (and the batch of its `events`) packed already (see `record_in`);
-        `packed` may be None when this journal is count-only."""
+    def keep(self, packed: tuple[Any, ...], packed_batch: tuple[Any, ...] | None = None, events: int = 0) -> None:
+        """`record` for a request packed already (`RequestRecord.pack`), with the batch of its `events`."""
         with self._lock:
             counters = self._counters
             counters.requests += 1
-            counters.bytes_in += request.bytes_in
-            counters.bytes_decoded += request.bytes_decoded
-            counters.by_status[request.status] += 1
-            if request.code is not None:
-                counters.by_code[request.code] += 1
-            if request.fault is not None:
-                counters.by_fault[request.fault] += 1
+            counters.bytes_in += packed[BYTES_IN]
+            counters.bytes_decoded += packed[BYTES_DECODED]
+            counters.by_status[packed[STATUS]] += 1
+            if (code := packed[CODE]) is not None:
+                counters.by_code[code] += 1
+            if (fault := packed[FAULT]) is not None:
+                counters.by_fault[fault] += 1
             counters.events += events
             if self.count_only:
                 counters.requests_dropped_from_store += 1
                 counters.events_dropped_from_store += events
-            elif packed is not None:
-                self._store_request(packed)
+            else:
+                # Both stores inline: this runs for every request.
+                requests = self._requests
+                requests.append(packed)
+                if len(requests) > self.max_requests:
+                    requests.popleft()
+                    counters.requests_dropped_from_store += 1
                 if events:
-                    self._store_batch(packed_batch, events)
+                    self._batches.append(packed_batch)
+                    self._batch_sizes.append(events)
+                    self._stored_events += events
+                    if self._stored_events > self.max_events:
+                        self._drop_oldest_events()
             if self._waiting:
                 self._changed.notify_all()
 
-    def _store_request(self, packed: tuple[Any, ...]) -> None:
-        self._requests.append(packed)
-        if len(self._requests) > self.max_requests:
-            self._requests.popleft()
-            self._counters.requests_dropped_from_store += 1
-
-    def _store_batch(self, packed: tuple[Any, ...], events: int) -> None:
-        self._batches.append(packed)
-        self._batch_sizes.append(events)
-        self._stored_events += events
+    def _drop_oldest_events(self) -> None:
         excess = self._stored_events - self.max_events
         while excess > 0:
             left = self._batch_sizes[0] - self._head_skip
@@ -310,18 +310,3 @@ class Journal:
     def to_har(self) -> dict[str, Any]:
         """The stored requests as a HAR 1.2 document (see `hecharness.hec.har`)."""
         return journal_har(self.requests(), self.events)
-
-
-def record_in(journals: Sequence[Journal], request: RequestRecord, batch: Batch | None = None) -> None:
-    """`Journal.record` into each of `journals`, packing the request and batch once for all of them
-    (a journal keeps packed tuples as they are and trims only its own deques), and not at all when
-    every one of them is count-only."""
-    events = 0 if batch is None else len(batch)
-    packed = packed_batch = None
-    for journal in journals:  # a loop, not all(): this runs for every request
-        if not journal.count_only:
-            packed = request.pack()
-            packed_batch = batch.pack() if events else None
-            break
-    for journal in journals:
-        journal.keep(request, packed, packed_batch, events)

@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+import orjson
+
 from starlette.types import Scope
 
 from hecharness.clock import Clock
@@ -14,7 +16,7 @@ from hecharness.hec import connection
 from hecharness.hec.acks import AckLedger
 from hecharness.hec.batches import Batch, RequestRecord
 from hecharness.hec.collector import Collector
-from hecharness.hec.journal import Journal, record_in
+from hecharness.hec.journal import Journal
 from hecharness.hec.paths import HEALTH_PATHS
 from hecharness.hec.settings import HECSettings
 from hecharness.hec.tokens import TokenStore
@@ -51,16 +53,24 @@ class IndexerJournal(Journal):
                 )
                 batch = None
         request.indexer = self.number
-        record_in((self, self.merged), request, batch)
+        super().record(request, batch)
+
+    def keep(self, packed: tuple[Any, ...], packed_batch: tuple[Any, ...] | None = None, events: int = 0) -> None:
+        super().keep(packed, packed_batch, events)
+        self.merged.keep(packed, packed_batch, events)
 
 
 class _IndexerCollector(Collector):
     """A collector that writes the balancer's decision into each request's record."""
 
-    def _new_record(self, scope: Scope, headers: dict[str, str], query: dict[str, str]) -> RequestRecord:
-        record = super()._new_record(scope, headers, query)
+    def _placed(self, record: RequestRecord, scope: Scope) -> RequestRecord:
         record.balance = scope.get("extensions", {}).get(ROUTE_KEY)  # a Route until journaled
         return record
+
+    def _placement(self, scope: Scope) -> tuple[int | None, bytes | None]:
+        # Answered in one step, never in flight: its route cannot have been reset.
+        route = scope.get("extensions", {}).get(ROUTE_KEY)
+        return self.node, None if route is None else orjson.dumps(route.to_dict())
 
 
 class Indexer:
