@@ -171,6 +171,20 @@ def test_a_request_restarts_the_idle_clock(hec):
     assert len({record.remote for record in hec.requests()}) == 1
 
 
+def test_a_request_slower_than_the_idle_timeout_is_answered_and_the_connection_idles_out_after(hec):
+    # The connection's timer fires while the request is in hand: it must neither close the connection
+    # then nor forget to close it once it idles.
+    hec.configure(keep_alive_idle_timeout=SHORT, busy_keep_alive_idle_timeout=LONG)
+    head, body = REQUEST[:-5], REQUEST[-5:]
+    with connect(hec) as sock:
+        sock.sendall(head)
+        time.sleep(3 * SHORT)
+        sock.sendall(body)
+        answer = sock.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 200 OK"), answer
+        assert closed_by_server(sock)
+
+
 def test_a_pooled_client_meets_the_close_as_a_dead_connection(hec):
     """What senders report (EOF, connection reset): the server closed the connection they kept."""
     hec.configure(keep_alive_idle_timeout=SHORT)

@@ -106,6 +106,9 @@ class TransportExposingProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         super().connection_lost(exc)
+        if self.timeout_keep_alive_task is not None:
+            self.timeout_keep_alive_task.cancel()  # nothing left for it to close
+            self.timeout_keep_alive_task = None
         if not self._lost.done():
             self._lost.set_result(None)
         waiting, self._waiting = self._waiting, None
@@ -190,27 +193,45 @@ class TransportExposingProtocol(HttpToolsProtocol):
         super().send_400_response(msg)
 
     def on_response_complete(self) -> None:
-        super().on_response_complete()  # starts the next pipelined request, if one is queued
+        if self.keep_alive is None:
+            super().on_response_complete()
+        else:
+            # uvicorn's, but for its keep-alive timer: arming and cancelling one per request cost more
+            # than answering a small request does (bench/RESULTS.md). The connection's timer looks at
+            # how long it has idled when it fires (`timeout_keep_alive_handler`).
+            self.server_state.total_requests += 1
+            if self.transport.is_closing():
+                return
+            self.flow.resume_reading()
+            if self.pipeline:
+                self._start_asgi_task(*self.pipeline.pop())  # the next pipelined request
+            else:
+                self._go_idle()
         if self._refusal is not None and self.cycle.response_complete and not self.pipeline:
             message, self._refusal = self._refusal, None
             if not self.transport.is_closing():
                 super().send_400_response(message)
-        # uvicorn armed its fixed timer if the connection is now idle; splunkd's rule replaces it.
-        if self.keep_alive is not None and self.timeout_keep_alive_task is not None:
-            self.timeout_keep_alive_task.cancel()
-            self._go_idle()
+
+    def _unset_keepalive_if_required(self) -> None:
+        if self.keep_alive is None:
+            super()._unset_keepalive_if_required()
+        # Else the timer stays armed while a request is in hand; it finds the connection busy and waits
+        # for it to go idle again.
 
     def _go_idle(self) -> None:
         self._idle_since = time.monotonic()
-        self.timeout_keep_alive_task = None
-        self.timeout_keep_alive_handler()
+        if self.timeout_keep_alive_task is None:
+            self.timeout_keep_alive_handler()
+        # Else a timer is armed already, for no later than this idle period's limit: it was armed for
+        # at most `idle_recheck()`, which no limit is shorter than.
 
     def timeout_keep_alive_handler(self) -> None:
         if self.keep_alive is None:
             super().timeout_keep_alive_handler()
             return
+        self.timeout_keep_alive_task = None
         if self._idle_since is None or self.transport.is_closing():
-            return  # a request came in meanwhile
+            return  # busy: going idle arms the timer again
         # splunkd's limit depends on whether it is busy, which can change while the connection idles.
         waited = time.monotonic() - self._idle_since
         limit = self.keep_alive.idle_timeout(self._idle_since)
