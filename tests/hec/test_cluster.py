@@ -13,8 +13,9 @@ import pytest
 from hecharness import FakeHEC
 from hecharness.clock import VirtualClock
 from hecharness.errors import InvalidArgument
-from hecharness.hec import Token
+from hecharness.hec import HECSettings, Token
 from hecharness.hec.accounting import account
+from hecharness.hec.journal import JournalTruncated
 from hecharness.hec.remote import AdminJournal, delivery_over
 
 RAW = "/services/collector/raw"
@@ -360,3 +361,58 @@ def test_a_cluster_wide_fault_is_not_spent_on_the_balancers_health_checks():
         statuses = [client.post(RAW, content="x").status_code for _ in range(3)]
         assert statuses == [503, 503, 200]
         assert hec.requests()[0].balance["ejected"] == {}
+
+
+# -- each indexer's journal: its part of the merged one --------------------------------------------
+
+
+def plain_cluster(indexers: int = 3, **settings) -> FakeHEC:
+    """Round robin over indexers that take a token without acks."""
+    return FakeHEC([TOKEN], admin_port=None, indexers=indexers, balancer="round-robin", settings=HECSettings(**settings))
+
+
+def test_each_request_is_kept_once_and_each_indexer_reads_its_part():
+    with plain_cluster() as hec, hec.client(TOKEN) as client:
+        for i in range(6):
+            client.post(RAW, content=f"line {i}\nmore {i}")
+        merged = hec.journal.requests()
+        for number in (1, 2, 3):
+            journal = hec.node(number).journal
+            assert journal.requests() == [r for r in merged if r.indexer == number]
+            mine = {r.id for r in journal.requests()}
+            assert journal.events == [e for e in hec.journal.events if e.request_id in mine]
+            assert (journal.counters.requests, journal.counters.events) == (2, 4)
+        # The merged journal holds the only copy: no indexer's journal stores anything of its own.
+        assert all(not hec.node(n).journal._requests and not hec.node(n).journal._batches for n in (1, 2, 3))
+
+
+def test_the_clusters_caps_are_each_indexers_and_its_counters_say_what_was_dropped():
+    with plain_cluster(max_events=4) as hec, hec.client(TOKEN) as client:
+        for i in range(9):
+            client.post(RAW, content=f"line {i}")
+        assert [e.raw for e in hec.journal.events] == ["line 5", "line 6", "line 7", "line 8"]
+        node = hec.node(3)  # lines 2, 5, 8
+        assert [e.raw for e in node.journal.events] == ["line 5", "line 8"]
+        counters = node.journal.counters
+        assert (counters.events, counters.events_dropped_from_store) == (3, 1)
+        with pytest.raises(JournalTruncated, match="1 accepted events were not stored"):
+            node.journal.complete_events()
+        with pytest.raises(JournalTruncated):
+            hec.cluster.delivery([f"line {i}" for i in range(9)])
+
+
+def test_clearing_an_indexers_journal_leaves_the_merged_one_and_reads_on():
+    with plain_cluster(indexers=2) as hec, hec.client(TOKEN) as client:
+        client.post(RAW, content="a")  # node 1
+        client.post(RAW, content="b")  # node 2
+        hec.node(1).journal.clear()
+        assert hec.node(1).journal.requests() == [] and hec.node(1).journal.counters.requests == 0
+        assert [e.raw for e in hec.journal.events] == ["a", "b"]
+        client.post(RAW, content="c")  # node 1
+        assert [e.raw for e in hec.node(1).journal.events] == ["c"]
+        hec.journal.clear()  # the merged journal's request ids begin again
+        client.post(RAW, content="d")  # node 2
+        client.post(RAW, content="e")  # node 1
+        assert [e.raw for e in hec.node(1).journal.events] == ["e"]
+        with pytest.raises(JournalTruncated, match="1 accepted events"):
+            hec.node(1).journal.complete_events()  # "c", taken since its own clear, went with the merged journal's

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import threading
+import tracemalloc
 
 import httpx
 import orjson
@@ -345,3 +346,20 @@ def test_a_record_packed_and_unpacked_is_the_same_record_field_for_field():
     assert RequestRecord.unpack(record.pack()) == record
     assert list(RequestRecord.unpack(record.pack()).headers) == ["host", "content-length", "authorization"]
     assert RequestRecord.unpack(RequestRecord(**{**values, "headers": {}}).pack()).headers == {}
+
+
+def test_a_cluster_records_balance_is_packed_small_and_once():
+    # orjson's bytes keep the 4 KB buffer they were written into; a full cluster journal held
+    # 100,000 of them (400 MB) before each decision was packed once, exactly.
+    balance = {"policy": "round-robin", "node": 1, "reason": "next in turn", "ejected": {}, "reset": False}
+    records = [RequestRecord(id=n, time=0.0, method="POST", path="/", query="", headers={}, remote="", balance=dict(balance))
+               for n in range(1000)]
+    tracemalloc.start()
+    try:
+        packed = [record.pack() for record in records]
+        kept, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len({id(p[15]) for p in packed}) == 1  # one bytes object for the one decision
+    assert kept < 1_000_000, f"{kept:,} bytes for 1,000 packed records"
+    assert RequestRecord.unpack(packed[7]).balance == balance

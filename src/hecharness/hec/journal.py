@@ -17,16 +17,30 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import Counter, deque
-from collections.abc import Callable, Container, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from hecharness.errors import HecHarnessError
 from hecharness.hec.accounting import DeliveryReport, Key, Nested, account
-from hecharness.hec.batches import BYTES_DECODED, BYTES_IN, CODE, FAULT, STATUS, Batch, Event, EventBatch, RequestRecord, unpack_batch
+from hecharness.hec.batches import (
+    BYTES_DECODED,
+    BYTES_IN,
+    CODE,
+    FAULT,
+    ID,
+    INDEXER,
+    STATUS,
+    Batch,
+    Event,
+    EventBatch,
+    RequestRecord,
+    batch_request_id,
+    unpack_batch,
+)
 from hecharness.hec.har import journal_har
 
-__all__ = ["Counters", "Journal", "JournalTruncated"]
+__all__ = ["Counters", "Journal", "JournalTruncated", "Part"]
 
 
 class JournalTruncated(HecHarnessError, RuntimeError):
@@ -54,8 +68,34 @@ class Counters:
         return data
 
 
+@dataclass(frozen=True)
+class Part:
+    """One indexer's part of a cluster's journal: its requests (by the indexer in their records) after `after`.
+
+    `after` is the last request id issued when the indexer's journal was last cleared: clearing it
+    leaves the cluster's journal, which holds every request once, as it was.
+    """
+
+    indexer: int
+    after: int = 0
+    epoch: int = 0  # the store's (`Journal.epoch`) when `after` was taken; ids after a later clear are all new
+
+    def has_request(self, packed: tuple[Any, ...]) -> bool:
+        return packed[INDEXER] == self.indexer and packed[ID] > self.after
+
+    def has_batch(self, owner: int | None, packed: tuple[Any, ...]) -> bool:
+        return owner == self.indexer and (not self.after or batch_request_id(packed) > self.after)
+
+    def has_lost(self, event: Event, owner: int | None) -> bool:
+        return owner == self.indexer and event.request_id > self.after
+
+
 class Journal:
-    """Requests, events and counters, safe to read from any thread while the server writes."""
+    """Requests, events and counters, safe to read from any thread while the server writes.
+
+    What it reads is its own store, all of it (`_source`); an indexer's journal reads its own
+    `Part` of the cluster's instead (`hecharness.hec.cluster.indexer.IndexerJournal`).
+    """
 
     def __init__(
         self,
@@ -75,6 +115,7 @@ class Journal:
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._waiting = 0  # threads in wait_for_*: with none, a write skips the notification's cost
+        self.epoch = -1
         self._reset()
 
     def _reset(self) -> None:
@@ -83,16 +124,20 @@ class Journal:
         # `_head_skip` dropped. Apart, so the packed tuples stay flat (see hecharness.hec.batches).
         self._batches: deque[tuple[Any, ...]] = deque()
         self._batch_sizes: deque[int] = deque()
+        self._batch_owners: deque[int | None] = deque()  # the indexer of each batch's request (see `Part`)
         self._head_skip = 0
         self._stored_events = 0
         self._counters = Counters()
         self._request_ids = self._new_request_ids()
-        self._lost: list[tuple[Event, str]] = []
+        self.last_request_id = 0  # the last id issued (0: none yet since the last clear)
+        self.epoch += 1  # clears so far: ids start again after each
+        self._lost: list[tuple[Event, str, int | None]] = []  # with the indexer that lost it
 
     # -- written by the server ---------------------------------------------------------------
 
     def next_request_id(self) -> int:
-        return next(self._request_ids)  # atomic: itertools.count needs no lock, a shared count has its own
+        self.last_request_id = request_id = next(self._request_ids)  # atomic: itertools.count needs no lock, a shared count has its own
+        return request_id
 
     def load(self, counters: Counters, requests: Iterable[RequestRecord], events: Iterable[Event]) -> None:
         """Hold these instead of what was recorded: a copy of other journals, read as one."""
@@ -104,6 +149,7 @@ class Journal:
             if stored:
                 self._batches.append(EventBatch(stored).pack())
                 self._batch_sizes.append(len(stored))
+                self._batch_owners.append(None)
             self._stored_events = len(stored)
             self._changed.notify_all()
 
@@ -117,16 +163,7 @@ class Journal:
     def keep(self, packed: tuple[Any, ...], packed_batch: tuple[Any, ...] | None = None, events: int = 0) -> None:
         """`record` for a request packed already (`RequestRecord.pack`), with the batch of its `events`."""
         with self._lock:
-            counters = self._counters
-            counters.requests += 1
-            counters.bytes_in += packed[BYTES_IN]
-            counters.bytes_decoded += packed[BYTES_DECODED]
-            counters.by_status[packed[STATUS]] += 1
-            if (code := packed[CODE]) is not None:
-                counters.by_code[code] += 1
-            if (fault := packed[FAULT]) is not None:
-                counters.by_fault[fault] += 1
-            counters.events += events
+            counters = self._count(packed, events)
             if self.count_only:
                 counters.requests_dropped_from_store += 1
                 counters.events_dropped_from_store += events
@@ -140,11 +177,26 @@ class Journal:
                 if events:
                     self._batches.append(packed_batch)
                     self._batch_sizes.append(events)
+                    self._batch_owners.append(packed[INDEXER])
                     self._stored_events += events
                     if self._stored_events > self.max_events:
                         self._drop_oldest_events()
             if self._waiting:
                 self._changed.notify_all()
+
+    def _count(self, packed: tuple[Any, ...], events: int) -> Counters:
+        """Count a request in the counters (the lock held); returns them."""
+        counters = self._counters
+        counters.requests += 1
+        counters.bytes_in += packed[BYTES_IN]
+        counters.bytes_decoded += packed[BYTES_DECODED]
+        counters.by_status[packed[STATUS]] += 1
+        if (code := packed[CODE]) is not None:
+            counters.by_code[code] += 1
+        if (fault := packed[FAULT]) is not None:
+            counters.by_fault[fault] += 1
+        counters.events += events
+        return counters
 
     def _drop_oldest_events(self) -> None:
         excess = self._stored_events - self.max_events
@@ -155,47 +207,55 @@ class Journal:
             if dropped == left:
                 self._batches.popleft()
                 self._batch_sizes.popleft()
+                self._batch_owners.popleft()
                 self._head_skip = 0
             self._stored_events -= dropped
             self._counters.events_dropped_from_store += dropped
             excess -= dropped
 
-    def lose_newest(self, count: int, reason: str, request_ids: Container[int] | None = None) -> list[Event]:
-        """Take the newest `count` stored events (of `request_ids` only, if given) out as lost, saying why.
+    def lose_newest(self, count: int, reason: str) -> list[Event]:
+        """Take the newest `count` stored events out as lost, saying why.
 
         For an indexer that answered 200 and died before writing: the events leave what was
         accepted and are kept in `lost_events()` with `reason`, so accounting reports them as
         missing with the reason instead of silently. Returns them, oldest first.
         """
+        store, part = self._source()
+        return store._lose_newest(count, reason, part)
+
+    def _lose_newest(self, count: int, reason: str, part: Part | None) -> list[Event]:
+        """`lose_newest` among the batches of `part` (None: all of them)."""
         lost: list[Event] = []
         with self._lock:
-            kept: list[tuple[tuple[Any, ...], int]] = []  # packed batches and their sizes, newest first
+            kept: list[tuple[tuple[Any, ...], int, int | None]] = []  # packed batches, sizes, owners; newest first
             while self._batches and len(lost) < count:
-                packed, size = self._batches.pop(), self._batch_sizes.pop()
+                packed, size, whose = self._batches.pop(), self._batch_sizes.pop(), self._batch_owners.pop()
+                if part is not None and not part.has_batch(whose, packed):
+                    kept.append((packed, size, whose))
+                    continue
                 oldest = not self._batches
                 events = list(unpack_batch(packed).events(self._head_skip if oldest else 0))
-                if request_ids is not None and events and events[0].request_id not in request_ids:
-                    kept.append((packed, size))
-                    continue
                 if oldest:
                     self._head_skip = 0  # what is left of it is kept below without the events dropped before
                 cut = max(0, len(events) - (count - len(lost)))
                 lost[:0] = events[cut:]
                 if cut:
-                    kept.append((EventBatch(events[:cut]).pack(), cut))
-            for packed, size in reversed(kept):
+                    kept.append((EventBatch(events[:cut]).pack(), cut, whose))
+            for packed, size, whose in reversed(kept):
                 self._batches.append(packed)
                 self._batch_sizes.append(size)
+                self._batch_owners.append(whose)
             self._stored_events -= len(lost)
-            self._lost.extend((event, reason) for event in lost)
+            self._lost.extend((event, reason, None if part is None else part.indexer) for event in lost)
             if self._waiting:
                 self._changed.notify_all()
         return lost
 
     def lost_events(self) -> list[tuple[Event, str]]:
         """Events accepted and then lost (`lose_newest`), each with the reason, oldest loss first."""
-        with self._lock:
-            return list(self._lost)
+        store, part = self._source()
+        with store._lock:
+            return [(event, reason) for event, reason, whose in store._lost if part is None or part.has_lost(event, whose)]
 
     # -- read by tests and the admin API --------------------------------------------------------
 
@@ -214,15 +274,22 @@ class Journal:
         with self._lock:
             return self._counters.events
 
+    def _source(self) -> tuple[Journal, Part | None]:
+        """The journal whose store this one reads, and which part of it (None: all of it)."""
+        return self, None
+
     @property
     def events(self) -> list[Event]:
         """The stored events, oldest first."""
-        with self._lock:
+        store, part = self._source()
+        with store._lock:
             # Eviction may drop more of the oldest batch later; read it with the skip seen now.
-            packed, skip = list(self._batches), self._head_skip
+            packed, skip = list(store._batches), store._head_skip
+            owners = None if part is None else list(store._batch_owners)
         out: list[Event] = []
-        for batch in packed:
-            out.extend(unpack_batch(batch).events(skip))
+        for at, batch in enumerate(packed):
+            if owners is None or part.has_batch(owners[at], batch):  # type: ignore[union-attr]
+                out.extend(unpack_batch(batch).events(skip))
             skip = 0
         return out
 
@@ -238,8 +305,11 @@ class Journal:
 
         A channel is a GUID, so it matches whatever its letters' case, as fault selectors do.
         """
-        with self._lock:
-            packed = list(self._requests)
+        store, part = self._source()
+        with store._lock:
+            packed = list(store._requests)
+        if part is not None:
+            packed = [request for request in packed if part.has_request(request)]
         records = map(RequestRecord.unpack, packed)
         channel = channel.lower() if channel is not None else None
         return [
@@ -273,13 +343,13 @@ class Journal:
 
     def complete_events(self) -> list[Event]:
         """The stored events, provided they are every event accepted; `JournalTruncated` if not."""
-        with self._lock:
-            if self._counters.events_dropped_from_store:
-                raise JournalTruncated(
-                    f"{self._counters.events_dropped_from_store} accepted events were not stored "
-                    f"(max_events={self.max_events}, count_only={self.count_only}); raise max_events "
-                    "to account for every record"
-                )
+        dropped = self.counters.events_dropped_from_store
+        if dropped:
+            store, _ = self._source()
+            raise JournalTruncated(
+                f"{dropped} accepted events were not stored (max_events={store.max_events}, "
+                f"count_only={store.count_only}); raise max_events to account for every record"
+            )
         return self.events
 
     def delivery(

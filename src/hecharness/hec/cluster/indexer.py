@@ -6,17 +6,15 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-import orjson
-
 from starlette.types import Scope
 
 from hecharness.clock import Clock
 from hecharness.faults import Endpoint, FaultSet, Reply, RequestFacts
 from hecharness.hec import connection
 from hecharness.hec.acks import AckLedger
-from hecharness.hec.batches import Batch, RequestRecord
+from hecharness.hec.batches import Batch, RequestRecord, pack_balance
 from hecharness.hec.collector import Collector
-from hecharness.hec.journal import Journal
+from hecharness.hec.journal import Counters, Journal, Part
 from hecharness.hec.paths import HEALTH_PATHS
 from hecharness.hec.settings import HECSettings
 from hecharness.hec.tokens import TokenStore
@@ -28,16 +26,27 @@ _PROBE_PATH = HEALTH_PATHS[0]
 
 
 class IndexerJournal(Journal):
-    """An indexer's own journal, which also writes each request into the cluster's merged journal.
+    """An indexer's own journal: its own exact counters, and its part of the cluster's merged journal.
 
-    Request ids come from the merged journal, so they are unique across the cluster and an event's
-    `request_id` finds its request in either journal.
+    Each request is stored once, in the merged journal, with the indexer that took it; this journal
+    reads the part of it that is this indexer's (`Journal._source`). Request ids come from the merged
+    journal, so they are unique across the cluster and an event's `request_id` finds its request in
+    either journal. The merged journal's caps are the cluster's: an indexer keeps what of its own
+    requests the cluster still keeps.
     """
 
     def __init__(self, number: int, merged: Journal, settings: HECSettings) -> None:
         super().__init__(settings.max_events, settings.max_requests, settings.count_only)
         self.number = number
         self.merged = merged
+        self._part = Part(number)
+
+    def _source(self) -> tuple[Journal, Part | None]:
+        part = self._part
+        if part.after and part.epoch != self.merged.epoch:
+            # The merged journal was cleared since: its request ids began again, all after this one's clear.
+            part = self._part = Part(self.number)
+        return self.merged, part
 
     def next_request_id(self) -> int:
         return self.merged.next_request_id()
@@ -56,8 +65,38 @@ class IndexerJournal(Journal):
         super().record(request, batch)
 
     def keep(self, packed: tuple[Any, ...], packed_batch: tuple[Any, ...] | None = None, events: int = 0) -> None:
-        super().keep(packed, packed_batch, events)
+        with self._lock:
+            self._count(packed, events)
+            if self._waiting:
+                self._changed.notify_all()
         self.merged.keep(packed, packed_batch, events)
+
+    @property
+    def counters(self) -> Counters:
+        """Its own counters, with what the merged journal no longer stores of its requests."""
+        counters = super().counters
+        merged, part = self._source()
+        assert part is not None
+        with merged._lock:
+            requests = sum(map(part.has_request, merged._requests))
+            events = sum(
+                size
+                for size, owner, batch in zip(merged._batch_sizes, merged._batch_owners, merged._batches)
+                if part.has_batch(owner, batch)
+            )
+            if merged._batches and part.has_batch(merged._batch_owners[0], merged._batches[0]):
+                events -= merged._head_skip
+            lost = sum(1 for event, _, owner in merged._lost if part.has_lost(event, owner))
+        counters.requests_dropped_from_store = counters.requests - requests
+        counters.events_dropped_from_store = counters.events - events - lost
+        return counters
+
+    def clear(self) -> None:
+        with self._lock:
+            self._reset()
+            # What was recorded so far stays in the merged journal; this one reads on from the next request.
+            merged = self.merged
+            self._part = Part(self.number, after=merged.last_request_id, epoch=merged.epoch)
 
 
 class _IndexerCollector(Collector):
@@ -70,7 +109,7 @@ class _IndexerCollector(Collector):
     def _placement(self, scope: Scope) -> tuple[int | None, bytes | None]:
         # Answered in one step, never in flight: its route cannot have been reset.
         route = scope.get("extensions", {}).get(ROUTE_KEY)
-        return self.node, None if route is None else orjson.dumps(route.to_dict())
+        return self.node, None if route is None else pack_balance(route.to_dict())
 
 
 class Indexer:
@@ -155,9 +194,7 @@ class Indexer:
         self.collector.acks.clear()
         if not lose_unwritten:
             return []
-        lost = self.journal.lose_newest(lose_unwritten, reason)
-        self.journal.merged.lose_newest(len(lost), reason, {event.request_id for event in lost})
-        return lost
+        return self.journal.lose_newest(lose_unwritten, reason)
 
     def come_up(self) -> None:
         self.up = True
