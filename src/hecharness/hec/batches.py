@@ -2,10 +2,11 @@
 
 For each request the collector hands `Journal.record` a `RequestRecord`, and for one that accepted
 events one `Batch` with it; a request taken in one step (`pack_taken`) goes to `Journal.keep`
-packed already, with no record made. The journal keeps batches whole, trims the oldest from the front to honour its event cap, and turns
-them into `Event`s only when somebody reads them. A `/raw` batch is its body's lines and the metadata
-they share, so the hot path pays for counting lines, not for objects; an `/event` batch holds its
-events already made, since answering meant parsing every object anyway.
+packed already, with no record made. The journal keeps batches whole, trims the oldest from the
+front to honour its event cap, and turns them into `Event`s only when somebody reads them. A `/raw`
+batch is its body's lines and the metadata they share, so the hot path pays for counting lines,
+not for objects; an `/event` batch holds its events already made, since answering meant parsing
+every object anyway.
 
 The journal keeps both packed (`RequestRecord.pack`, `Batch.pack`): as flat tuples of strings,
 numbers and bytes, which CPython's garbage collector stops tracking at its first pass over them.
@@ -26,7 +27,10 @@ import orjson
 from hecharness.hec.jsontext import dumps_json
 from hecharness.hec.lines import RawLines
 
-__all__ = ["RequestRecord", "Event", "Batch", "RawBatch", "EventBatch", "unpack_batch", "pack_balance", "pack_head", "pack_taken"]
+__all__ = [
+    "RequestRecord", "Event", "Batch", "RawBatch", "EventBatch", "unpack_batch", "batch_request_id", "pack_balance",
+    "pack_head", "pack_taken",
+]  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -156,7 +160,10 @@ def pack_taken(
     """`RequestRecord.pack()` of a request taken in full (200, HEC code 0, no ack, note or fault)
     whose head `pack_head` packed, without making the record: the one-step path's way
     (`hecharness.hec.collector.Collector.answer_whole`). `balance` is packed already."""
-    answer = (request_id, time, remote, 200, 0, "Success", bytes_in, bytes_decoded, events, None, None, duration, None, None, indexer, balance)
+    answer = (
+        request_id, time, remote, 200, 0, "Success", bytes_in, bytes_decoded, events, None, None, duration,
+        None, None, indexer, balance,
+    )  # fmt: skip
     if rest is None:
         return (*answer, *head)
     return (*answer, *head, length, *rest)

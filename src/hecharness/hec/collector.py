@@ -233,8 +233,10 @@ class Collector:
         most of their cost (bench/RESULTS.md, the collector against Fluent Bit). This takes such a
         request only when `app` would accept it in full, with the same checks in the same terms,
         the same record, batch and answer; anything else (a refusal, an ack, a fault) is declined
-        before anything is counted. tests/hec/test_whole.py holds the two to the same answers and
-        the same journals.
+        before anything is counted. What the checks make of a head is kept for the next request
+        that sends it (`hecharness.hec.heads`), and the record goes to the journal packed, made as
+        an object only for observers. tests/hec/test_whole.py holds the two paths to the same
+        answers and the same journals.
         """
         started = time.perf_counter()
         if not self.takes_whole(scope):

@@ -136,7 +136,8 @@ class Journal:
     # -- written by the server ---------------------------------------------------------------
 
     def next_request_id(self) -> int:
-        self.last_request_id = request_id = next(self._request_ids)  # atomic: itertools.count needs no lock, a shared count has its own
+        # Atomic: itertools.count needs no lock, a shared count has its own.
+        self.last_request_id = request_id = next(self._request_ids)
         return request_id
 
     def load(self, counters: Counters, requests: Iterable[RequestRecord], events: Iterable[Event]) -> None:
@@ -255,7 +256,8 @@ class Journal:
         """Events accepted and then lost (`lose_newest`), each with the reason, oldest loss first."""
         store, part = self._source()
         with store._lock:
-            return [(event, reason) for event, reason, whose in store._lost if part is None or part.has_lost(event, whose)]
+            lost = store._lost
+            return [(event, reason) for event, reason, whose in lost if part is None or part.has_lost(event, whose)]
 
     # -- read by tests and the admin API --------------------------------------------------------
 
