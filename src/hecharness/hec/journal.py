@@ -276,6 +276,18 @@ class Journal:
         with self._lock:
             return self._counters.events
 
+    def _stored_of(self, part: Part) -> tuple[int, int, int]:
+        """How many of `part`'s requests and events this journal stores, and how many events it lost."""
+        with self._lock:
+            requests = sum(map(part.has_request, self._requests))
+            owners, batches = self._batch_owners, self._batches
+            sizes = zip(self._batch_sizes, owners, batches)
+            events = sum(size for size, owner, batch in sizes if part.has_batch(owner, batch))
+            if batches and part.has_batch(owners[0], batches[0]):
+                events -= self._head_skip
+            lost = sum(1 for event, _, owner in self._lost if part.has_lost(event, owner))
+        return requests, events, lost
+
     def _source(self) -> tuple[Journal, Part | None]:
         """The journal whose store this one reads, and which part of it (None: all of it)."""
         return self, None

@@ -117,9 +117,6 @@ class RawLines:
         """The events of a body given as the pieces it arrived in (see `hecharness.hec.body.Body`)."""
         if whole_body:
             return cls.listed(_whole(parts))
-        if len(parts) == 1 and len(parts[0]) < _SMALL_BODY:  # most bodies: checked first, as it is cheap
-            lines = split_lines(parts[0])
-            return cls(None, len(lines), lines)
         if _split_now(parts):
             return cls.listed(split_lines(parts[0] if len(parts) == 1 else b"".join(parts)))
         return cls(lambda: _split(parts), _count_lines(parts), None)

@@ -77,16 +77,7 @@ class IndexerJournal(Journal):
         counters = super().counters
         merged, part = self._source()
         assert part is not None
-        with merged._lock:
-            requests = sum(map(part.has_request, merged._requests))
-            events = sum(
-                size
-                for size, owner, batch in zip(merged._batch_sizes, merged._batch_owners, merged._batches)
-                if part.has_batch(owner, batch)
-            )
-            if merged._batches and part.has_batch(merged._batch_owners[0], merged._batches[0]):
-                events -= merged._head_skip
-            lost = sum(1 for event, _, owner in merged._lost if part.has_lost(event, owner))
+        requests, events, lost = merged._stored_of(part)
         counters.requests_dropped_from_store = counters.requests - requests
         counters.events_dropped_from_store = counters.events - events - lost
         return counters
