@@ -286,7 +286,7 @@ class Collector:
             recorded = new_record(scope, headers, query, 0, 0.0)  # its query and headers, masked
             packed, rest = pack_head("POST", recorded.path, recorded.query, channel, token.name, recorded.headers)
             return SettledHead(
-                shared=_raw_shared(0, channel, index, moment, token, query, scope)[1:],
+                shared=_raw_metadata(channel, index, moment, token, query, scope),
                 gzip=gzip,
                 record=packed,
                 rest=rest,
@@ -633,7 +633,8 @@ class Collector:
         if limit is not None:
             lines = lines.head(limit)
         accepted = lines.count
-        batch = RawBatch(_raw_shared(record.id, channel, index, moment, token, query, exchange.request.scope), lines)
+        metadata = _raw_metadata(channel, index, moment, token, query, exchange.request.scope)
+        batch = RawBatch((record.id, *metadata), lines)
         ack_id = self._ack_id(exchange, token, channel) if accepted else None
         partial = self._partial(exchange, accepted, ack_id)
         if partial is not None:
@@ -705,12 +706,11 @@ def _host_of(scope: Scope) -> str:
     return f"{server[0]}:{server[1]}" if server else "hecharness"
 
 
-def _raw_shared(
-    request_id: int, channel: str | None, index: str, moment: float | None, token: Token, query: dict[str, str], scope: Scope
+def _raw_metadata(
+    channel: str | None, index: str, moment: float | None, token: Token, query: dict[str, str], scope: Scope
 ) -> tuple[Any, ...]:
-    """What every event of a /raw request shares (see `RawBatch`)."""
+    """What every event of a /raw request shares after the request's id (see `RawBatch`)."""
     return (
-        request_id,
         channel,
         index,
         query.get("source") or token.source,
